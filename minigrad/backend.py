@@ -1,0 +1,100 @@
+"""Where the numbers live: numpy on the CPU, cupy on an NVIDIA GPU.
+
+Every op is written once against an "array module" `xp`, which is either
+`numpy` or `cupy`; `get_array_module(*arrays)` picks the right one, the way
+Chainer does. This file also owns the one seeded random source that weight
+initialisation, shuffling, augmentation and dropout all draw from, so that
+`manual_seed(n)` makes a whole run repeatable.
+"""
+import numpy as np
+
+try:  # cupy is optional: `pip install minigrad[gpu]`
+    import cupy
+    import cupyx
+except ImportError:  # pragma: no cover - depends on the machine
+    cupy = None
+    cupyx = None
+
+DEVICES = ("cpu", "cuda")
+
+
+def cuda_available():
+    """True when cupy is installed and can see at least one GPU."""
+    if cupy is None:
+        return False
+    try:
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # no driver, no device
+        return False
+
+
+def get_array_module(*arrays):
+    """numpy or cupy, whichever the arrays belong to (numpy for plain numbers)."""
+    if cupy is not None:
+        return cupy.get_array_module(*arrays)
+    return np
+
+
+def device_of(array):
+    """'cuda' for a cupy array, 'cpu' for anything else."""
+    if cupy is not None and isinstance(array, cupy.ndarray):
+        return "cuda"
+    return "cpu"
+
+
+def check_device(device):
+    """Validate a device name and make sure it can be used here."""
+    if device not in DEVICES:
+        raise ValueError(f"unknown device {device!r}: use 'cpu' or 'cuda'")
+    if device == "cuda" and not cuda_available():
+        why = "cupy is not installed" if cupy is None else "cupy finds no GPU"
+        raise RuntimeError(
+            f"device 'cuda' is not available here ({why}): install cupy for your CUDA "
+            "version (e.g. `pip install minigrad[gpu]` or `pip install cupy-cuda12x`) "
+            "on a machine with an NVIDIA GPU, or use device='cpu'")
+    return device
+
+
+def xp_for(device):
+    """The array module of a device name."""
+    return cupy if check_device(device) == "cuda" else np
+
+
+def to_device(array, device):
+    """Copy an array to 'cpu' (numpy) or 'cuda' (cupy); no copy if already there."""
+    if device_of(array) == check_device(device):
+        return array
+    return cupy.asarray(array) if device == "cuda" else cupy.asnumpy(array)
+
+
+def scatter_add(target, index, values):
+    """target[index] += values, adding repeated indices (np.add.at / cupyx.scatter_add)."""
+    if device_of(target) == "cuda":
+        cupyx.scatter_add(target, index, values)
+    else:
+        np.add.at(target, index, values)
+
+
+# ---- the seeded random source -------------------------------------------------------
+
+_rng = np.random.default_rng(0)
+
+
+def manual_seed(seed):
+    """Seed every random source minigrad uses (init, shuffling, augmentation, dropout)."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+    if cupy is not None and cuda_available():
+        cupy.random.seed(seed)
+
+
+def rng():
+    """The host random generator (numpy.random.Generator) seeded by manual_seed."""
+    return _rng
+
+
+def random_uniform(xp, shape, dtype):
+    """Uniform [0, 1) samples drawn on the device of `xp`, from the seeded source."""
+    if xp is np:
+        return _rng.random(shape, dtype=np.float32).astype(dtype, copy=False)
+    return xp.random.random_sample(shape, dtype=np.float32).astype(dtype, copy=False)

@@ -1,0 +1,104 @@
+"""Activation functions and other elementwise maps: exp, log, relu, sigmoid,
+tanh, softmax, log_softmax.
+
+Each backward uses the op's OUTPUT where the derivative can be written with
+it (sigmoid' = s(1-s), tanh' = 1-t^2, exp' = exp), so the input need not be
+kept. Softmax subtracts the row maximum first, so exp never overflows.
+"""
+from ..backend import get_array_module
+from ..tensor import Function
+
+
+class Exp(Function):
+    """out = e^x;  dx = grad * out."""
+    def forward(self, x):
+        out = get_array_module(x).exp(x)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, grad):
+        return grad * self.saved[0]
+
+
+class Log(Function):
+    """out = ln x;  dx = grad / x."""
+    def forward(self, x):
+        self.save_for_backward(x)
+        return get_array_module(x).log(x)
+
+    def backward(self, grad):
+        return grad / self.saved[0]
+
+
+class ReLU(Function):
+    """out = max(x, 0);  dx = grad where out > 0, else 0. Keeps only the output."""
+    name = "relu"
+
+    def forward(self, x):
+        out = get_array_module(x).maximum(x, 0)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, grad):
+        return grad * (self.saved[0] > 0)
+
+
+class Sigmoid(Function):
+    """out = 1 / (1 + e^-x);  dx = grad * out * (1 - out)."""
+    def forward(self, x):
+        xp = get_array_module(x)
+        # e^-|x| never overflows; the two branches are the same function
+        z = xp.exp(-xp.abs(x))
+        out = xp.where(x >= 0, 1 / (1 + z), z / (1 + z))
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, grad):
+        out = self.saved[0]
+        return grad * out * (1 - out)
+
+
+class Tanh(Function):
+    """out = tanh x;  dx = grad * (1 - out^2)."""
+    def forward(self, x):
+        out = get_array_module(x).tanh(x)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, grad):
+        out = self.saved[0]
+        return grad * (1 - out * out)
+
+
+class Softmax(Function):
+    """out_i = e^{x_i} / sum_j e^{x_j} along `dim` (computed as e^{x_i - max x});
+    dx = out * (grad - sum_j grad_j out_j)."""
+    def forward(self, x, dim):
+        xp = get_array_module(x)
+        e = xp.exp(x - x.max(axis=dim, keepdims=True))
+        out = e / e.sum(axis=dim, keepdims=True)
+        self.dim = dim
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, grad):
+        out = self.saved[0]
+        return out * (grad - (grad * out).sum(axis=self.dim, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """out_i = x_i - log sum_j e^{x_j} (with the max subtracted for stability);
+    dx = grad - softmax(x) * sum_j grad_j, and softmax(x) = e^out."""
+    name = "log_softmax"
+
+    def forward(self, x, dim):
+        xp = get_array_module(x)
+        shifted = x - x.max(axis=dim, keepdims=True)
+        out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        self.dim = dim
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        return grad - xp.exp(self.saved[0]) * grad.sum(axis=self.dim, keepdims=True)

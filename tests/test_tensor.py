@@ -1,0 +1,230 @@
+"""The Tensor and the autograd engine: dtypes, devices, gradient accumulation,
+no_grad, topological order, graph freeing, deep graphs and the error messages."""
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad import Tensor, no_grad, tensor
+from minigrad.backend import cuda_available
+from minigrad.gradcheck import GradcheckError, gradcheck, random_tensor
+
+
+# ---- dtypes ------------------------------------------------------------------------------
+
+def test_float_data_becomes_float32_unless_asked(device):
+    assert tensor(np.zeros(3, dtype=np.float64), device=device).dtype == np.float32
+    assert tensor([1.5, 2.5], device=device).dtype == np.float32
+    assert Tensor(np.zeros(3)).dtype == np.float32
+    assert tensor(np.zeros(3), dtype=np.float64, device=device).dtype == np.float64
+
+
+def test_integer_data_stays_integer_and_needs_no_gradient(device):
+    t = tensor([1, 2, 3], device=device)
+    assert np.issubdtype(t.dtype, np.integer)
+    with pytest.raises(TypeError, match="only floating-point tensors can require a gradient"):
+        tensor([1, 2, 3], requires_grad=True)
+
+
+def test_integer_inputs_to_differentiable_ops_become_float32(device):
+    assert (tensor([1, 2], device=device) * 0.5).dtype == np.float32
+    assert tensor([1, 2], device=device).exp().dtype == np.float32
+
+
+def test_float32_stays_float32_through_forward_and_backward(device):
+    x = tensor(np.random.randn(4, 3), requires_grad=True, device=device)
+    w = tensor(np.random.randn(3, 2), requires_grad=True, device=device)
+    y = ((x @ w).relu() * 2 + 1.5 - x.sum(1, keepdim=True) / 3) ** 2
+    loss = y.log_softmax(1).mean()
+    assert y.dtype == np.float32 and loss.dtype == np.float32
+    loss.backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+def test_float64_is_kept_when_asked(device):
+    x = tensor([1.0, 2.0], requires_grad=True, dtype=np.float64, device=device)
+    (x * 3.0).sum().backward()
+    assert x.grad.dtype == np.float64
+
+
+# ---- the basics ----------------------------------------------------------------------------
+
+def test_attributes_and_host_copies(device):
+    t = tensor(np.arange(6.0).reshape(2, 3), device=device)
+    assert t.shape == (2, 3) and t.ndim == 2 and t.device == device and not t.requires_grad
+    assert isinstance(t.numpy(), np.ndarray)
+    assert t.sum().item() == 15.0
+    assert t.detach().requires_grad is False
+    assert (t > 2).numpy().tolist() == [[False, False, False], [True, True, True]]
+    assert t.argmax(1).numpy().tolist() == [2, 2]
+
+
+def test_gradients_accumulate_until_zeroed(device):
+    x = tensor([1.0, 2.0], requires_grad=True, device=device)
+    for _ in range(2):
+        (x * x).sum().backward()
+    np.testing.assert_allclose(x.numpy() * 4, x.grad if device == "cpu" else x.grad.get())
+    x.grad = None
+    (x * x).sum().backward()
+    assert x.grad.shape == x.shape
+
+
+def test_a_node_used_twice_gets_both_contributions_before_it_propagates():
+    x = tensor(2.0, requires_grad=True)
+    y = x * 3          # y feeds z twice, by two paths of different length
+    z = y * y + (y.exp()).log()
+    z.backward()
+    assert x.grad == pytest.approx(2 * 6 * 3 + 3)
+
+
+def test_leaf_gradients_are_separate_arrays():
+    a, b = tensor([1.0], requires_grad=True), tensor([2.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert a.grad is not b.grad
+    assert a.grad.base is None
+
+
+def test_no_grad_records_nothing():
+    x = tensor([1.0], requires_grad=True)
+    with no_grad():
+        y = x * 2
+    assert not y.requires_grad and y._fn is None
+    assert minigrad.is_grad_enabled()
+
+
+def test_deep_chain_does_not_hit_the_recursion_limit():
+    x = tensor([1.0], requires_grad=True, dtype=np.float64)
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0001
+    y.sum().backward()
+    assert x.grad[0] == pytest.approx(1.0001 ** 10_000)
+
+
+def test_a_finished_backward_leaves_nothing_of_the_graph_alive():
+    x = tensor(np.random.randn(100, 100), requires_grad=True)
+    w = tensor(np.random.randn(100, 100), requires_grad=True)
+    h = (x @ w).relu()
+    out = h.tanh().sigmoid().log_softmax(1)
+    loss = out.mean()
+    nodes = _graph(loss)
+    assert len(nodes) >= 6
+    refs = [weakref.ref(t) for t in nodes if t is not loss] + [weakref.ref(t._fn) for t in nodes if t._fn]
+    saved = [weakref.ref(a) for t in nodes if t._fn for a in getattr(t._fn, "saved", ())
+             if a is not None and a is not x.data and a is not w.data]
+    assert saved
+    del h, out, nodes
+    loss.backward()
+    gc.collect()
+    alive = [r() for r in refs if r() is not None and r() is not loss._fn and r() is not x and r() is not w]
+    assert alive == [], f"still alive after backward: {alive}"
+    assert all(r() is None for r in saved), "an array saved for backward outlived it"
+    assert loss._fn.inputs is None and loss._fn.saved == ()
+
+
+def _graph(root):
+    seen, stack = [], [root]
+    while stack:
+        t = stack.pop()
+        if any(t is s for s in seen):
+            continue
+        seen.append(t)
+        if t._fn is not None:
+            stack.extend(t._fn.inputs)
+    return seen
+
+
+# ---- errors a learner can act on -----------------------------------------------------------
+
+def test_backward_on_non_scalar_without_gradient_says_so():
+    y = tensor([1.0, 2.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match=r"only on a scalar.*shape \(2,\)"):
+        y.backward()
+
+
+def test_backward_twice_through_a_freed_graph_says_so():
+    loss = (tensor([1.0, 2.0], requires_grad=True) * 2).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="second time.*freed"):
+        loss.backward()
+
+
+def test_backward_without_any_gradient_input_says_so():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (tensor([1.0]) * 2).sum().backward()
+
+
+def test_matmul_shape_mismatch_names_the_op_and_both_shapes():
+    with pytest.raises(ValueError, match=r"matmul: cannot multiply shapes \(3, 4\) and \(5, 2\)"):
+        tensor(np.ones((3, 4))) @ tensor(np.ones((5, 2)))
+
+
+def test_broadcast_mismatch_names_the_op_and_both_shapes():
+    with pytest.raises(ValueError, match=r"add: shapes \(3, 4\) and \(3,\) cannot be broadcast"):
+        tensor(np.ones((3, 4))) + tensor(np.ones(3))
+    with pytest.raises(ValueError, match=r"mul: shapes \(2, 3\) and \(4,\)"):
+        tensor(np.ones((2, 3))) * tensor(np.ones(4))
+
+
+def test_reshape_mismatch_is_explained():
+    with pytest.raises(ValueError, match=r"reshape: cannot reshape a tensor of shape \(2, 3\)"):
+        tensor(np.ones((2, 3))).reshape(4, 2)
+
+
+@pytest.mark.skipif(cuda_available(), reason="checks the message shown where no GPU is usable")
+def test_to_cuda_without_gpu_says_what_to_install():
+    with pytest.raises(RuntimeError, match="cupy"):
+        tensor([1.0]).to("cuda")
+
+
+def test_unknown_device_is_named():
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        tensor([1.0]).to("tpu")
+
+
+@pytest.mark.skipif(not cuda_available(), reason="needs cupy and an NVIDIA GPU")
+def test_inputs_on_two_devices_name_the_op_and_both_devices():
+    with pytest.raises(RuntimeError, match=r"mul: inputs are on different devices \(cpu and cuda\)"):
+        tensor([1.0]) * tensor([1.0], device="cuda")
+
+
+@pytest.mark.skipif(not cuda_available(), reason="needs cupy and an NVIDIA GPU")
+def test_to_moves_data_and_gradient_between_devices():
+    x = tensor([1.0, 2.0], requires_grad=True)
+    y = x.to("cuda")
+    assert y.device == "cuda" and type(y.data).__module__.startswith("cupy")
+    (y * y).sum().backward()
+    assert isinstance(x.grad, np.ndarray)
+    np.testing.assert_allclose(x.grad, [2.0, 4.0])
+
+
+# ---- the gradient checker itself must be able to fail --------------------------------------
+
+class WrongSquare(minigrad.Function):
+    """x^2 with a deliberately wrong backward (2x + 1)."""
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x * x
+
+    def backward(self, grad):
+        return grad * (2 * self.saved[0] + 1)
+
+
+def test_gradcheck_catches_a_wrong_backward_and_says_where():
+    x = random_tensor(3, 4)
+    with pytest.raises(GradcheckError, match=r"input 0 \(shape \(3, 4\)\) is wrong at 12 of 12 elements"):
+        gradcheck(WrongSquare.apply, [x])
+    with pytest.raises(GradcheckError, match="directional derivative"):
+        gradcheck(WrongSquare.apply, [x], directions=3)
+
+
+def test_gradcheck_directional_mode_passes_a_right_backward():
+    x = random_tensor(50, 40)
+    assert gradcheck(lambda x: (x * x).tanh(), [x], directions=5)
+
+
+def test_gradcheck_refuses_float32():
+    with pytest.raises(ValueError, match="float64"):
+        gradcheck(lambda x: x * 2, [tensor([1.0], requires_grad=True)])
