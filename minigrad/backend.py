@@ -98,3 +98,31 @@ def random_uniform(xp, shape, dtype):
     if xp is np:
         return _rng.random(shape, dtype=np.float32).astype(dtype, copy=False)
     return xp.random.random_sample(shape, dtype=np.float32).astype(dtype, copy=False)
+
+
+# ---- reusable scratch memory ------------------------------------------------------------
+
+_workspaces = {}
+
+
+def workspace(xp, name, shape, dtype):
+    """A scratch array of `shape`, reusing one grow-only buffer per name.
+
+    im2col's columns are large (9x the input for a 3x3 kernel) and short-lived;
+    a fresh numpy allocation of that size costs as much as filling it (the OS
+    maps new zeroed pages every time). The caller must be done with the array
+    before the next call with the same name. cupy's memory pool already reuses
+    GPU memory, so on the GPU this is a plain `empty`.
+    """
+    if xp is not np:
+        return xp.empty(shape, dtype=dtype)
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    buffer = _workspaces.get(name)
+    if buffer is None or buffer.nbytes < size:
+        buffer = _workspaces[name] = np.empty(size, dtype=np.uint8)
+    return buffer[:size].view(dtype).reshape(shape)
+
+
+def release_workspaces():
+    """Free the scratch buffers (they come back at the next convolution)."""
+    _workspaces.clear()

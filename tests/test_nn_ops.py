@@ -204,3 +204,18 @@ def test_pool_linear_and_loss_errors_name_the_shapes():
         F.cross_entropy(minigrad.tensor(np.ones((2, 2))), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"batch_norm: input has 3 channels .* running_mean has shape \(4,\)"):
         F.batch_norm(minigrad.tensor(np.ones((2, 3))), np.zeros(4), np.ones(4))
+
+
+def test_conv2d_scratch_memory_is_not_shared_between_results(device):
+    """Convolutions that share an input (1x1 and 3x3 branches, as in a resnet block) must not
+    hand each other gradients that alias a scratch buffer."""
+    w3a, w1, w3b = randn(4, 6, 3, 3), randn(4, 6, 1, 1), randn(4, 6, 3, 3) * 2
+    consts = [minigrad.tensor(w, dtype=np.float64, device=device) for w in (w3a, w1, w3b)]
+    big = minigrad.tensor(randn(2, 6, 9, 9), requires_grad=True, dtype=np.float64, device=device)
+    F.conv2d(big, consts[0], padding=1).sum().backward()  # the scratch buffer is now large
+
+    def branches(x):
+        h = x.relu()
+        # backward meets the 1x1 branch first, then the 3x3 ones reuse the scratch buffer
+        return F.conv2d(h, consts[1]) + F.conv2d(h, consts[0], padding=1) + F.conv2d(h, consts[2], padding=1)
+    check_op(branches, [randn(2, 6, 5, 5, away_from=0)], device)

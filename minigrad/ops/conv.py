@@ -2,17 +2,19 @@
 
 A convolution slides a C x KH x KW kernel over the image. im2col copies, for
 every output pixel, the C*KH*KW input values under the kernel into one column;
-the convolution is then a single matrix product of the (O, C*KH*KW) weight
-matrix with those columns. im2col loops only over the KH*KW kernel offsets:
-each offset is one strided slice of the padded input (no loop over pixels or
-batch items). The backward is two more matrix products: dW = grad @ cols^T,
-and dcols = W^T @ grad, whose columns col2im adds back into the input's shape.
+the convolution is then ONE matrix product of the (O, C*KH*KW) weight matrix
+with the (C*KH*KW, N*OH*OW) column matrix. im2col loops only over the KH*KW
+kernel offsets: each offset is one strided slice of the padded input (no loop
+over pixels or batch items). The backward is two more matrix products:
+dW = grad @ cols^T, and dcols = W^T @ grad, whose entries col2im adds back to
+the pixels they came from.
 
-Layout: cols is (N, C, KH, KW, OH, OW), so W (O, K) @ cols (N, K, OH*OW)
-gives (N, O, OH*OW), which is already NCHW. A 1x1 convolution needs no
-im2col at all: the input itself is the column matrix.
+The columns are 9x the input for a 3x3 kernel, so they are scratch memory
+(backend.workspace), rebuilt in backward rather than kept: only the input is
+saved, and not even that when the weight is frozen. A 1x1 convolution needs no
+im2col at all: each image's (C, H*W) pixels already are its column matrix.
 """
-from ..backend import get_array_module
+from ..backend import get_array_module, workspace
 from ..tensor import Function
 
 
@@ -37,25 +39,25 @@ def windows(kh, kw, stride, oh, ow):
 
 
 def im2col(x, kh, kw, stride, padding):
-    """(N, C, H, W) -> cols (N, C, KH, KW, OH, OW): cols[:, :, i, j] is the input
-    shifted by kernel offset (i, j), sampled every `stride` pixels."""
+    """(N, C, H, W) -> cols (C*KH*KW, N*OH*OW): row (c, i, j) holds channel c of the
+    input shifted by kernel offset (i, j), sampled every `stride` pixels."""
     n, c, h, w = x.shape
     oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
     xpad = pad2d(x, padding)
-    cols = get_array_module(x).empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+    cols = workspace(get_array_module(x), "im2col", (c, kh, kw, n, oh, ow), x.dtype)
     for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
-        cols[:, :, i, j] = xpad[:, :, rows, columns]
-    return cols
+        cols[:, i, j] = xpad[:, :, rows, columns].transpose(1, 0, 2, 3)
+    return cols.reshape(c * kh * kw, n * oh * ow)
 
 
-def col2im(cols, x_shape, stride, padding):
+def col2im(cols, x_shape, kh, kw, stride, padding):
     """The adjoint of im2col: add every column entry back to the pixel it came from."""
     n, c, h, w = x_shape
-    _, _, kh, kw, oh, ow = cols.shape
-    xp = get_array_module(cols)
-    dx = xp.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=cols.dtype)
+    oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
+    cols = cols.reshape(c, kh, kw, n, oh, ow)
+    dx = get_array_module(cols).zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=cols.dtype)
     for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
-        dx[:, :, rows, columns] += cols[:, :, i, j]
+        dx[:, :, rows, columns] += cols[:, i, j].transpose(1, 0, 2, 3)
     return dx[:, :, padding:padding + h, padding:padding + w] if padding else dx
 
 
@@ -80,54 +82,69 @@ def check_conv_shapes(x, weight, stride, padding):
 
 
 class Conv2d(Function):
-    """out[n, o] = sum over c, i, j of W[o, c, i, j] * xpad[n, c, s*y + i, s*x + j] (+ bias[o]).
-    Keeps only the input (not the 9x larger cols): backward rebuilds the cols if
-    the weight needs a gradient, and never when the layer is frozen."""
+    """out[n, o] = sum over c, i, j of W[o, c, i, j] * xpad[n, c, s*y + i, s*x + j] (+ bias[o])."""
     name = "conv2d"
 
     def forward(self, x, weight, bias=None, stride=1, padding=0):
         check_conv_shapes(x, weight, stride, padding)
+        xp = get_array_module(x)
         o, c, kh, kw = weight.shape
         n, _, h, w = x.shape
+        oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
         self.stride, self.padding, self.x_shape, self.kernel = stride, padding, x.shape, (kh, kw)
         need_x, need_w = self.needs_input_grad[:2]
         self.save_for_backward(x if need_w else None, weight if need_x else None)
-        cols = self.columns(x, kh, kw)
-        oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
-        out = weight.reshape(o, -1) @ cols.reshape(n, c * kh * kw, -1)  # (N, O, OH*OW)
+        w2 = weight.reshape(o, c * kh * kw)
+        if self.pointwise:  # (O, C) @ (N, C, H*W): already NCHW
+            out = w2 @ self.pixels(x)
+        else:  # (O, C*KH*KW) @ (C*KH*KW, N*OH*OW), then batch first
+            out = (w2 @ im2col(x, kh, kw, stride, padding)).reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+            out = xp.ascontiguousarray(out)
+        out = out.reshape(n, o, oh, ow)
         if bias is not None:
-            out += bias.reshape(1, o, 1)
-        return out.reshape(n, o, oh, ow)
+            out += bias.reshape(1, o, 1, 1)
+        return out
 
-    def columns(self, x, kh, kw):
-        if kh == kw == 1 and self.padding == 0:  # 1x1: the (strided) input is the column matrix
-            return x[:, :, ::self.stride, ::self.stride] if self.stride > 1 else x
-        return im2col(x, kh, kw, self.stride, self.padding)
+    @property
+    def pointwise(self):
+        return self.kernel == (1, 1) and self.padding == 0
+
+    def pixels(self, x):
+        """A 1x1 convolution's input as (N, C, OH*OW) column matrices."""
+        if self.stride > 1:
+            x = x[:, :, ::self.stride, ::self.stride]
+        return x.reshape(x.shape[0], x.shape[1], -1)
 
     def backward(self, grad):
         x, weight = self.saved
+        xp = get_array_module(grad)
         n, o, oh, ow = grad.shape
-        g = grad.reshape(n, o, oh * ow)
+        kh, kw = self.kernel
         gx = gw = gb = None
-        if weight is not None:  # dcols = W^T @ grad, then back to the input's layout
-            _, c, kh, kw = weight.shape
-            dcols = (weight.reshape(o, -1).T @ g).reshape(n, c, kh, kw, oh, ow)
-            gx = self.input_gradient(dcols)
-        if x is not None:  # dW = sum over the batch of grad @ cols^T
-            kh, kw = self.kernel
-            cols = self.columns(x, kh, kw)
-            cols = cols.reshape(n, -1, oh * ow)
-            gw = (g @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(o, x.shape[1], kh, kw)
+        if self.pointwise:
+            g = grad.reshape(n, o, oh * ow)
+            if weight is not None:  # dx = W^T @ grad, per image
+                gx = self.scatter_strided(weight.reshape(o, -1).T @ g)
+            if x is not None:  # dW = sum over images of grad @ x^T
+                gw = (g @ self.pixels(x).transpose(0, 2, 1)).sum(axis=0).reshape(o, -1, 1, 1)
+        else:
+            g = xp.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(o, n * oh * ow)
+            if weight is not None:  # dcols = W^T @ grad, then back to the input's layout
+                c = weight.shape[1]
+                dcols = workspace(xp, "dcols", (c * kh * kw, n * oh * ow), grad.dtype)
+                xp.matmul(weight.reshape(o, -1).T, g, out=dcols)
+                gx = col2im(dcols, self.x_shape, kh, kw, self.stride, self.padding)
+            if x is not None:  # dW = grad @ cols^T, the columns rebuilt from the kept input
+                gw = (g @ im2col(x, kh, kw, self.stride, self.padding).T).reshape(o, x.shape[1], kh, kw)
         if len(self.needs_input_grad) == 3 and self.needs_input_grad[2]:
             gb = grad.sum(axis=(0, 2, 3))
         return gx, gw, gb
 
-    def input_gradient(self, dcols):
-        n, c, kh, kw, oh, ow = dcols.shape
-        if kh == kw == 1 and self.padding == 0:
-            if self.stride == 1:
-                return dcols.reshape(self.x_shape)
-            dx = get_array_module(dcols).zeros(self.x_shape, dtype=dcols.dtype)
-            dx[:, :, ::self.stride, ::self.stride] = dcols.reshape(n, c, oh, ow)
-            return dx
-        return col2im(dcols, self.x_shape, self.stride, self.padding)
+    def scatter_strided(self, dx_pixels):
+        """Put a strided 1x1 convolution's input gradient back at the sampled pixels."""
+        if self.stride == 1:
+            return dx_pixels.reshape(self.x_shape)
+        n, c, h, w = self.x_shape
+        dx = get_array_module(dx_pixels).zeros(self.x_shape, dtype=dx_pixels.dtype)
+        dx[:, :, ::self.stride, ::self.stride] = dx_pixels.reshape(n, c, -(-h // self.stride), -(-w // self.stride))
+        return dx
