@@ -10,10 +10,8 @@ import numpy as np
 
 try:  # cupy is optional: `pip install minigrad[gpu]`
     import cupy
-    import cupyx
 except ImportError:  # pragma: no cover - depends on the machine
     cupy = None
-    cupyx = None
 
 DEVICES = ("cpu", "cuda")
 
@@ -68,11 +66,8 @@ def to_device(array, device):
 
 
 def scatter_add(target, index, values):
-    """target[index] += values, adding repeated indices (np.add.at / cupyx.scatter_add)."""
-    if device_of(target) == "cuda":
-        cupyx.scatter_add(target, index, values)
-    else:
-        np.add.at(target, index, values)
+    """target[index] += values, adding repeated indices (a plain += would keep only one)."""
+    get_array_module(target).add.at(target, index, values)
 
 
 # ---- the seeded random source -------------------------------------------------------
