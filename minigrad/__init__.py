@@ -14,3 +14,7 @@ __version__ = "0.1.0"
 
 __all__ = ["Tensor", "tensor", "Function", "no_grad", "is_grad_enabled", "manual_seed",
            "cuda_available", "gradcheck", "cat"]
+
+from .weights import load_weights, save_weights  # noqa: E402
+
+__all__ += ["load_weights", "save_weights"]

@@ -40,7 +40,7 @@ def compare_with_torch(mg_fn, torch_fn, arrays, device, atol=1e-9, rtol=1e-7):
     np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), atol=atol, rtol=rtol,
                                err_msg="forward differs from torch")
     for k, (x, tx) in enumerate(zip(inputs, t_inputs)):
-        np.testing.assert_allclose(x.grad if x.device == "cpu" else x.grad.get(), tx.grad.numpy(),
+        np.testing.assert_allclose(host(x.grad), tx.grad.numpy(),
                                    atol=atol, rtol=rtol, err_msg=f"gradient of input {k} differs from torch")
 
 
@@ -50,3 +50,9 @@ def randn(*shape, away_from=None):
     if away_from is not None:
         x = np.where(np.abs(x - away_from) < 0.1, x + 0.2 * np.sign(x - away_from + 1e-12), x)
     return x
+
+
+def host(array):
+    """A numpy copy of a numpy or cupy array (gradients live where their tensor lives)."""
+    from minigrad.backend import to_device
+    return to_device(array, "cpu")

@@ -7,7 +7,7 @@ import pytest
 import minigrad
 import minigrad.nn as nn
 import minigrad.nn.functional as F
-from helpers import torch
+from helpers import host, torch
 
 
 def small_net():
@@ -164,7 +164,7 @@ def test_small_model_from_a_torch_state_dict_matches_torch(training, device):
     t_loss.backward()
     t_params = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(minigrad.Tensor(p.grad).numpy(), t_params[name].grad.numpy(), rtol=1e-7,
+        np.testing.assert_allclose(host(p.grad), t_params[name].grad.numpy(), rtol=1e-10,
                                    atol=1e-10, err_msg=name)
     t_state = theirs.state_dict()
     for name, b in ours.named_buffers():

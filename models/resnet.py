@@ -1,0 +1,129 @@
+"""ResNet-18/34/50, layer for layer and name for name as torchvision builds them,
+so that torchvision's ImageNet weights load with strict=True.
+
+A residual block adds its input back to its output: out = relu(F(x) + x). When
+the block changes the resolution or the width, a 1x1 convolution (`downsample`)
+reshapes x to match. resnet18/34 use BasicBlock (two 3x3 convs); resnet50 uses
+Bottleneck (1x1 down, 3x3, 1x1 up, four times wider). For transfer learning the
+body is everything before the pooling and `fc`: fastai cuts at the 8th child.
+"""
+import minigrad.nn as nn
+from minigrad.nn import init
+from minigrad.weights import load_weights
+
+
+def conv3x3(cin, cout, stride=1):
+    return nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+
+
+def conv1x1(cin, cout, stride=1):
+    return nn.Conv2d(cin, cout, 1, stride=stride, bias=False)
+
+
+class BasicBlock(nn.Module):
+    expansion = 1
+
+    def __init__(self, cin, width, stride=1, downsample=None):
+        super().__init__()
+        self.conv1, self.bn1 = conv3x3(cin, width, stride), nn.BatchNorm2d(width)
+        self.relu = nn.ReLU()
+        self.conv2, self.bn2 = conv3x3(width, width), nn.BatchNorm2d(width)
+        self.downsample = downsample
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + identity)
+
+
+class Bottleneck(nn.Module):
+    expansion = 4
+
+    def __init__(self, cin, width, stride=1, downsample=None):
+        super().__init__()
+        self.conv1, self.bn1 = conv1x1(cin, width), nn.BatchNorm2d(width)
+        self.conv2, self.bn2 = conv3x3(width, width, stride), nn.BatchNorm2d(width)
+        self.conv3, self.bn3 = conv1x1(width, width * 4), nn.BatchNorm2d(width * 4)
+        self.relu = nn.ReLU()
+        self.downsample = downsample
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        return self.relu(out + identity)
+
+
+class ResNet(nn.Module):
+    def __init__(self, block, layers, num_classes=1000):
+        super().__init__()
+        self.inplanes = 64
+        self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.relu = nn.ReLU()
+        self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
+        self.layer1 = self._make_layer(block, 64, layers[0])
+        self.layer2 = self._make_layer(block, 128, layers[1], stride=2)
+        self.layer3 = self._make_layer(block, 256, layers[2], stride=2)
+        self.layer4 = self._make_layer(block, 512, layers[3], stride=2)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(512 * block.expansion, num_classes)
+        for m in self.modules():  # torchvision's initialisation
+            if isinstance(m, nn.Conv2d):
+                init.kaiming_normal_(m.weight, mode="fan_out")
+
+    def _make_layer(self, block, width, blocks, stride=1):
+        downsample = None
+        if stride != 1 or self.inplanes != width * block.expansion:
+            downsample = nn.Sequential(conv1x1(self.inplanes, width * block.expansion, stride),
+                                       nn.BatchNorm2d(width * block.expansion))
+        layers = [block(self.inplanes, width, stride, downsample)]
+        self.inplanes = width * block.expansion
+        layers += [block(self.inplanes, width) for _ in range(1, blocks)]
+        return nn.Sequential(*layers)
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(self.avgpool(x).flatten(1))
+
+    def body(self):
+        """The convolutional body, fastai's cut at child 8: conv1 ... layer4 (shares the modules)."""
+        return nn.Sequential(*list(self.children())[:8])
+
+    @property
+    def num_features(self):
+        """Channels that come out of the body (512, or 2048 for resnet50)."""
+        return self.fc.in_features
+
+
+def _build(block, layers, num_classes, weights):
+    model = ResNet(block, layers, num_classes)
+    if weights is not None:
+        state = load_weights(weights) if not isinstance(weights, dict) else weights
+        if num_classes != 1000:  # ImageNet's classifier does not fit: keep the body's weights only
+            state = {k: v for k, v in state.items() if not k.startswith("fc.")}
+            model.load_state_dict(state, strict=False)
+            missing = [k for k in model.state_dict() if k not in state and not k.startswith("fc.")]
+            if missing:
+                raise KeyError(f"weights for the body are missing: {', '.join(missing)}")
+        else:
+            model.load_state_dict(state)
+    return model
+
+
+def resnet18(num_classes=1000, weights=None):
+    """ResNet-18; `weights` is a weight file (.pth, .safetensors, .npz) or a state dict."""
+    return _build(BasicBlock, [2, 2, 2, 2], num_classes, weights)
+
+
+def resnet34(num_classes=1000, weights=None):
+    """ResNet-34, the lecture's model; `weights` as for resnet18."""
+    return _build(BasicBlock, [3, 4, 6, 3], num_classes, weights)
+
+
+def resnet50(num_classes=1000, weights=None):
+    """ResNet-50 (bottleneck blocks); `weights` as for resnet18."""
+    return _build(Bottleneck, [3, 4, 6, 3], num_classes, weights)
