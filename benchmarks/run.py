@@ -133,7 +133,106 @@ def conv_cases(fw, batch, scale):
         yield f"conv {name} fwd+bwd ({shape})", mg_fb, t_fb
 
 
-CASE_GROUPS = {"conv": conv_cases}
+def layer_cases(fw, batch, scale):
+    """The other ops of a resnet step, at resnet34's layer1 activation size."""
+    rng = np.random.default_rng(0)
+    size = max(4, 56 // scale)
+    x = rng.standard_normal((batch, 64, size, size), dtype=np.float32)
+    logits = rng.standard_normal((batch * 8, 1000), dtype=np.float32)
+    target = rng.integers(0, 1000, batch * 8)
+    feats = rng.standard_normal((batch * 8, 512), dtype=np.float32)
+    weight = rng.standard_normal((1000, 512), dtype=np.float32) * 0.05
+    tF = fw.torch.nn.functional
+    gamma, beta = np.ones(64, np.float32), np.zeros(64, np.float32)
+    mg_stats = lambda: (fw.mg(np.zeros(64, np.float32)), fw.mg(np.ones(64, np.float32)))  # noqa: E731
+    t_stats = lambda: (fw.th(np.zeros(64, np.float32)), fw.th(np.ones(64, np.float32)))  # noqa: E731
+    cases = [
+        (f"batch_norm train (b{batch} 64x{size}x{size})", [x, gamma, beta],
+         lambda a, g, b: F.batch_norm(a, *mg_stats(), g, b, training=True),
+         lambda a, g, b: tF.batch_norm(a, *t_stats(), g, b, training=True)),
+        (f"relu (b{batch} 64x{size}x{size})", [x], F.relu, tF.relu),
+        (f"max_pool2d 3/2 (b{batch} 64x{size}x{size})", [x], lambda a: F.max_pool2d(a, 3, 2, 1),
+         lambda a: tF.max_pool2d(a, 3, 2, 1)),
+        (f"linear 512->1000 (b{batch * 8})", [feats, weight], F.linear, tF.linear),
+        (f"cross_entropy 1000 classes (b{batch * 8})", [logits], lambda a: F.cross_entropy(a, target),
+         lambda a: tF.cross_entropy(a, fw.th(target))),
+    ]
+    for name, arrays, mg_op, t_op in cases:
+        mg_in = [fw.mg(a, True) for a in arrays]
+        t_in = [fw.th(a, True) for a in arrays]
+
+        def mg_fb(mg_in=mg_in, mg_op=mg_op):
+            for t in mg_in:
+                t.grad = None
+            out = mg_op(*mg_in)
+            out.backward(out.data if out.ndim else None)
+
+        def t_fb(t_in=t_in, t_op=t_op):
+            for t in t_in:
+                t.grad = None
+            out = t_op(*t_in)
+            out.backward(out.detach() if out.ndim else None)
+        yield f"{name} fwd+bwd", mg_fb, t_fb
+
+
+def resnet_cases(fw, batch, scale):
+    """resnet34 eval forward at batch 8 and 32, and a training step (forward, backward, SGD) at 16 and 32."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
+    import models
+    from torch_reference import torch_resnet
+    size = 224 // scale
+    mg_model = models.resnet34().to(fw.device)
+    t_model = torch_resnet("resnet34").to(fw.tdev)
+    rng = np.random.default_rng(0)
+    for b, train in ((8, False), (32, False), (16, True), (32, True)):
+        b = max(2, b * batch // 32)
+        x = rng.standard_normal((b, 3, size, size), dtype=np.float32)
+        y = rng.integers(0, 1000, b)
+        mx, tx, ty = fw.mg(x), fw.th(x), fw.torch.tensor(y, device=fw.tdev)
+        if not train:
+            def mg_fn(mx=mx):
+                with minigrad.no_grad():
+                    mg_model.eval()(mx)
+
+            def t_fn(tx=tx):
+                with fw.torch.no_grad():
+                    t_model.eval()(tx)
+            yield f"resnet34 eval forward (b{b} {size}px)", mg_fn, t_fn
+        else:
+            t_opt = fw.torch.optim.SGD(t_model.parameters(), lr=1e-4, momentum=0.9)
+
+            def mg_fn(mx=mx, y=y):
+                mg_model.train()
+                mg_model.zero_grad()
+                F.cross_entropy(mg_model(mx), y).backward()
+                with minigrad.no_grad():
+                    for p in mg_model.parameters():
+                        p.data -= 1e-4 * p.grad
+
+            def t_fn(tx=tx, ty=ty, t_opt=t_opt):
+                t_model.train()
+                t_opt.zero_grad()
+                fw.torch.nn.functional.cross_entropy(t_model(tx), ty).backward()
+                t_opt.step()
+            yield f"resnet34 training step (b{b} {size}px)", mg_fn, t_fn
+
+
+def memory_rows(batch, size, threads):
+    """Peak memory of a resnet34 training step, each framework in a fresh process."""
+    import subprocess
+    script = os.path.join(os.path.dirname(__file__), "memory.py")
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+    out = {}
+    for framework in ("minigrad", "torch"):
+        result = subprocess.run([sys.executable, script, framework, "resnet34", str(batch), str(size)],
+                                capture_output=True, text=True, env=env)
+        if result.returncode:
+            raise RuntimeError(f"memory measurement failed:\n{result.stderr}")
+        out[framework] = json.loads(result.stdout.strip().splitlines()[-1])["peak_step_mib"]
+    return out
+
+
+CASE_GROUPS = {"conv": conv_cases, "layers": layer_cases, "resnet": resnet_cases}
 
 
 def main(argv=None):
@@ -175,6 +274,15 @@ def main(argv=None):
             mg_ms, t_ms = time_pair(mg_fn, t_fn, fw, repeat)
             results.append({"case": name, "minigrad_ms": mg_ms, "torch_ms": t_ms, "ratio": mg_ms / t_ms})
             print(f"| {name} | {mg_ms:.1f} | {t_ms:.1f} | {mg_ms / t_ms:.2f}x |", flush=True)
+    if args.device == "cpu" and (not args.only or args.only in "resnet34 training step memory"):
+        b = max(2, batch)
+        size = 224 // scale
+        mem = memory_rows(b, size, args.threads)
+        ratio = mem["minigrad"] / mem["torch"] if mem["torch"] > 0 else float("nan")
+        results.append({"case": f"resnet34 training step peak memory MiB (b{b} {size}px)",
+                        "minigrad_mib": mem["minigrad"], "torch_mib": mem["torch"], "ratio": ratio})
+        print(f"| resnet34 training step peak memory, MiB (b{b} {size}px) | {mem['minigrad']:.0f} | "
+              f"{mem['torch']:.0f} | {ratio:.2f}x |", flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"header": header, "results": results}, f, indent=2)

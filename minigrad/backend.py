@@ -6,6 +6,9 @@ Chainer does. This file also owns the one seeded random source that weight
 initialisation, shuffling, augmentation and dropout all draw from, so that
 `manual_seed(n)` makes a whole run repeatable.
 """
+import contextlib
+import threading
+
 import numpy as np
 
 try:  # cupy is optional: `pip install minigrad[gpu]`
@@ -73,6 +76,7 @@ def scatter_add(target, index, values):
 # ---- the seeded random source -------------------------------------------------------
 
 _rng = np.random.default_rng(0)
+_local = threading.local()  # a per-thread generator, set by data loader workers
 
 
 def manual_seed(seed):
@@ -84,14 +88,28 @@ def manual_seed(seed):
 
 
 def rng():
-    """The host random generator (numpy.random.Generator) seeded by manual_seed."""
-    return _rng
+    """The host random generator (numpy.random.Generator) seeded by manual_seed, or the
+    one `use_rng` set for this thread."""
+    return getattr(_local, "rng", None) or _rng
+
+
+@contextlib.contextmanager
+def use_rng(generator):
+    """Within this block, this thread draws from `generator`. The data loader gives each
+    sample a generator seeded from (epoch seed, index), so augmentation is the same
+    whatever thread runs it and in whatever order."""
+    previous = getattr(_local, "rng", None)
+    _local.rng = generator
+    try:
+        yield generator
+    finally:
+        _local.rng = previous
 
 
 def random_uniform(xp, shape, dtype):
     """Uniform [0, 1) samples drawn on the device of `xp`, from the seeded source."""
     if xp is np:
-        return _rng.random(shape, dtype=np.float32).astype(dtype, copy=False)
+        return rng().random(shape, dtype=np.float32).astype(dtype, copy=False)
     return xp.random.random_sample(shape, dtype=np.float32).astype(dtype, copy=False)
 
 

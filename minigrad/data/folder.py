@@ -1,0 +1,103 @@
+"""ImageFolder: a folder of class folders of images, as torchvision reads it.
+
+`root/<class>/<image>`: `classes` is the sorted list of subfolder names, and
+item i is `(transform(image), label)`. Images are opened with Pillow and
+converted to RGB whatever they were (grayscale, palette, RGBA on white,
+CMYK, 16-bit); files without an image extension are ignored; a corrupt or
+truncated image is an error naming its path, or, with `skip_bad=True`, is
+left out with a warning naming it.
+"""
+import os
+import warnings
+
+import numpy as np
+from PIL import Image
+
+IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp", ".gif")
+
+
+class BadImageError(ValueError):
+    """An image file that cannot be read; the message names it."""
+
+
+def load_image(path, draft=None):
+    """Open `path` as an RGB PIL image, decoding it fully (so truncation shows up here).
+    `draft=(w, h)` lets JPEG decode at a reduced scale (fast checks)."""
+    try:
+        with Image.open(path) as img:
+            if draft:
+                img.draft("RGB", draft)
+            img.load()
+            return to_rgb(img)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:
+        raise BadImageError(f"cannot read image {path}: {err}. Delete or replace the file, "
+                            "or pass skip_bad=True to leave bad images out") from None
+
+
+def to_rgb(img):
+    """Any Pillow mode -> RGB: alpha is composited on white, 16-bit and float images are
+    rescaled to 8 bits (a plain convert would clip them to white)."""
+    if img.mode == "RGB":
+        return img
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        a = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if img.mode.startswith("I;16") or a.max() > 255 else 255.0
+        a = np.clip(a / top * 255.0, 0, 255).astype(np.uint8)
+        return Image.fromarray(a, "L").convert("RGB")
+    if img.mode == "P" or img.mode == "PA":
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "LA"):
+        img = img.convert("RGBA")
+        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, img).convert("RGB")
+    return img.convert("RGB")  # L, 1, CMYK, YCbCr, ...
+
+
+def find_images(folder):
+    """Image files directly in `folder` (by extension), sorted."""
+    return sorted(os.path.join(folder, f) for f in os.listdir(folder)
+                  if f.lower().endswith(IMG_EXTENSIONS) and os.path.isfile(os.path.join(folder, f)))
+
+
+class ImageFolder:
+    """torchvision's ImageFolder: samples are (path, class index), classes sorted by name."""
+
+    def __init__(self, root, transform=None, skip_bad=False):
+        root = os.fspath(root)
+        if not os.path.isdir(root):
+            raise FileNotFoundError(f"image folder not found: {root} (expected {root}/<class>/<image>)")
+        self.root, self.transform = root, transform
+        self.classes = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+        if not self.classes:
+            raise ValueError(f"{root} has no class folders: expected {root}/<class>/<image>, e.g. {root}/cats/1.jpg")
+        self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
+        self.samples = []
+        for c in self.classes:
+            images = find_images(os.path.join(root, c))
+            if not images:
+                raise ValueError(f"class folder {os.path.join(root, c)} has no images "
+                                 f"(looked for {', '.join(IMG_EXTENSIONS)})")
+            self.samples += [(p, self.class_to_idx[c]) for p in images]
+        if skip_bad:
+            self.samples = [s for s in self.samples if _readable(s[0])]
+        self.targets = [label for _, label in self.samples]
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, index):
+        path, label = self.samples[index]
+        img = load_image(path)
+        return (self.transform(img) if self.transform is not None else img), label
+
+    def __repr__(self):
+        return f"ImageFolder({self.root!r}: {len(self)} images, classes {self.classes})"
+
+
+def _readable(path):
+    try:
+        load_image(path, draft=(64, 64))
+        return True
+    except BadImageError as err:
+        warnings.warn(f"skipping {err}", stacklevel=3)
+        return False
