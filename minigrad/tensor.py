@@ -222,6 +222,7 @@ class Function:
     (`self.needs_input_grad`). `backward` returns one gradient per input, or None.
     """
     name = None  # how errors refer to the op; defaults to the class name in lower case
+    saved = ()  # what save_for_backward kept
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
@@ -246,12 +247,15 @@ class Function:
         out = fn.forward(*(t.data for t in tensors), **options)
         if not record:
             return Tensor._from_op(out, None)
-        fn.inputs = tensors
+        # The graph's edges: for each input, the Function that made it, or the leaf Tensor
+        # itself (whose .grad receives the result). Never an intermediate Tensor, so its
+        # array is freed as soon as no one else holds it, unless a backward saved it.
+        fn.parents = tuple((t._fn or t) if t.requires_grad else None for t in tensors)
         return Tensor._from_op(out, fn)
 
     def release(self):
         """Drop everything this node holds once its backward has run."""
-        self.inputs = None
+        self.parents = None
         self.saved = ()
 
 
@@ -279,52 +283,58 @@ def _as_tensors(cls, inputs):
 
 def _backpropagate(root, grad):
     """Run every Function's backward once, outputs before inputs, then free it."""
-    grads = {id(root): grad}
     given = set()  # arrays already handed to a leaf as its .grad
-    for node in reversed(_topological_order(root)):
-        g = grads.pop(id(node), None)
+    if root._fn is None:  # backward() on a leaf: its gradient is the given one
+        _accumulate(root, grad, given)
+        return
+    grads = {id(root._fn): grad}
+    for fn in _topological_order(root._fn):
+        g = grads.pop(id(fn), None)
         if g is None:
             continue
-        fn = node._fn
-        if fn is None:  # a leaf: accumulate into .grad, never in place
-            if node.grad is not None:
-                node.grad = node.grad + g
-            else:  # a grad of its own: not a view, not the array another leaf got
-                owned = g.base is None and id(g) not in given and g.dtype == node.dtype
-                node.grad = g if owned else g.astype(node.dtype, copy=True)
-                given.add(id(node.grad))
-            continue
-        if fn.inputs is None:
+        if fn.parents is None:
             raise RuntimeError(
                 f"backward() through {fn.op_name()} a second time: its graph was freed by the first "
                 "backward(). Recompute the forward pass before calling backward() again.")
         input_grads = fn.backward(g)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
-        for x, needed, gx in zip(fn.inputs, fn.needs_input_grad, input_grads):
-            if needed and gx is not None:
-                key = id(x)
+        for parent, gx in zip(fn.parents, input_grads):
+            if parent is None or gx is None:
+                continue
+            if isinstance(parent, Tensor):  # a leaf
+                _accumulate(parent, gx, given)
+            else:
+                key = id(parent)
                 grads[key] = gx if key not in grads else grads[key] + gx
         fn.release()
 
 
+def _accumulate(leaf, g, given):
+    """leaf.grad += g, never in place (an array may be shared), never aliasing another leaf's."""
+    if leaf.grad is not None:
+        leaf.grad = leaf.grad + g
+        return
+    owned = g.base is None and id(g) not in given and g.dtype == leaf.dtype
+    leaf.grad = g if owned else g.astype(leaf.dtype, copy=True)
+    given.add(id(leaf.grad))
+
+
 def _topological_order(root):
-    """Tensors reachable from root, each after all tensors it was computed from.
+    """Functions reachable from root, each before every Function that made its inputs.
     An explicit stack rather than recursion, so a 10,000-op chain is fine."""
     order, seen = [], set()
     stack = [(root, False)]
     while stack:
-        node, children_done = stack.pop()
-        if children_done:
-            order.append(node)
+        fn, parents_done = stack.pop()
+        if parents_done:
+            order.append(fn)
             continue
-        if id(node) in seen:
+        if id(fn) in seen:
             continue
-        seen.add(id(node))
-        stack.append((node, True))
-        fn = node._fn
-        if fn is not None and fn.inputs is not None:
-            for x in fn.inputs:
-                if x.requires_grad and id(x) not in seen:
-                    stack.append((x, False))
-    return order
+        seen.add(id(fn))
+        stack.append((fn, True))
+        for parent in fn.parents or ():
+            if isinstance(parent, Function) and id(parent) not in seen:
+                stack.append((parent, False))
+    return order[::-1]

@@ -1,0 +1,82 @@
+"""lr_find, the learning-rate range test (Leslie Smith; fastai's lr_find).
+
+Train for at most one epoch while the learning rate grows exponentially, from
+start_lr (1e-5) to end_lr (10), one step per mini-batch:
+    lr_i = start_lr * (end_lr / start_lr) ** (i / n_batches)
+and record the training loss, smoothed (EMA with beta 0.98, debiased). Stop when
+the loss passes 4x the best seen, or is NaN: the rate is now far too high. Then
+put the weights back exactly as they were. The plot of loss against log(lr)
+shows where the loss falls fastest; a good rate is about a tenth of the one where
+the loss was lowest (still clearly improving, not yet unstable).
+"""
+import math
+
+from .metrics import SmoothedLoss
+
+
+class LRFinderResult:
+    def __init__(self, lrs, losses, suggestion, plot_path, reason):
+        self.lrs, self.losses, self.suggestion, self.plot_path, self.reason = lrs, losses, suggestion, plot_path, reason
+
+    def __repr__(self):
+        return f"LRFinderResult(suggestion={self.suggestion:.3g}, {len(self.lrs)} steps)"
+
+
+def suggest_lr(lrs, losses):
+    """A rate to train with, and why. Where the loss clearly fell, a tenth of the rate at its
+    lowest point (still falling steadily there, not yet unstable). Where it never clearly fell
+    (a randomly initialised network, or a very short epoch), a hundredth of the rate at which
+    it blew up (1.3x the median loss before it)."""
+    best = min(range(len(losses)), key=lambda i: losses[i])
+    if losses[best] < 0.9 * losses[0]:
+        return lrs[best] / 10, (f"the smoothed loss was lowest ({losses[best]:.3f}) at lr {lrs[best]:.2g}; "
+                                f"a tenth of that is where it still falls steadily")
+    for i in range(3, len(losses)):
+        if losses[i] > 1.3 * sorted(losses[:i])[i // 2]:
+            return lrs[i] / 100, (f"the loss never clearly fell, and blew up at lr {lrs[i]:.2g}; "
+                                  f"a hundredth of that stays well clear")
+    return lrs[-1] / 100, "the loss neither fell nor blew up; a hundredth of the largest rate tried"
+
+
+def lr_find(learner, start_lr=1e-5, end_lr=10.0, beta=0.98, stop_factor=4.0, plot=True, name="lr_find"):
+    """Run the range test on `learner`; returns an LRFinderResult. The learner's weights,
+    batch-norm statistics and optimizer are left exactly as they were."""
+    snapshot = {k: v.copy() for k, v in learner.model.state_dict().items()}
+    start = learner.group_lrs(start_lr)
+    batches = learner.train_batches()
+    n = len(batches)
+    if n < 2:
+        raise ValueError("lr_find needs at least 2 mini-batches in an epoch; use a smaller batch size")
+    growth = (end_lr / start[-1]) ** (1 / (n - 1))
+    optimizer = learner.make_optimizer(start)
+    smoothed, best = SmoothedLoss(beta), math.inf
+    lrs, losses, reason = [], [], f"finished one epoch ({n} mini-batches)"
+    learner.set_train_mode()
+    try:
+        for i, (x, y) in enumerate(batches):
+            rates = [lr * growth ** i for lr in start]
+            for group, lr in zip(optimizer.param_groups, rates):
+                group["lr"] = lr
+            loss = learner.train_step(x, y, optimizer, check=False)
+            value = smoothed.update(loss) if math.isfinite(loss) else math.nan
+            lrs.append(rates[-1])
+            losses.append(value)
+            if not math.isfinite(value):
+                reason = f"the loss became {loss} at lr {rates[-1]:.2g}"
+                break
+            if i > 0 and value > stop_factor * best:
+                reason = f"the smoothed loss passed {stop_factor:g}x its best at lr {rates[-1]:.2g}"
+                break
+            best = min(best, value)
+    finally:
+        learner.model.load_state_dict(snapshot)  # weights and running statistics exactly as before
+    finite = [(lr, loss) for lr, loss in zip(lrs, losses) if math.isfinite(loss)]
+    suggestion, why = suggest_lr([lr for lr, _ in finite], [loss for _, loss in finite])
+    path = None
+    if plot:
+        from .plots import plot_lr_find
+        path = plot_lr_find([lr for lr, _ in finite], [loss for _, loss in finite],
+                            learner.path(f"{name}.png"), suggestion)
+    learner.log(f"lr_find: stopped because {reason}. Suggested learning rate: {suggestion:.2g} ({why})"
+                + (f"; plot: {path}" if path else ""))
+    return LRFinderResult(lrs, losses, suggestion, path, reason)

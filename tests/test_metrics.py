@@ -1,0 +1,37 @@
+"""Accuracy, log loss, the confusion matrix, fastai's smoothed loss, over-fitting marks."""
+import numpy as np
+import pytest
+
+from minigrad.metrics import SmoothedLoss, accuracy, confusion_matrix, log_loss, overfitting_epochs
+
+PROBS = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+TARGETS = np.array([0, 1, 1, 1])
+
+
+def test_accuracy_and_log_loss():
+    assert accuracy(PROBS, TARGETS) == 0.75
+    assert log_loss(PROBS, TARGETS) == pytest.approx(-np.mean(np.log([0.9, 0.8, 0.4, 0.7])))
+
+
+def test_confusion_matrix_rows_are_actual_columns_predicted():
+    assert confusion_matrix(PROBS, TARGETS).tolist() == [[1, 0], [1, 2]]
+
+
+def test_smoothed_loss_is_a_debiased_moving_average():
+    s = SmoothedLoss(beta=0.98)
+    assert s.update(2.0) == pytest.approx(2.0)  # debiasing: the first value is not pulled towards 0
+    assert s.update(1.0) == pytest.approx((0.98 * 0.02 * 2 + 0.02 * 1) / (1 - 0.98 ** 2))
+
+
+def test_overfitting_is_marked_when_validation_loss_rises():
+    assert overfitting_epochs([0.9, 0.7, 0.6, 0.65, 0.5, 0.55, 0.52]) == [3, 5]
+
+
+def test_lr_suggestion_from_a_falling_curve_and_from_a_flat_one():
+    from minigrad.lr_find import suggest_lr
+    lrs = [10 ** (k / 2) for k in range(-10, 3)]  # 1e-5 .. 10
+    falling = [1.0, 0.98, 0.95, 0.9, 0.8, 0.6, 0.45, 0.35, 0.3, 0.4, 0.9, 2.0, 5.0]
+    assert suggest_lr(lrs, falling)[0] == pytest.approx(lrs[8] / 10)
+    flat = [1.0, 1.1, 1.2, 1.4, 1.4, 1.41, 1.38, 1.4, 1.45, 1.8, 2.7, 3.8, 6.0]
+    rate, why = suggest_lr(lrs, flat)
+    assert rate == pytest.approx(lrs[10] / 100) and "blew up" in why
