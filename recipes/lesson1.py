@@ -40,8 +40,8 @@ def parse_args(argv=None):
     p.add_argument("--out", default="runs/lesson1", help="where plots, checkpoints and metrics.json go")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lr", type=float, default=None, help="the head's learning rate (default: from lr_find)")
-    p.add_argument("--cycles", type=int, default=None, help="SGDR cycles in step 8, cycle_mult=2: 3 cycles are "
-                   "1+2+4 epochs (the lecture's), 4 add 8 more (the default from random initialisation)")
+    p.add_argument("--cycles", type=int, default=3, help="SGDR cycles in step 8, cycle_mult=2: 3 cycles are "
+                   "1+2+4 epochs, as in the lecture; each more doubles the training")
     p.add_argument("--workers", type=int, default=2, help="threads that decode and augment images")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last finished epoch")
     return p.parse_args(argv)
@@ -111,7 +111,7 @@ def main(argv=None):
     again = learn.lr_find(start_lr=[r / 1000 for r in lrs], name="lr_find_unfrozen")
     print(f"    lr_find suggests {again.suggestion:.2g} for the head; the recipe keeps {lr:.2g}, as the lecture does")
 
-    cycles = args.cycles or (3 if args.weights else 4)
+    cycles = args.cycles
     step(8, f"SGDR with cycle_mult=2, {cycles} cycles", "cycles of 1, 2, 4... epochs; the losses show when "
          "validation loss starts rising (over-fitting)")
     learn.fit(lrs, cycles, cycle_len=1, cycle_mult=2, checkpoint="8-unfrozen-sgdr", resume=args.resume)

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from ..download import cache_dir
 
 CLASSES = ("circles", "crosses")
-VERSION = 2
+VERSION = 4
 
 
 def draw_image(rng, label, size=64):
@@ -29,26 +29,26 @@ def draw_image(rng, label, size=64):
     base = rng.integers(40, 216, 3)
     img = Image.new("RGB", (size, size), tuple(int(v) for v in base))
     draw = ImageDraw.Draw(img, "RGBA")
-    for _ in range(int(rng.integers(2, 5))):
+    for _ in range(int(rng.integers(1, 4))):
         x0, y0 = rng.integers(-size // 4, size, 2)
         w, h = rng.integers(size // 6, size // 2, 2)
-        colour = tuple(int(v) for v in rng.integers(0, 256, 3)) + (int(rng.integers(40, 90)),)
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3)) + (int(rng.integers(30, 70)),)
         draw.rectangle([int(x0), int(y0), int(x0 + w), int(y0 + h)], fill=colour)
     # the object: a saturated colour far from the background's
     colour = np.where(base > 128, rng.integers(0, 60, 3), rng.integers(196, 256, 3))
     colour = tuple(int(v) for v in colour)
-    r = float(rng.uniform(0.2, 0.34)) * size
+    r = float(rng.uniform(0.28, 0.42)) * size
     cx, cy = rng.uniform(r + 1, size - r - 1, 2)
     if label == 0:
         draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=colour)
     else:
-        arm = r * float(rng.uniform(0.22, 0.32))  # half the width of each bar
+        arm = r * float(rng.uniform(0.16, 0.24))  # half the width of each bar: thin strokes
         angle = float(rng.uniform(0, np.pi / 2))
         for theta in (angle, angle + np.pi / 2):
             c, s = np.cos(theta), np.sin(theta)
             corners = [(cx + c * u - s * v, cy + s * u + c * v) for u, v in ((-r, -arm), (r, -arm), (r, arm), (-r, arm))]
             draw.polygon(corners, fill=colour)
-    noise = rng.normal(0, 8, (size, size, 3))
+    noise = rng.normal(0, 6, (size, size, 3))
     pixels = np.clip(np.asarray(img, dtype=np.float64) + noise, 0, 255).astype(np.uint8)
     return Image.fromarray(pixels)
 

@@ -43,13 +43,18 @@ class ReLU(Function):
         return grad * (self.saved[0] > 0)
 
 
+def stable_sigmoid(x):
+    """1 / (1 + e^-x) without overflow: e^-|x| never overflows, and the two branches
+    are the same function."""
+    xp = get_array_module(x)
+    z = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + z), z / (1 + z))
+
+
 class Sigmoid(Function):
     """out = 1 / (1 + e^-x);  dx = grad * out * (1 - out)."""
     def forward(self, x):
-        xp = get_array_module(x)
-        # e^-|x| never overflows; the two branches are the same function
-        z = xp.exp(-xp.abs(x))
-        out = xp.where(x >= 0, 1 / (1 + z), z / (1 + z))
+        out = stable_sigmoid(x)
         self.save_for_backward(out)
         return out
 

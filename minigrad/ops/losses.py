@@ -10,6 +10,7 @@ import numpy as np
 
 from ..backend import device_of, get_array_module, to_device
 from ..tensor import Function, Tensor
+from .activations import stable_sigmoid
 
 
 def _targets(target, device):
@@ -61,7 +62,4 @@ class BCEWithLogits(Function):
 
     def backward(self, grad):
         x, target = self.saved
-        xp = get_array_module(x)
-        z = xp.exp(-xp.abs(x))
-        sigmoid = xp.where(x >= 0, 1 / (1 + z), z / (1 + z))
-        return grad * (sigmoid - target) / x.size
+        return grad * (stable_sigmoid(x) - target) / x.size

@@ -38,51 +38,52 @@ class BatchNorm(Function):
                 raise ValueError(f"batch_norm: input has {c} channels (shape {tuple(x.shape)}) but {what} has shape {tuple(v.shape)}")
         xp = get_array_module(x)
         axes = _channel_axes(x)
-        self.axes, self.training, self.has_weight = axes, training, weight is not None
+        self.axes, self.training, self.count = axes, training, x.size // c
         if training:
-            n = x.size // c
-            if n < 2:
+            if self.count < 2:
                 raise ValueError(f"batch_norm: training needs more than one value per channel, got input shape {tuple(x.shape)}")
             mean = x.mean(axis=axes)
-            var = x.var(axis=axes)
+            centered = x - _per_channel(mean, x)
+            var = (centered * centered).mean(axis=axes)  # the biased variance normalises
+            n = self.count
             if running_mean is not None:
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean
-            if running_var is not None:
+            if running_var is not None:  # the unbiased one is the running estimate, as PyTorch
                 running_var *= 1 - momentum
                 running_var += momentum * n / (n - 1) * var
         else:
             if running_mean is None or running_var is None:
                 raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
-            mean, var = running_mean, running_var
+            var = running_var
+            centered = x - _per_channel(running_mean, x)
         inv_std = 1 / xp.sqrt(var + eps)
-        xhat = (x - _per_channel(mean, x)) * _per_channel(inv_std, x)
-        out = xhat * _per_channel(weight, x) if weight is not None else xhat
+        xhat = centered
+        xhat *= _per_channel(inv_std, x)  # in place: centered is ours
+        out = xhat * _per_channel(weight, x) if weight is not None else xhat.copy()
         if bias is not None:
             out += _per_channel(bias, x)
         need_x = self.needs_input_grad[0]
-        need_w = len(self.needs_input_grad) > 1 and self.needs_input_grad[1] and weight is not None
+        need_w = weight is not None and any(self.needs_input_grad[1:])
         keep_xhat = need_w or (need_x and training)
         self.save_for_backward(xhat if keep_xhat else None, inv_std, weight)
         return out
 
     def backward(self, grad):
         xhat, inv_std, weight = self.saved
-        x_like = grad
-        gx = gw = gb = None
         needs = self.needs_input_grad + (False, False)
-        dxhat = grad * _per_channel(weight, grad) if weight is not None else grad
-        if needs[0]:
-            scale = _per_channel(inv_std, x_like)
-            if self.training:
-                # d/dx of (x - mean) / std, where mean and std depend on every x of the channel:
-                # dx = (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) / std
-                gx = scale * (dxhat - dxhat.mean(axis=self.axes, keepdims=True)
-                              - xhat * (dxhat * xhat).mean(axis=self.axes, keepdims=True))
-            else:
-                gx = dxhat * scale
-        if self.has_weight and needs[1]:
-            gw = (grad * xhat).sum(axis=self.axes)
-        if self.has_weight and needs[2]:
+        gx = gw = gb = None
+        if xhat is not None:  # sums over each channel: dbias and dweight, and what dx needs
             gb = grad.sum(axis=self.axes)
-        return gx, gw, gb
+            gw = (grad * xhat).sum(axis=self.axes)
+        scale = inv_std * weight if weight is not None else inv_std  # d out / d x, per channel, at fixed stats
+        if needs[0]:
+            gx = grad * _per_channel(scale, grad)
+            if self.training:
+                # the batch mean and variance depend on every x of the channel too:
+                # dx = scale * (grad - mean(grad) - xhat * mean(grad * xhat))
+                gx -= _per_channel(scale * gb / self.count, grad)
+                gx -= xhat * _per_channel(scale * gw / self.count, grad)
+        if weight is None:
+            return (gx,)
+        return gx, (gw if needs[1] else None), (gb if needs[2] else None)
