@@ -14,7 +14,7 @@ The columns are 9x the input for a 3x3 kernel, so they are scratch memory
 saved, and not even that when the weight is frozen. A 1x1 convolution needs no
 im2col at all: each image's (C, H*W) pixels already are its column matrix.
 """
-from ..backend import get_array_module, workspace
+from ..backend import get_array_module, over_batch, workspace
 from ..tensor import Function
 
 
@@ -43,10 +43,14 @@ def im2col(x, kh, kw, stride, padding):
     input shifted by kernel offset (i, j), sampled every `stride` pixels."""
     n, c, h, w = x.shape
     oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
+    xp = get_array_module(x)
     xpad = pad2d(x, padding)
-    cols = workspace(get_array_module(x), "im2col", (c, kh, kw, n, oh, ow), x.dtype)
-    for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
-        cols[:, i, j] = xpad[:, :, rows, columns].transpose(1, 0, 2, 3)
+    cols = workspace(xp, "im2col", (c, kh, kw, n, oh, ow), x.dtype)
+
+    def copy(start, stop):  # images start..stop, on one thread
+        for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
+            cols[:, i, j, start:stop] = xpad[start:stop, :, rows, columns].transpose(1, 0, 2, 3)
+    over_batch(xp, n, copy)
     return cols.reshape(c * kh * kw, n * oh * ow)
 
 
@@ -55,9 +59,13 @@ def col2im(cols, x_shape, kh, kw, stride, padding):
     n, c, h, w = x_shape
     oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
     cols = cols.reshape(c, kh, kw, n, oh, ow)
-    dx = get_array_module(cols).zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=cols.dtype)
-    for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
-        dx[:, :, rows, columns] += cols[:, i, j].transpose(1, 0, 2, 3)
+    xp = get_array_module(cols)
+    dx = xp.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=cols.dtype)
+
+    def add(start, stop):
+        for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
+            dx[start:stop, :, rows, columns] += cols[:, i, j, start:stop].transpose(1, 0, 2, 3)
+    over_batch(xp, n, add)
     return dx[:, :, padding:padding + h, padding:padding + w] if padding else dx
 
 

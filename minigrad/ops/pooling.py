@@ -7,7 +7,7 @@ input that won the window, on numpy and cupy alike.
 """
 import numpy as np
 
-from ..backend import get_array_module
+from ..backend import get_array_module, over_batch
 from ..tensor import Function
 from .conv import conv_output_size, pad2d, windows
 from .shapes import Concat
@@ -40,13 +40,19 @@ class MaxPool2d(Function):
         kh, kw, stride, oh, ow = _pool_geometry(self.op_name(), x, kernel_size, stride, padding)
         xp = get_array_module(x)
         xpad = pad2d(x, padding, value=-np.inf)
-        out = xpad[:, :, :stride * oh:stride, :stride * ow:stride].copy()  # offset (0, 0)
-        winner = xp.zeros(out.shape, dtype=np.uint8 if kh * kw <= 256 else np.int32)  # which offset won, as i * kw + j
-        for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
-            candidate = xpad[:, :, rows, columns]
-            better = candidate > out
-            out = xp.where(better, candidate, out)
-            winner[better] = i * kw + j
+        out = xp.empty((x.shape[0], x.shape[1], oh, ow), dtype=x.dtype)
+        winner = xp.zeros(out.shape, dtype=np.uint8 if kh * kw <= 256 else np.int32)  # offset i*kw+j that won
+
+        def pool(start, stop):  # images start..stop
+            best, won = out[start:stop], winner[start:stop]
+            for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
+                candidate = xpad[start:stop, :, rows, columns]
+                if i == j == 0:
+                    best[...] = candidate
+                    continue
+                xp.copyto(won, i * kw + j, where=candidate > best)
+                xp.maximum(best, candidate, out=best)
+        over_batch(xp, x.shape[0], pool)
         self.geometry = (x.shape, kh, kw, stride, padding, oh, ow)
         self.save_for_backward(winner)
         return out
@@ -57,8 +63,11 @@ class MaxPool2d(Function):
         xp = get_array_module(grad)
         n, c, h, w = x_shape
         dx = xp.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=grad.dtype)
-        for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
-            dx[:, :, rows, columns] += xp.where(winner == i * kw + j, grad, 0)
+
+        def route(start, stop):
+            for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
+                dx[start:stop, :, rows, columns] += xp.where(winner[start:stop] == i * kw + j, grad[start:stop], 0)
+        over_batch(xp, n, route)
         return dx[:, :, padding:padding + h, padding:padding + w] if padding else dx
 
 
