@@ -87,3 +87,16 @@ def test_log_softmax_and_softmax_are_stable_for_huge_inputs(device):
 def test_sigmoid_does_not_overflow(device):
     x = minigrad.tensor([-1000.0, 1000.0], device=device)
     np.testing.assert_allclose(x.sigmoid().numpy(), [0.0, 1.0])
+
+
+def test_astype_matches_torch_and_casts_the_gradient_back(device):
+    """astype's backward casts the gradient to the input's dtype (a float32 detour is too coarse
+    for finite differences, so this compares with torch and checks the dtypes instead)."""
+    from helpers import compare_with_torch
+    compare_with_torch(lambda a: a.astype(np.float32) * 3, lambda a: a.float() * 3, [randn(3, 4)], device,
+                       atol=1e-6, rtol=1e-6)
+    x = minigrad.tensor(randn(3), requires_grad=True, dtype=np.float64, device=device)
+    y = x.astype(np.float32)
+    assert y.dtype == np.float32
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float64
