@@ -1,13 +1,15 @@
 """The built-in data set for the offline lesson: generated here, never downloaded.
 
-Two classes, `circles` and `crosses`: one brightly coloured object per image, at a
-random place, size, rotation and colour, on a cluttered background (soft
-rectangles of random colours, and noise). Since the object can be anywhere, no
-single weighting of the pixels tells the classes apart (a linear model fails),
-but a small convnet, whose filters look for edges and corners wherever they
-are, learns it in a few epochs. The images are written as a real dogscats-layout
-folder (train/<class>, valid/<class>), so the lesson reads them exactly as it
-would read dogs and cats. The same seed gives the same images, byte for byte.
+Two classes, `circles` (solid discs) and `crosses` (two thin crossed bars): one
+brightly coloured object per image, at a random place, size, rotation and
+colour, on a cluttered background (soft rectangles of random colours, and
+noise). Since the object can be anywhere and any colour, no single weighting
+of the pixels tells the classes apart (a linear model fails), but a small
+convnet, whose filters find thin strokes and solid patches wherever they are,
+learns it in a few epochs, even from random initialisation. The images are
+written as a real dogscats-layout folder (train/<class>, valid/<class>), so the
+lesson reads them exactly as it would read dogs and cats. The same seed gives
+the same images, byte for byte.
 """
 import json
 import os
