@@ -50,7 +50,7 @@ def im2col(x, kh, kw, stride, padding):
     def copy(start, stop):  # images start..stop, on one thread
         for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
             cols[:, i, j, start:stop] = xpad[start:stop, :, rows, columns].transpose(1, 0, 2, 3)
-    over_batch(xp, n, copy)
+    over_batch(xp, n, copy, cols.size)
     return cols.reshape(c * kh * kw, n * oh * ow)
 
 
@@ -65,7 +65,7 @@ def col2im(cols, x_shape, kh, kw, stride, padding):
     def add(start, stop):
         for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
             dx[start:stop, :, rows, columns] += cols[:, i, j, start:stop].transpose(1, 0, 2, 3)
-    over_batch(xp, n, add)
+    over_batch(xp, n, add, cols.size)
     return dx[:, :, padding:padding + h, padding:padding + w] if padding else dx
 
 

@@ -52,7 +52,7 @@ class MaxPool2d(Function):
                     continue
                 xp.copyto(won, i * kw + j, where=candidate > best)
                 xp.maximum(best, candidate, out=best)
-        over_batch(xp, x.shape[0], pool)
+        over_batch(xp, x.shape[0], pool, out.size * kh * kw)
         self.geometry = (x.shape, kh, kw, stride, padding, oh, ow)
         self.save_for_backward(winner)
         return out
@@ -67,7 +67,7 @@ class MaxPool2d(Function):
         def route(start, stop):
             for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
                 dx[start:stop, :, rows, columns] += xp.where(winner[start:stop] == i * kw + j, grad[start:stop], 0)
-        over_batch(xp, n, route)
+        over_batch(xp, n, route, grad.size * kh * kw)
         return dx[:, :, padding:padding + h, padding:padding + w] if padding else dx
 
 
