@@ -219,3 +219,18 @@ def test_conv2d_scratch_memory_is_not_shared_between_results(device):
         # backward meets the 1x1 branch first, then the 3x3 ones reuse the scratch buffer
         return F.conv2d(h, consts[1]) + F.conv2d(h, consts[0], padding=1) + F.conv2d(h, consts[2], padding=1)
     check_op(branches, [randn(2, 6, 5, 5, away_from=0)], device)
+
+
+@pytest.mark.skipif(not minigrad.cuda_available(), reason="the fused kernels run on cupy and an NVIDIA GPU")
+@pytest.mark.parametrize("n, c, h, w, o, k, s, p", CONV_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_gpu_im2col_and_col2im_equal_the_portable_loops(n, c, h, w, o, k, s, p, dtype):
+    import cupy
+    from minigrad.ops.conv import col2im, conv_output_size, im2col
+    x = cupy.asarray(randn(n, c, h, w).astype(dtype))
+    fused, portable = im2col(x, k, k, s, p).copy(), im2col(x, k, k, s, p, fused=False).copy()
+    cupy.testing.assert_array_equal(fused, portable)
+    oh, ow = conv_output_size(h, k, s, p), conv_output_size(w, k, s, p)
+    cols = cupy.asarray(np.random.default_rng(0).standard_normal((c * k * k, n * oh * ow)).astype(dtype))
+    cupy.testing.assert_allclose(col2im(cols, x.shape, k, k, s, p), col2im(cols, x.shape, k, k, s, p, fused=False),
+                                 rtol=1e-5 if dtype == np.float32 else 1e-12)

@@ -14,8 +14,11 @@ The columns are 9x the input for a 3x3 kernel, so they are scratch memory
 saved, and not even that when the weight is frozen. A 1x1 convolution needs no
 im2col at all: each image's (C, H*W) pixels already are its column matrix.
 """
+import numpy as np
+
 from ..backend import get_array_module, over_batch, workspace
 from ..tensor import Function
+from . import conv_cuda
 
 
 def conv_output_size(size, kernel, stride, padding):
@@ -38,14 +41,16 @@ def windows(kh, kw, stride, oh, ow):
             yield i, j, (slice(i, i + stride * oh, stride), slice(j, j + stride * ow, stride))
 
 
-def im2col(x, kh, kw, stride, padding):
+def im2col(x, kh, kw, stride, padding, fused=True):
     """(N, C, H, W) -> cols (C*KH*KW, N*OH*OW): row (c, i, j) holds channel c of the
     input shifted by kernel offset (i, j), sampled every `stride` pixels."""
     n, c, h, w = x.shape
     oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
     xp = get_array_module(x)
-    xpad = pad2d(x, padding)
     cols = workspace(xp, "im2col", (c, kh, kw, n, oh, ow), x.dtype)
+    if xp is not np and fused:  # on the GPU: the same, in one kernel launch (conv_cuda.py)
+        return conv_cuda.im2col(x, cols, kh, kw, stride, padding, oh, ow).reshape(c * kh * kw, n * oh * ow)
+    xpad = pad2d(x, padding)
 
     def copy(start, stop):  # images start..stop, on one thread
         for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
@@ -54,12 +59,14 @@ def im2col(x, kh, kw, stride, padding):
     return cols.reshape(c * kh * kw, n * oh * ow)
 
 
-def col2im(cols, x_shape, kh, kw, stride, padding):
+def col2im(cols, x_shape, kh, kw, stride, padding, fused=True):
     """The adjoint of im2col: add every column entry back to the pixel it came from."""
     n, c, h, w = x_shape
     oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
-    cols = cols.reshape(c, kh, kw, n, oh, ow)
     xp = get_array_module(cols)
+    if xp is not np and fused:
+        return conv_cuda.col2im(cols, x_shape, kh, kw, stride, padding, oh, ow)
+    cols = cols.reshape(c, kh, kw, n, oh, ow)
     dx = xp.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=cols.dtype)
 
     def add(start, stop):

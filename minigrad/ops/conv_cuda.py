@@ -1,0 +1,75 @@
+"""im2col and col2im as single CUDA kernels, the GPU twins of the loops in conv.py.
+
+On the GPU the portable im2col launches one copy per kernel offset (nine for 3x3)
+plus a padding kernel, and col2im nine adds plus a zero fill; launch overhead then
+dominates resnet34's small layers. Each function here does the same work in one
+launch, one thread per output number, with the padding folded into a bounds check.
+col2im gathers rather than scatters: each input pixel sums the column entries it
+appears in, so no two threads write the same place. conv.py uses them on cupy
+arrays; tests/test_nn_ops.py checks them against the portable versions.
+"""
+_kernels = {}
+
+
+def _kernel(name):
+    if name not in _kernels:
+        import cupy
+        if name == "im2col":
+            _kernels[name] = cupy.ElementwiseKernel(
+                "raw T x, int32 n, int32 c, int32 h, int32 w, int32 kh, int32 kw, "
+                "int32 oh, int32 ow, int32 s, int32 p",
+                "T col",
+                """
+                // col is (C, KH, KW, N, OH, OW); i is this thread's flat index into it
+                ptrdiff_t t = i / ow;
+                int ox = i % ow;
+                int oy = t % oh; t /= oh;
+                int b = t % n; t /= n;
+                int kx = t % kw; t /= kw;
+                int ky = t % kh; int ch = t / kh;
+                int y = oy * s + ky - p, xx = ox * s + kx - p;
+                col = (y >= 0 && y < h && xx >= 0 && xx < w) ? x[(((ptrdiff_t)b * c + ch) * h + y) * w + xx] : (T)0;
+                """,
+                "minigrad_im2col")
+        else:
+            _kernels[name] = cupy.ElementwiseKernel(
+                "raw T col, int32 n, int32 c, int32 h, int32 w, int32 kh, int32 kw, "
+                "int32 oh, int32 ow, int32 s, int32 p",
+                "T dx",
+                """
+                // dx is (N, C, H, W): sum every column entry that pixel (y, xx) was copied to
+                ptrdiff_t t = i / w;
+                int xx = i % w;
+                int y = t % h; t /= h;
+                int ch = t % c; int b = t / c;
+                T sum = 0;
+                for (int ky = 0; ky < kh; ++ky) {
+                    int yy = y + p - ky;
+                    if (yy < 0 || yy % s != 0 || yy / s >= oh) continue;
+                    for (int kx = 0; kx < kw; ++kx) {
+                        int xq = xx + p - kx;
+                        if (xq < 0 || xq % s != 0 || xq / s >= ow) continue;
+                        sum += col[(((((ptrdiff_t)ch * kh + ky) * kw + kx) * n + b) * oh + yy / s) * ow + xq / s];
+                    }
+                }
+                dx = sum;
+                """,
+                "minigrad_col2im")
+    return _kernels[name]
+
+
+def im2col(x, cols, kh, kw, stride, padding, oh, ow):
+    """Fill cols (C, KH, KW, N, OH, OW) from the NCHW cupy array x."""
+    n, c, h, w = x.shape
+    _kernel("im2col")(x if x.flags.c_contiguous else x.copy(), n, c, h, w, kh, kw, oh, ow, stride, padding, cols)
+    return cols
+
+
+def col2im(cols, x_shape, kh, kw, stride, padding, oh, ow):
+    """The input gradient (N, C, H, W) from column gradients (C*KH*KW, N*OH*OW)."""
+    import cupy
+    n, c, h, w = x_shape
+    dx = cupy.empty(x_shape, dtype=cols.dtype)
+    _kernel("col2im")(cols if cols.flags.c_contiguous else cols.copy(), n, c, h, w, kh, kw, oh, ow,
+                      stride, padding, dx)
+    return dx
