@@ -40,7 +40,8 @@ def unpack(archive, dest):
             members = [m for m in t.getmembers() if m.isfile() or m.isdir()]  # no links, no devices
             for m in members:
                 _inside(dest, m.name)
-            t.extractall(dest, members=members)
+            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # Python's own check too
+            t.extractall(dest, members=members, **safe)
     return dest
 
 
