@@ -138,11 +138,6 @@ def workspace(xp, name, shape, dtype):
     return buffer[:size].view(dtype).reshape(shape)
 
 
-def release_workspaces():
-    """Free the scratch buffers (they come back at the next convolution)."""
-    _workspaces.clear()
-
-
 # ---- threads for memory-bound copies ---------------------------------------------------
 
 _threads = int(os.environ.get("MINIGRAD_NUM_THREADS", min(os.cpu_count() or 1, 8)))

@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from . import backend, metrics, plots
-from .data.loader import DataLoader
+from .data.loader import DataLoader, training_loader
 from .data.transforms import denormalize
 from .lr_find import lr_find
 from .nn import functional as F
@@ -126,7 +126,7 @@ class Learner:
     def train_batches(self):
         if self._precompute:
             x, y = self._activations("train")
-            return DataLoader(ArrayDataset(x, y), self.data.bs, shuffle=True, drop_last=len(x) % self.data.bs == 1)
+            return training_loader(ArrayDataset(x, y), self.data.bs)
         return self.data.trn_dl
 
     def val_batches(self):
@@ -150,9 +150,13 @@ class Learner:
         groups = [{"params": list(g.parameters()), "lr": lr} for g, lr in zip(self.layer_groups, lrs)]
         return SGD(groups, lr=lrs[-1], momentum=self.momentum, weight_decay=self.weight_decay)
 
+    def _on_device(self, x):
+        """A batch (Tensor or array) on the learner's device."""
+        return x.to(self.device) if isinstance(x, Tensor) else Tensor(x, device=self.device)
+
     def train_step(self, x, y, optimizer, check=True):
         """One mini-batch of stochastic gradient descent; returns the loss."""
-        x = x.to(self.device) if isinstance(x, Tensor) else Tensor(x, device=self.device)
+        x = self._on_device(x)
         optimizer.zero_grad()
         loss = F.cross_entropy(self.forward(x), y)
         value = loss.item()
@@ -263,7 +267,7 @@ class Learner:
         probs, targets = [], []
         with no_grad():
             for x, y in loader or self.val_batches():
-                x = x.to(self.device) if isinstance(x, Tensor) else Tensor(x, device=self.device)
+                x = self._on_device(x)
                 probs.append(F.softmax(self.forward(x), dim=1).numpy())
                 targets.append(y.numpy() if isinstance(y, Tensor) else np.asarray(y))
         return np.concatenate(probs), np.concatenate(targets)

@@ -144,10 +144,6 @@ def test_tta_averages_probabilities(shapes, tmp_path):
     np.testing.assert_allclose(no_aug, plain, rtol=1e-5)
 
 
-class Interrupt(Exception):
-    pass
-
-
 def test_an_interrupted_fit_resumes_with_identical_state(shapes, tmp_path, monkeypatch):
     whole = make_learner(shapes, tmp_path / "a")
     whole.unfreeze()

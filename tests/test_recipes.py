@@ -5,7 +5,6 @@ import os
 import sys
 
 import numpy as np
-import pytest
 from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "recipes"))

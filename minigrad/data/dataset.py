@@ -9,7 +9,7 @@ import os
 import numpy as np
 
 from .folder import ImageFolder, find_images, load_image
-from .loader import DataLoader
+from .loader import DataLoader, training_loader
 from .transforms import transforms_for
 
 
@@ -83,9 +83,7 @@ class ImageClassifierData:
 
     @property
     def trn_dl(self):
-        # a last batch of one image would break batch norm's training statistics: drop it
-        drop = len(self.trn_ds) % self.bs == 1
-        return DataLoader(self.trn_ds, self.bs, shuffle=True, drop_last=drop, num_workers=self.num_workers)
+        return training_loader(self.trn_ds, self.bs, self.num_workers)
 
     @property
     def val_dl(self):

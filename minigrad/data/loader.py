@@ -29,6 +29,13 @@ def collate(items):
     return Tensor(x, dtype=np.float32 if np.issubdtype(x.dtype, np.floating) else None), Tensor(np.asarray(ys))
 
 
+def training_loader(dataset, batch_size, num_workers=0):
+    """Shuffled mini-batches for training. A last batch of a single sample is dropped:
+    batch norm cannot compute training statistics from one value per channel."""
+    return DataLoader(dataset, batch_size, shuffle=True, drop_last=len(dataset) % batch_size == 1,
+                      num_workers=num_workers)
+
+
 class DataLoader:
     def __init__(self, dataset, batch_size=64, shuffle=False, drop_last=False, num_workers=0):
         if batch_size < 1:

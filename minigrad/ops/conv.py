@@ -34,6 +34,11 @@ def pad2d(x, padding, value=0):
     return xp.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=value)
 
 
+def unpad2d(x, padding):
+    """Cut the padding of pad2d off again (a view)."""
+    return x[:, :, padding:x.shape[2] - padding, padding:x.shape[3] - padding] if padding else x
+
+
 def windows(kh, kw, stride, oh, ow):
     """For each kernel offset (i, j): the slices of the padded input under it."""
     for i in range(kh):
@@ -73,7 +78,7 @@ def col2im(cols, x_shape, kh, kw, stride, padding, fused=True):
         for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
             dx[start:stop, :, rows, columns] += cols[:, i, j, start:stop].transpose(1, 0, 2, 3)
     over_batch(xp, n, add, cols.size)
-    return dx[:, :, padding:padding + h, padding:padding + w] if padding else dx
+    return unpad2d(dx, padding)
 
 
 def check_conv_shapes(x, weight, stride, padding):

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..backend import get_array_module, over_batch
 from ..tensor import Function
-from .conv import conv_output_size, pad2d, windows
+from .conv import conv_output_size, pad2d, unpad2d, windows
 from .shapes import Concat
 
 
@@ -68,7 +68,7 @@ class MaxPool2d(Function):
             for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
                 dx[start:stop, :, rows, columns] += xp.where(winner[start:stop] == i * kw + j, grad[start:stop], 0)
         over_batch(xp, n, route, grad.size * kh * kw)
-        return dx[:, :, padding:padding + h, padding:padding + w] if padding else dx
+        return unpad2d(dx, padding)
 
 
 class AvgPool2d(Function):
@@ -92,7 +92,7 @@ class AvgPool2d(Function):
         share = grad / (kh * kw)
         for _, _, (rows, columns) in windows(kh, kw, stride, oh, ow):
             dx[:, :, rows, columns] += share
-        return dx[:, :, padding:padding + h, padding:padding + w] if padding else dx
+        return unpad2d(dx, padding)
 
 
 def _pair(size):

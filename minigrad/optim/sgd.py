@@ -10,6 +10,7 @@ directions the gradients agree on, and cancel where they zig-zag:
 The learning rate is a plain number on each parameter group; schedules (SGDR)
 only change that number.
 """
+from ..backend import to_device
 from ..tensor import no_grad
 
 
@@ -78,5 +79,4 @@ class SGD:
         for key, buf in state["buffers"].items():
             g, i = (int(k) for k in key.split("."))
             p = self.param_groups[g]["params"][i]
-            from ..backend import to_device
             self.state[id(p)] = to_device(buf, p.device).astype(p.dtype, copy=True)
