@@ -13,7 +13,7 @@ from PIL import Image
 import minigrad
 from minigrad.data import (BadImageError, CenterCrop, DataLoader, ImageClassifierData, ImageFolder,
                            RandomHorizontalFlip, RandomLighting, RandomRotate, RandomZoom, RandomCrop, Resize,
-                           ToArray, make_shapes_dataset, transforms_for)
+                           ToArray, make_shapes_dataset, transforms_for, transforms_side_on)
 from minigrad.data.real import download_dogscats, download_pets, unpack
 
 REAL = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "dogscats")
@@ -168,7 +168,7 @@ def test_train_and_valid_transforms():
 
 def test_test_time_augmentation_stacks_the_plain_view_and_augmented_ones(tmp_path):
     root = make_shapes_dataset(str(tmp_path), n_train=4, n_valid=3, size=32)
-    data = ImageClassifierData.from_paths(root, size=32, bs=10)
+    data = ImageClassifierData.from_paths(root, size=32, bs=10, aug_tfms=transforms_side_on, max_zoom=1.1)
     x, y = next(iter(data.tta_dl(n_aug=4)))
     assert x.shape == (2, 5, 3, 32, 32)  # batch of 10 // 5 images
     np.testing.assert_array_equal(x.numpy()[0, 0], data.val_ds[0][0])  # view 0 is the validation view
