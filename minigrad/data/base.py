@@ -32,10 +32,17 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index):
-        return tuple(t[index] for t in self.tensors)
+        return tuple(_item(t, index) for t in self.tensors)
 
     def __len__(self):
         return len(self.tensors[0])
+
+
+def _item(t, index):
+    """t[index], read from the array underneath a Tensor: data loading records no graph, and the
+    dtype stays the tensor's (int64 labels stay int64)."""
+    from ..tensor import Tensor
+    return Tensor(t.data[index]) if isinstance(t, Tensor) else t[index]
 
 
 class Subset(Dataset):

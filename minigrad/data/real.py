@@ -36,7 +36,8 @@ def unpack(archive, dest):
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError) as err:
         if isinstance(err, FileNotFoundError) and not os.path.exists(archive):
             raise
-        raise DownloadError(f"{archive} is not a readable .zip or .tar.gz archive ({type(err).__name__}: {err}): "
+        detail = (str(err).splitlines() or [""])[0].rstrip(":")
+        raise DownloadError(f"{archive} is not a readable .zip or .tar.gz archive ({type(err).__name__}: {detail}): "
                             "the download is damaged or the server sent something else; delete the file and run "
                             "again to download it afresh") from None
 
