@@ -257,3 +257,21 @@ def test_fake_data_is_torchvisions():
 def test_utils_data_is_the_same_as_minigrad_data():
     assert minigrad.utils.data.DataLoader is DataLoader and minigrad.utils.data.TensorDataset is TensorDataset
     assert datasets.ImageFolder is minigrad.data.ImageFolder
+
+
+def test_mnist_download_tries_the_next_mirror_and_reads_the_gzipped_files(tmp_path, monkeypatch):
+    from test_download import Server
+    truth = fake_mnist(str(tmp_path / "made"))
+    server = Server()
+    try:
+        for name in os.listdir(tmp_path / "made" / "MNIST" / "raw"):
+            data = (tmp_path / "made" / "MNIST" / "raw" / name).read_bytes()
+            gz = data if name.endswith(".gz") else gzip.compress(data)
+            server.files["/mnist/" + name.replace(".gz", "") + ".gz"] = gz
+        monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/", server.url + "/mnist/"])
+        test = datasets.MNIST(str(tmp_path / "fresh"), train=False, download=True)
+        assert sorted(os.listdir(tmp_path / "fresh" / "MNIST" / "raw")) == sorted(
+            f"{s}-{k}-ubyte.gz" for s in ("train", "t10k") for k in ("images-idx3", "labels-idx1"))
+        np.testing.assert_array_equal(test.data.numpy(), truth["t10k"][0])
+    finally:
+        server.close()

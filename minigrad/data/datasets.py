@@ -61,10 +61,11 @@ class MNIST:
         self.train, self.transform, self.target_transform = train, transform, target_transform
         if download:
             self.download()
-        images, labels = (self._find(name) for name in self.files[bool(train)])
+        names = self.files[bool(train)]
+        images, labels = (self._find(name) for name in names)
         if images is None or labels is None:
-            raise RuntimeError(f"Dataset not found in {self.raw_folder} (looked for {', '.join(self.files[bool(train)])}, "
-                               "plain or .gz). You can use download=True to download it")
+            raise RuntimeError(f"Dataset not found in {self.raw_folder} (looked for {', '.join(names)}, plain or "
+                               ".gz). You can use download=True to download it")
         self._images, self._labels = read_idx(images), read_idx(labels).astype(np.int64)
         if self._images.ndim != 3 or self._labels.ndim != 1 or len(self._images) != len(self._labels):
             raise ValueError(f"{images} and {labels} do not match: images of shape {self._images.shape} "
