@@ -186,3 +186,18 @@ def test_lesson_one_cells_on_the_real_photos():
     assert x.shape == (16, 3, sz, sz) and y.shape == (16,)
     images = data.val_ds.denorm(next(iter(data.val_dl))[0])
     assert images.shape == (16, sz, sz, 3) and 0 <= images.min() and images.max() <= 1
+
+
+def test_resize_reads_shrunk_copies_written_once(shapes, tmp_path):
+    import shutil
+    root = tmp_path / "d"
+    shutil.copytree(shapes, root)
+    data = ImageClassifierData.from_paths(root, bs=4, tfms=tfms_from_model(resnet34, 16))
+    small = data.resize(20, "tmp")
+    assert small.path == os.path.join(str(root), "tmp", "20") and small.val_ds.fnames == data.val_ds.fnames
+    assert Image.open(os.path.join(small.path, small.val_ds.fnames[0])).size == (20, 20)
+    stamp = os.path.getmtime(os.path.join(small.path, small.trn_ds.fnames[0]))
+    again = data.resize(20, "tmp")
+    assert os.path.getmtime(os.path.join(again.path, again.trn_ds.fnames[0])) == stamp
+    x, y = next(iter(small.trn_dl))
+    assert x.shape == (4, 3, 16, 16) and small.classes == data.classes

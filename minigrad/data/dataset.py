@@ -16,11 +16,13 @@ test folder) and builds fastai's data sets and loaders (all attributes, as fasta
 - `classes` (sorted class folder names), `c` (their number), `sz` (alias `size`), `bs`, `path`,
   `num_workers`, `trn_y` / `val_y` (int64 label arrays), `train_tfm` / `val_tfm`,
   `tta_dl(n_aug=4, dataset=None)` (minigrad's: each item stacks the plain view and n_aug
-  augmented views).
+  augmented views), `resize(targ_sz, new_path='tmp')` (fastai's: shrunk copies of the images).
 """
+import math
 import os
 
 import numpy as np
+from PIL import Image
 
 from .fastai_transforms import imagenet_stats, tfms_from_stats
 from .folder import ImageFolder, _readable, find_images, load_image
@@ -63,6 +65,20 @@ class FilesDataset:
     def __getitem__(self, i):
         img = self.get_x(i)
         return (self.transform(img) if self.transform is not None else img), self.get_y(i)
+
+    def resize_imgs(self, targ, new_path):
+        """A copy of this data set reading images whose shorter side is `targ`, written once under
+        path/new_path/targ/<fname> (fastai's: big photos decode and augment faster once shrunk)."""
+        dest = os.path.join(self.path, new_path, str(targ))
+        for fname, (src, _) in zip(self.fnames, self.samples):
+            out = os.path.join(dest, fname)
+            if not os.path.exists(out):
+                img = load_image(src)
+                ratio = targ / min(img.size)
+                size = tuple(max(math.floor(n * ratio), targ) for n in img.size)
+                os.makedirs(os.path.dirname(out), exist_ok=True)
+                img.resize(size, Image.BILINEAR).save(out)
+        return type(self)(self.fnames, self.y, self.transform, dest)
 
     def denorm(self, arr):
         """A batch of normalised images (N, C, H, W) (Tensor or array; one (C, H, W) image is a batch
@@ -236,6 +252,13 @@ class ImageClassifierData:
     @property
     def val_y(self):
         return self.val_ds.y
+
+    def resize(self, targ_sz, new_path="tmp"):
+        """fastai's data.resize: the same data read from copies with the shorter side targ_sz
+        (written once under path/new_path/targ_sz/); returns a new ImageClassifierData."""
+        datasets = [ds.resize_imgs(targ_sz, new_path) if ds is not None else None
+                    for ds in (self.trn_ds, self.val_ds, self.fix_ds, self.aug_ds, self.test_ds, self.test_aug_ds)]
+        return type(self)(datasets[0].path, datasets, self.bs, self.num_workers, self.classes)
 
     def tta_dl(self, n_aug=4, dataset=None):
         """Batches of (bs // (n_aug + 1)) images, each item (1 + n_aug views, label): view 0 the
