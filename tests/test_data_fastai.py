@@ -201,3 +201,21 @@ def test_resize_reads_shrunk_copies_written_once(shapes, tmp_path):
     assert os.path.getmtime(os.path.join(again.path, again.trn_ds.fnames[0])) == stamp
     x, y = next(iter(small.trn_dl))
     assert x.shape == (4, 3, 16, 16) and small.classes == data.classes
+
+
+def test_a_cold_precompute_cache_iterating_fix_dl_changes_no_other_loader(tmp_path):
+    """Issue 12: the same seed gave different results with a cold and a warm cache. Here train and
+    valid have the same size, so fix_dl and aug_dl look alike but for their files and transforms."""
+    root = make_shapes_dataset(str(tmp_path), n_train=3, n_valid=3, size=32)
+    tfms = tfms_from_model(resnet34, 24, aug_tfms=transforms_side_on, max_zoom=1.2)
+
+    def run(cold):
+        from minigrad import manual_seed
+        manual_seed(4)
+        data = ImageClassifierData.from_paths(root, bs=4, tfms=tfms, num_workers=0)
+        if cold:
+            list(data.fix_dl)  # what computing the cache does
+        return [x.numpy() for dl in (data.aug_dl, data.trn_dl) for x, _ in dl]
+
+    for a, b in zip(run(False), run(True)):
+        np.testing.assert_array_equal(a, b)

@@ -15,8 +15,9 @@ than warm) changes nothing in another loader's batches, and the same
 `minigrad.manual_seed` gives the same run. Since the global state is part of the
 seed, a run resumed from a checkpoint that restored the generator's state
 continues with the same batches. A loader's identity is what it loads (data set
-type and length, batch size, shuffle, drop_last, sampler type), so a loader
-rebuilt every epoch still sees new orders. With `generator=` (a numpy
+type and length, batch size, shuffle, drop_last, sampler type, and for image
+folders their first and last file and transform), so a loader rebuilt every
+epoch still sees new orders. With `generator=` (a numpy
 Generator), each epoch's seed is drawn from that generator instead, as torch's.
 
 With `num_workers > 0`, threads (not processes) decode and augment the images of the next
@@ -102,9 +103,14 @@ class DataLoader:
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def identity(self):
-        """What this loader loads, as a string: part of its epoch seed."""
-        return (f"{type(self.dataset).__qualname__}|{len(self.dataset)}|{self.batch_size}|{self.shuffle}|"
-                f"{self.drop_last}|{type(self.sampler).__qualname__}|{type(self.batch_sampler).__qualname__}")
+        """What this loader loads, as a string: part of its epoch seed. Two image loaders of equal
+        length (fastai's fix_dl and aug_dl) differ by their files and transforms."""
+        ds = self.dataset
+        samples = getattr(ds, "samples", None)
+        samples = samples if samples is not None and len(samples) else [None]
+        return (f"{type(ds).__qualname__}|{len(ds)}|{self.batch_size}|{self.shuffle}|{self.drop_last}|"
+                f"{type(self.sampler).__qualname__}|{type(self.batch_sampler).__qualname__}|"
+                f"{getattr(ds, 'transform', None)!r}|{samples[0]}|{samples[-1]}")
 
     def epoch_generator(self):
         """This epoch's generator, seeded by (global generator state, identity, repeat count)."""
