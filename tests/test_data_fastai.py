@@ -137,6 +137,7 @@ def test_one_class_data_is_refused(tmp_path):
     for split in ("train", "valid"):
         os.makedirs(tmp_path / split / "cats")
         Image.new("RGB", (8, 8)).save(tmp_path / split / "cats" / "1.png")
+    os.makedirs(tmp_path / "train" / ".ipynb_checkpoints")  # Jupyter's folder is no class (fastai's rule)
     with pytest.raises(ValueError, match="needs at least 2 classes"):
         ImageClassifierData.from_paths(tmp_path, tfms=tfms_from_model(resnet34, 8))
 

@@ -118,9 +118,18 @@ def _keep_readable(paths, skip_bad):
     return [p for p in paths if _readable(p)] if skip_bad else paths
 
 
+class _ClassFolders(ImageFolder):
+    """fastai's folder reading: Jupyter's .ipynb_checkpoints and other hidden folders are no class."""
+
+    def find_classes(self, directory):
+        classes, _ = super().find_classes(directory)
+        classes = [c for c in classes if not c.startswith(".")]
+        return classes, {c: i for i, c in enumerate(classes)}
+
+
 def folder_source(path, folder, skip_bad=False):
     """(fnames relative to path, labels, classes) of path/folder/<class>/**/<image>."""
-    images = ImageFolder(os.path.join(path, folder), skip_bad=skip_bad)
+    images = _ClassFolders(os.path.join(path, folder), skip_bad=skip_bad)
     return [os.path.relpath(p, path) for p, _ in images.samples], np.array(images.targets, np.int64), images.classes
 
 

@@ -89,10 +89,7 @@ class ImageFolder:
             raise FileNotFoundError(f"image folder not found: {root} (expected {root}/<class>/<image>)")
         self.root, self.transform, self.target_transform = root, transform, target_transform
         self.loader = loader or load_image
-        self.classes = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
-        if not self.classes:
-            raise ValueError(f"{root} has no class folders: expected {root}/<class>/<image>, e.g. {root}/cats/1.jpg")
-        self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
+        self.classes, self.class_to_idx = self.find_classes(root)
         self.samples = []
         for c in self.classes:
             images = find_images(os.path.join(root, c), is_valid_file)
@@ -103,6 +100,14 @@ class ImageFolder:
         if skip_bad:
             self.samples = [s for s in self.samples if _readable(s[0])]
         self.targets = [label for _, label in self.samples]
+
+    def find_classes(self, directory):
+        """(sorted class folder names, {name: index}), as torchvision's."""
+        classes = sorted(d for d in os.listdir(directory) if os.path.isdir(os.path.join(directory, d)))
+        if not classes:
+            raise ValueError(f"{directory} has no class folders: expected {directory}/<class>/<image>, "
+                             f"e.g. {directory}/cats/1.jpg")
+        return classes, {c: i for i, c in enumerate(classes)}
 
     @property
     def imgs(self):
