@@ -102,6 +102,18 @@ def test_save_is_atomic_and_leaves_no_temporary_file(tmp_path, monkeypatch):
     np.testing.assert_array_equal(minigrad.load(path)["w"].numpy(), np.arange(3.0))
 
 
+@pytest.mark.skipif(os.name != "posix", reason="stale temporary files are recognised by process id on POSIX only")
+def test_a_write_removes_temporary_files_that_killed_writers_left(tmp_path):
+    """kill -9 during a save cannot clean up after itself; the next save of that file does."""
+    dead = tmp_path / ".tmp-ckpt.pt-999999999-abc.pt"   # no such process
+    live = tmp_path / f".tmp-ckpt.pt-{os.getpid()}-def.pt"  # a writer still at work (this process)
+    other = tmp_path / ".tmp-other.pt-999999999-ghi.pt"  # another file's: not ours to judge now
+    for p in (dead, live, other):
+        p.write_bytes(b"PK partial")
+    minigrad.save({"w": np.zeros(2)}, tmp_path / "ckpt.pt")
+    assert sorted(os.listdir(tmp_path)) == sorted(["ckpt.pt", live.name, other.name])
+
+
 def test_map_location(tmp_path, device):
     minigrad.save({"w": minigrad.tensor([1.0, 2.0])}, tmp_path / "w.pt")
     assert minigrad.load(tmp_path / "w.pt")["w"].device == "cpu"
@@ -197,7 +209,8 @@ def test_minigrad_loads_what_torch_saves(tmp_path, legacy):
     model(torch.randn(5, 3)).sum().backward()
     opt.step()
     obj = {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 2,
-           "param": torch.nn.Parameter(torch.ones(2)), "view": torch.arange(12.0).reshape(3, 4)[:, 1:3].t()}
+           "param": torch.nn.Parameter(torch.ones(2)), "view": torch.arange(12.0).reshape(3, 4)[:, 1:3].t(),
+           "size": torch.Size([2, 3]), "device": torch.device("cuda", 0)}
     torch.save(obj, tmp_path / "t.pt", _use_new_zipfile_serialization=not legacy)
     ours = minigrad.load(tmp_path / "t.pt")
     for k, v in obj["model"].items():
@@ -207,4 +220,5 @@ def test_minigrad_loads_what_torch_saves(tmp_path, legacy):
     np.testing.assert_array_equal(ours["optimizer"]["state"][0]["momentum_buffer"].numpy(), buf)
     assert ours["optimizer"]["param_groups"][0]["lr"] == 0.1 and ours["epoch"] == 2
     assert ours["param"].requires_grad
+    assert ours["size"] == (2, 3) and ours["device"] == "cuda:0"  # torch.Size and torch.device stand-ins
     np.testing.assert_array_equal(ours["view"].numpy(), obj["view"].numpy())

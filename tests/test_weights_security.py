@@ -2,8 +2,11 @@
 crash, allocate far beyond its own size, or end in anything but the loader's WeightsError naming
 the file and the problem (issue 12). No torch needed."""
 import json
+import os
 import re
 import struct
+import subprocess
+import sys
 import tracemalloc
 import zipfile
 
@@ -237,3 +240,13 @@ def test_many_entries_sharing_one_storage_cannot_multiply_it(tmp_path):
     pkl = b"\x80\x02}(" + s("first") + first + b"q\x01" + body + b"u."
     path = write_zip(tmp_path / "shared.pth", pkl, {"0": bytes(4 * n)})
     assert refused(path, "far more than a file of") < 64 << 20
+
+
+def test_cli_reports_a_bad_file_in_one_line(tmp_path):
+    bad = write_zip(tmp_path / "neg.pth", dict_pickle(w=tensor("0", 12, -4, (2,), (1,))), {"0": FLOATS})
+    run = subprocess.run([sys.executable, "-m", "minigrad.weights", "convert", str(bad), str(tmp_path / "out.npz")],
+                         capture_output=True, text=True, timeout=120,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.startswith(f"error: {bad}: ") and "negative offset" in run.stderr
+    assert not (tmp_path / "out.npz").exists()

@@ -105,7 +105,14 @@ def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, hoo
     return LazyTensor(storage, storage_offset, size, stride, requires_grad, dtype=dtype.dtype or dtype.name)
 
 
+def _device(kind, index=None):
+    """torch.device('cuda', 0) stands in as the string 'cuda:0'."""
+    return f"{kind}:{index}" if index is not None else str(kind)
+
+
 ALLOWED = {
+    ("torch", "Size"): tuple,
+    ("torch", "device"): _device,
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("torch._utils", "_rebuild_tensor"): LazyTensor,
     ("torch._utils", "_rebuild_tensor_v2"): LazyTensor,

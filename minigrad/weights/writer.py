@@ -2,7 +2,8 @@
 
 A file is written to a temporary name in the same folder, flushed to disk, then renamed over the
 target (`os.replace` is atomic): a crash, a full disk or Ctrl-C leaves the old file whole and no
-temporary file behind.
+temporary file behind. A kill -9 cannot be caught, so the temporary name carries the writer's
+process id, and the next write of the same file removes what dead writers left.
 """
 import contextlib
 import os
@@ -22,7 +23,9 @@ def atomic_write(path, suffix=""):
         raise IsADirectoryError(f"cannot write {path}: it is a folder; give a file name")
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
+    prefix = f".tmp-{os.path.basename(path)}-"
+    _remove_stale(folder, prefix)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{prefix}{os.getpid()}-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
@@ -33,6 +36,24 @@ def atomic_write(path, suffix=""):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _remove_stale(folder, prefix):
+    """Delete temporary files of `prefix` whose writing process no longer exists (POSIX only:
+    elsewhere os.kill cannot merely ask whether a process lives)."""
+    if os.name != "posix":
+        return
+    for name in os.listdir(folder):
+        pid = name[len(prefix):].split("-", 1)[0] if name.startswith(prefix) else ""
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # its writer is gone: nobody will finish or remove it
+            with contextlib.suppress(OSError):
+                os.remove(os.path.join(folder, name))
+        except (PermissionError, OverflowError):  # alive under another user, or not a pid at all
+            pass
 
 
 def host_array(value, name, who):
