@@ -123,6 +123,17 @@ def test_map_location(tmp_path, device):
         minigrad.load(tmp_path / "w.pt", map_location="tpu")
 
 
+def test_tensors_come_back_on_the_device_they_were_saved_from(tmp_path, device):
+    t = minigrad.tensor([1.0, 2.0], device=device)
+    minigrad.save({"w": t, "a": t.data}, tmp_path / "d.pt")
+    with zipfile.ZipFile(tmp_path / "d.pt") as z:  # the location torch.save would write
+        assert (b"cuda:0" in z.read("archive/data.pkl")) == (device == "cuda")
+    back = minigrad.load(tmp_path / "d.pt")
+    assert back["w"].device == device and back["a"].device == device
+    assert minigrad.load(tmp_path / "d.pt", map_location="cpu")["w"].device == "cpu"
+    np.testing.assert_array_equal(back["w"].numpy(), [1.0, 2.0])
+
+
 def test_a_tensor_saved_from_cuda_needs_map_location_without_a_gpu(tmp_path):
     """As torch.load: a storage saved on 'cuda:0' goes back to the GPU unless map_location says otherwise."""
     pid = tup(s("storage"), glob("torch", "FloatStorage"), s("0"), s("cuda:0"), b"K\x02") + b"Q"

@@ -132,6 +132,16 @@ def test_self_referencing_checkpoint_is_refused(tmp_path):
     refused(write_zip(tmp_path / "loop.pth", loop, {"0": FLOATS}), "contains itself")
 
 
+@FORMATS
+def test_a_pickle_of_cheap_opcodes_cannot_build_millions_of_objects(tmp_path, legacy):
+    """300,000 one-byte opcodes, each building a list: refused before the unpickler builds one."""
+    n = 150_000
+    flood = b"\x80\x02}(" + s("w") + b"]" + b"]a" * n + b"u."
+    path = write_legacy(tmp_path / "flood.pth", flood, {}) if legacy else write_zip(tmp_path / "flood.pth", flood, {})
+    assert path.stat().st_size < 400_000
+    refused(path, "the objects the pickle builds")
+
+
 @pytest.mark.parametrize("dtype", ["float8_e4m3fn", "float8_e5m2", "complex64"])
 def test_float8_and_complex_say_dtype_not_supported(tmp_path, dtype):
     pkl = dict_pickle(w=tensor_v3("0", 4, (4,), (1,), dtype))

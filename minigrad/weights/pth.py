@@ -71,17 +71,43 @@ def read_zip(path, archive, budget):
         return storages[str(key)]
 
     data = _record(archive, pickles[0], None, path, budget, "data.pkl")
-    return unpickle(io.BytesIO(data), path, persistent_load)  # BytesIO shares the bytes
+    return unpickle(io.BytesIO(data), path, budget, persistent_load)  # BytesIO shares the bytes
+
+
+class Capped:
+    """A file whose reads never ask for more than it has left: a length declared inside a pickle
+    (BINUNICODE of 2**60 bytes) would otherwise make the read allocate that much up front."""
+
+    def __init__(self, f, size):
+        self.f, self.size, self.pos = f, size, f.tell()  # pos kept here: f.tell() is a system call
+
+    def read(self, n=-1):
+        left = self.size - self.pos
+        data = self.f.read(left if n is None or n < 0 else min(n, left))
+        self.pos += len(data)
+        return data
+
+    def readline(self):
+        line = self.f.readline()
+        self.pos += len(line)
+        return line
+
+    def tell(self):
+        return self.pos
+
+    def seek(self, pos):
+        self.pos = self.f.seek(pos)
+        return self.pos
 
 
 def read_legacy(path, f, file_size, budget):
     """The structure pickled in a legacy checkpoint, storages attached."""
-    if unpickle(f, path) != LEGACY_MAGIC:
+    if unpickle(f, path, budget) != LEGACY_MAGIC:
         raise WeightsError(f"{path}: not a PyTorch checkpoint (wrong magic number)")
-    version = unpickle(f, path)
+    version = unpickle(f, path, budget)
     if version != 1001:
         raise WeightsError(f"{path}: unsupported legacy PyTorch format version {version!r:.40}")
-    sys_info = unpickle(f, path)
+    sys_info = unpickle(f, path, budget)
     little = sys_info.get("little_endian", True) if isinstance(sys_info, dict) else True
     byteorder = "little" if little else "big"
     storages = {}
@@ -106,8 +132,8 @@ def read_legacy(path, f, file_size, budget):
             part.root, part.offset, part.location = root, offset, root.location
         return storages[str(view_key)]
 
-    obj = unpickle(f, path, persistent_load)
-    keys = unpickle(f, path)
+    obj = unpickle(f, path, budget, persistent_load)
+    keys = unpickle(f, path, budget)
     if not isinstance(keys, list):
         raise WeightsError(f"{path}: the list of storages is a {type(keys).__name__}")
     for key in keys:  # each: int64 element count, then the raw bytes

@@ -54,7 +54,7 @@ def read_tree(path, leaf=lambda array, requires_grad, location: array):
             elif head[8:9] == b"{" or head[8:9] == b"[":  # an 8-byte length, then the JSON header
                 obj = safetensors.read(path, f, size)
             elif head[:1] == b"\x80":  # a pickle: PyTorch's format before 1.6
-                obj = pth.read_legacy(path, f, size, budget)
+                obj = pth.read_legacy(path, pth.Capped(f, size), size, budget)
             else:
                 raise WeightsError(f"{path}: not a weight file minigrad knows (.pth/.pt, .safetensors or .npz)")
     except WeightsError:

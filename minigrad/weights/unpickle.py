@@ -9,6 +9,7 @@ inside its storage before it copies a single number.
 """
 import collections
 import pickle
+import pickletools
 
 import numpy as np
 
@@ -153,9 +154,26 @@ class SafeUnpickler(pickle.Unpickler):
         return self._persistent(pid)
 
 
-def unpickle(file, path, persistent_load=None):
-    """Run the allow-list unpickler; any malformed pickle becomes a WeightsError naming the file."""
+OBJECT_BYTES = 64  # what one opcode may build: a small Python object and the reference to it
+
+
+def _count_opcodes(file, budget):
+    """Walk the opcodes first (pickletools parses, it builds nothing), charging each to the budget:
+    a pickle of a million 1-byte EMPTY_LIST opcodes would otherwise build a million lists."""
+    start, count = file.tell(), 0
+    for _ in pickletools.genops(file):
+        count += 1
+        if count % 4096 == 0:
+            budget.take(4096 * OBJECT_BYTES, "the objects the pickle builds")
+    budget.take(count % 4096 * OBJECT_BYTES, "the objects the pickle builds")
+    file.seek(start)
+
+
+def unpickle(file, path, budget, persistent_load=None):
+    """Run the allow-list unpickler on a seekable file; any malformed pickle becomes a WeightsError
+    naming the file."""
     try:
+        _count_opcodes(file, budget)
         return SafeUnpickler(file, path, persistent_load).load()
     except WeightsError as err:
         raise WeightsError(str(err) if str(err).startswith(str(path)) else f"{path}: {err}") from None
