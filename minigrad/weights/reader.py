@@ -61,7 +61,15 @@ def read_tree(path, leaf=lambda array, requires_grad, location: array):
         raise
     except BROKEN as err:
         raise WeightsError(f"{path}: unreadable or corrupt weight file ({type(err).__name__}: {err})"[:500]) from None
-    return walk(obj, lambda t: leaf(t.materialise(path, budget), t.requires_grad, t.storage.location),
+
+    def materialise(t):
+        try:
+            return t.materialise(path, budget)
+        except WeightsError:
+            raise
+        except BROKEN as err:
+            raise WeightsError(f"{path}: a tensor cannot be read ({type(err).__name__}: {err})"[:500]) from None
+    return walk(obj, lambda t: leaf(materialise(t), t.requires_grad, t.storage.location),
                 path, array=lambda a: leaf(a, False, "cpu"))
 
 

@@ -14,7 +14,7 @@ import pickletools
 import numpy as np
 
 from .base import (MAX_DEPTH, STORAGE_DTYPES, TORCH_DTYPES, UNSUPPORTED_DTYPES, WeightsError, check_shape,
-                   itemsize, numel, unsupported)
+                   frombuffer, itemsize, numel, unsupported)
 
 
 class StorageType:
@@ -40,6 +40,7 @@ class Storage:
         self.dtype, self.key, self.numel = storage_type.dtype, str(key), count
         self.array, self.offset, self.root = None, 0, None  # a legacy view: offset into its root
         self.location = "cpu"  # where torch.save found it: "cpu" or "cuda:0"
+        self.typed = {}  # raw bytes (UntypedStorage) read as a dtype: {dtype: array}, made once
 
 
 class LazyTensor:
@@ -65,7 +66,7 @@ class LazyTensor:
                                "it would read memory outside the storage; the file is corrupt or crafted")
         if self.dtype is None or isinstance(self.dtype, str) and self.dtype != "bfloat16":
             raise unsupported(path, what)
-        base, count = self._base(path)
+        base, count = self._base(path, budget)
         end = self.offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if numel(size) else 0
         if end > count:
             raise WeightsError(f"{path}: a tensor of shape {size} reaches past the end of storage "
@@ -76,20 +77,22 @@ class LazyTensor:
         view = np.lib.stride_tricks.as_strided(base[self.offset:], size, [s * base.itemsize for s in stride])
         return np.array(view)  # a contiguous copy that owns its memory
 
-    def _base(self, path):
+    def _base(self, path, budget):
         """The storage's numbers as a 1-d array of this tensor's dtype, and how many the view may use."""
         storage = self.storage
-        array = storage.array if storage.root is None else storage.root.array
-        if array is None:
+        root = storage if storage.root is None else storage.root
+        if root.array is None:
             raise WeightsError(f"{path}: storage {storage.key} is referenced but its data is missing")
-        start, count = storage.offset, storage.numel
-        if storage.dtype is None:  # raw bytes (UntypedStorage): reinterpret as this tensor's dtype
+        array, start, count = root.array, storage.offset, storage.numel
+        if storage.dtype is None:  # raw bytes (UntypedStorage): read as this tensor's dtype, once per storage
             size = itemsize(self.dtype)
-            if self.dtype == "bfloat16":
-                array = (array.view(np.uint16).astype(np.uint32) << 16).view(np.float32)
-            else:
-                array = array[:len(array) // size * size].view(self.dtype)
-            start, count = start // size, count // size
+            if self.dtype not in root.typed:
+                raw = array[:len(array) // size * size]
+                if self.dtype == "bfloat16":
+                    budget.take(len(raw) * 2, f"storage {storage.key} widened to float32")
+                root.typed[self.dtype] = frombuffer(raw, self.dtype, "little", path)
+            typed = root.typed[self.dtype]
+            array, start, count = typed, start // size, count // size
         base = array[start:start + count]
         return base, len(base)  # the numbers really there, whatever the pickle declared
 
