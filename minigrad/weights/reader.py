@@ -29,11 +29,16 @@ def _open_checked(path):
     if not os.path.exists(path):
         raise FileNotFoundError(f"weight file not found: {path}")
     if os.path.isdir(path):
-        raise WeightsError(f"{path}: is a folder, not a weight file (give the path of the .pth/.safetensors/.npz inside)")
+        raise WeightsError(f"{path}: is a folder, not a weight file (give the path of the .pth/.safetensors/.npz "
+                           "inside it)")
     size = os.path.getsize(path)
     if size == 0:
         raise WeightsError(f"{path}: the file is empty (an interrupted download or save?)")
     return path, size
+
+
+def _broken(path, what, err):
+    return WeightsError(f"{path}: {what} ({type(err).__name__}: {str(err)[:300]})")
 
 
 def read_tree(path, leaf=lambda array, requires_grad, location: array):
@@ -60,7 +65,7 @@ def read_tree(path, leaf=lambda array, requires_grad, location: array):
     except WeightsError:
         raise
     except BROKEN as err:
-        raise WeightsError(f"{path}: unreadable or corrupt weight file ({type(err).__name__}: {err})"[:500]) from None
+        raise _broken(path, "unreadable or corrupt weight file", err) from None
 
     def materialise(t):
         try:
@@ -68,7 +73,7 @@ def read_tree(path, leaf=lambda array, requires_grad, location: array):
         except WeightsError:
             raise
         except BROKEN as err:
-            raise WeightsError(f"{path}: a tensor cannot be read ({type(err).__name__}: {err})"[:500]) from None
+            raise _broken(path, "a tensor cannot be read", err) from None
     return walk(obj, lambda t: leaf(materialise(t), t.requires_grad, t.storage.location),
                 path, array=lambda a: leaf(a, False, "cpu"))
 

@@ -59,7 +59,8 @@ def _remove_stale(folder, prefix):
 def host_array(value, name, who):
     """A Tensor, numpy/cupy array or number -> a numpy array (Tensors and arrays both accepted)."""
     value = value.data if isinstance(value, Tensor) else value
-    value = backend.to_device(value if hasattr(value, "dtype") and hasattr(value, "shape") else np.asarray(value), "cpu")
+    is_array = hasattr(value, "dtype") and hasattr(value, "shape")
+    value = backend.to_device(value if is_array else np.asarray(value), "cpu")
     if value.dtype.kind not in "biuf":
         raise TypeError(f"{who}: {name!r} holds {value.dtype} data; only numeric arrays can be saved")
     return value
