@@ -72,6 +72,16 @@ def test_module_state_dict_round_trip_and_load_weights_reads_it(tmp_path):
     assert list(load_weights(tmp_path / "m.pt")) == list(model.state_dict())
 
 
+def test_load_reads_npz_and_safetensors_as_tensors(tmp_path):
+    minigrad.save_weights({"w": np.arange(4.0), "n": np.arange(3)}, tmp_path / "w.npz")
+    loaded = minigrad.load(tmp_path / "w.npz")
+    assert all(isinstance(v, minigrad.Tensor) for v in loaded.values())
+    assert loaded["w"].data.dtype == np.float64 and loaded["n"].data.dtype == np.int64
+    st = pytest.importorskip("safetensors.numpy", reason="pip install safetensors to write the reference file")
+    st.save_file({"w": np.ones((2, 2), np.float16)}, str(tmp_path / "w.safetensors"))
+    assert minigrad.load(tmp_path / "w.safetensors")["w"].data.dtype == np.float16
+
+
 def test_an_array_saved_twice_is_stored_once(tmp_path):
     w = np.ones(10_000, np.float32)
     minigrad.save({"a": w, "b": w}, tmp_path / "tied.pt")

@@ -10,7 +10,7 @@ import os
 import numpy as np
 
 from .. import backend
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 from . import torchzip
 from .reader import read_tree
 from .writer import atomic_write
@@ -80,5 +80,5 @@ def load(f, map_location=None, weights_only=True):
             raise RuntimeError(f"{os.fspath(f)} holds a tensor saved from {location}, and there is no GPU here: "
                                "load it with minigrad.load(path, map_location='cpu')")
         requires_grad = requires_grad and array.dtype.kind == "f"
-        return Tensor(array, requires_grad=requires_grad, dtype=array.dtype, device=device)
+        return tensor(array, requires_grad=requires_grad, dtype=array.dtype, device=device)
     return read_tree(f, leaf)
