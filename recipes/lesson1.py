@@ -18,12 +18,14 @@ import os
 import sys
 import time
 
+import numpy as np
+
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import minigrad  # noqa: E402
 import models  # noqa: E402
-from minigrad import metrics  # noqa: E402
+from minigrad.train import ConvLearner, metrics  # noqa: E402
 from minigrad.data import ImageClassifierData, make_shapes_dataset, transforms_side_on  # noqa: E402
 from minigrad.weights import PRETRAINED  # noqa: E402
 
@@ -80,11 +82,12 @@ def main(argv=None):
                                           num_workers=args.workers)
     print(f"    {len(data.trn_ds)} training and {len(data.val_ds)} validation images, classes {data.classes}, "
           f"{size}px, mini-batches of {args.bs}")
-    learn = models.ConvLearner.pretrained(arch, data, weights=args.weights, precompute=True, device=args.device,
+    learn = ConvLearner.pretrained(arch, data, weights=args.weights, precompute=True, device=args.device,
                                           out_dir=args.out)
 
     step(2, "lr_find", "the learning-rate range test: the loss as the rate grows exponentially, one mini-batch each")
-    found = learn.lr_find(name="lr_find_head")
+    found = learn.lr_find(name="head")
+    found.plot_path = learn.sched.plot(path=learn.path("lr_find_head.png"))
     lr = args.lr or 1e-2
     print(f"    lr_find suggests {found.suggestion:.2g}; the lecture read 0.01 off this plot (the loss still "
           f"falling clearly), and so does this recipe unless you pass --lr: using {lr:.2g}")
@@ -108,7 +111,8 @@ def main(argv=None):
                                                                      "has everything to learn)"))
 
     step(7, "lr_find again", "the range test on the unfrozen network, the groups' ratios kept")
-    again = learn.lr_find(start_lr=[r / 1000 for r in lrs], name="lr_find_unfrozen")
+    again = learn.lr_find(start_lr=[r / 1000 for r in lrs], name="unfrozen")
+    again.plot_path = learn.sched.plot(path=learn.path("lr_find_unfrozen.png"))
     print(f"    lr_find suggests {again.suggestion:.2g} for the head; the recipe keeps {lr:.2g}, as the lecture does")
 
     cycles = args.cycles
@@ -117,21 +121,21 @@ def main(argv=None):
     learn.fit(lrs, cycles, cycle_len=1, cycle_mult=2, checkpoint="8-unfrozen-sgdr", resume=args.resume)
 
     print("\n=== results")
-    probs, targets = learn.predict()
-    accuracy = metrics.accuracy(probs, targets)
-    tta_probs, tta_targets = learn.TTA(n_aug=4)
-    accuracy_tta = metrics.accuracy(tta_probs, tta_targets)
+    log_preds, targets = learn.predict_with_targs()
+    accuracy = metrics.accuracy_np(log_preds, targets)
+    tta_log_preds, tta_targets = learn.TTA(n_aug=4)
+    accuracy_tta = metrics.accuracy_np(np.mean(np.exp(tta_log_preds), 0), tta_targets)
     print(f"validation accuracy {accuracy:.4f}; with test-time augmentation (4 augmented copies, "
           f"probabilities averaged) {accuracy_tta:.4f}")
-    matrix = metrics.confusion_matrix(probs, targets, data.c)
+    matrix = metrics.confusion_matrix(targets, log_preds.argmax(1), data.c)
     print("confusion matrix (rows: actual, columns: predicted), classes", data.classes)
     print(matrix)
     plots = [found.plot_path, again.plot_path, learn.plot_lr(), learn.plot_losses(),
-             learn.plot_confusion_matrix(probs, targets), learn.plot_most_confident_wrong(probs, targets)]
+             learn.plot_confusion_matrix(log_preds, targets), learn.plot_most_confident_wrong(log_preds, targets)]
     model_path = learn.save(f"lesson1-{args.arch}")
     seconds = time.time() - started
     result = {"accuracy": accuracy, "accuracy_tta": accuracy_tta, "seconds": seconds,
-              "log_loss": metrics.log_loss(probs, targets), "arch": args.arch, "size": size, "data": path,
+              "log_loss": metrics.nll_np(log_preds, targets), "arch": args.arch, "size": size, "data": path,
               "weights": args.weights, "device": args.device, "seed": args.seed, "lr": lr,
               "history": learn.history, "confusion_matrix": matrix.tolist(), "classes": data.classes,
               "plots": [p for p in plots if p], "model": model_path}
