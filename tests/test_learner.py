@@ -26,9 +26,9 @@ def tiny_body():
                          nn.Conv2d(8, 16, 3, 1, 1, bias=False))
 
 
-def make_learner(shapes, tmp_path, size=32, **kwargs):
+def make_learner(shapes, tmp_path, size=32, bs=8, **kwargs):
     minigrad.manual_seed(0)
-    data = ImageClassifierData.from_paths(shapes, size=size, bs=8)
+    data = ImageClassifierData.from_paths(shapes, size=size, bs=bs)
     body, head = tiny_body(), fastai_head(16, data.c)
     return Learner(body, head, data, [body[:4], body[4:], head], out_dir=str(tmp_path / "run"),
                    feature_layers=FEATURE_LAYERS, verbose=kwargs.pop("verbose", False), **kwargs)

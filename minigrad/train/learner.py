@@ -68,11 +68,13 @@ class Learner(LayerGroups, Predictions):
 
     @property
     def seconds(self):
-        """Wall time of this run: this process, plus earlier processes up to the checkpoint resumed."""
+        """Wall time of this run: this process's, plus that of the earlier processes of the same run
+        up to the last checkpoint resumed from (what a killed process did after it is lost)."""
         return self._carried + time.time() - self.created
 
     def carry_seconds(self, seconds):
-        self._carried = max(self._carried, seconds - (time.time() - self.created))
+        """A resumed checkpoint says the earlier processes had run `seconds` when they wrote it."""
+        self._carried = max(self._carried, seconds)
 
     def run_record(self):
         return ckpts.run_record(self)
