@@ -167,6 +167,10 @@ def plot_images(images, titles, path=None, title="", columns=4):
     plt = _pyplot()
     if plt is None:
         return None
+    return finish(images_figure(plt, images, titles, title, columns), path, plt)
+
+
+def images_figure(plt, images, titles, title="", columns=4):
     rows = max(1, -(-len(images) // columns))
     fig, axes = plt.subplots(rows, columns, figsize=(3 * columns, 3.6 * rows), squeeze=False, layout="constrained")
     for ax in axes.ravel():
@@ -176,4 +180,4 @@ def plot_images(images, titles, path=None, title="", columns=4):
         ax.set_title("\n".join(textwrap.wrap(str(name), 28)), fontsize=9)
     if title:
         fig.suptitle(title)
-    return finish(fig, path, plt)
+    return fig

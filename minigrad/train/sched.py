@@ -31,7 +31,8 @@ class Sched:
         """Where a script writes the figure: `path`, or <folder>/sched_<what>.png (a notebook shows it)."""
         if path or plots.in_notebook() or not self.folder:
             return path
-        return os.path.join(self.folder, f"sched_{self.kind}{'_' + self.name if self.name else ''}_{what}.png")
+        name = f"{self.kind}_{self.name}" if self.name else self.kind
+        return os.path.join(self.folder, f"{name}.png" if what == "find" else f"sched_{name}_{what}.png")
 
     def plot_lr(self, path=None):
         """The learning rate of each iteration of the last call (each layer group a line)."""
