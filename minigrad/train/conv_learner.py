@@ -26,6 +26,9 @@ class ConvLearner(Learner):
                    out_dir=None, verbose=True, seed=None, **kwargs):
         """A Learner for `data` on the body of `f` (e.g. resnet34). ps: the head's dropout, a number
         for every layer or a list (default [0.25, 0.5]); xtra_fc: the hidden layers' widths ([512])."""
+        if data.c < 2:
+            raise ValueError(f"{data.path}: {data.c} class ({', '.join(data.classes)}): a classifier needs at "
+                             "least 2 class folders (with one, every answer is right and nothing is learned)")
         model = f(weights=weights) if weights is not None else f()
         body = model.body()
         head = fastai_head(model.num_features, data.c, ps=ps, xtra_fc=xtra_fc)
@@ -33,6 +36,6 @@ class ConvLearner(Learner):
         learner = cls(body, head, data, groups, device=device, out_dir=out_dir, feature_layers=FEATURE_LAYERS,
                       verbose=verbose, arch=getattr(f, "__name__", str(f)), seed=seed, group_names=GROUP_NAMES,
                       **kwargs)
-        learner.pretrained_weights = weights
+        learner.pretrained_weights, learner.xtra_fc = weights, [512] if xtra_fc is None else list(xtra_fc)
         learner.precompute = precompute
         return learner

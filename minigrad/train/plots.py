@@ -42,6 +42,8 @@ def _pyplot():
 
 def finish(fig, path, plt):
     """Show the figure (notebook) and/or write it to `path` (PNG), then let it go."""
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
     if path:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         fig.savefig(path, dpi=100)
@@ -59,7 +61,7 @@ def plot_lr_find(lrs, losses, path=None, suggestion=None, which="", chosen=None)
     plt = _pyplot()
     if plt is None:
         return None
-    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(lrs, losses)
     ax.set_xscale("log")
     ax.set_xlabel("learning rate (log scale)")
@@ -84,7 +86,7 @@ def plot_lr_schedule(group_lrs, path=None, batches_per_epoch=None, title="learni
     lrs = np.asarray(group_lrs, dtype=np.float64).reshape(len(group_lrs), -1)
     scale = batches_per_epoch or 1
     x = np.arange(len(lrs)) / scale
-    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(7, 4))
     names = group_names or [f"layer group {g}" for g in range(lrs.shape[1])]
     for g in range(lrs.shape[1]):
         ax.plot(x, lrs[:, g], label=names[g] if g < len(names) else f"layer group {g}")
@@ -103,7 +105,7 @@ def plot_loss(iterations, losses, path=None):
     plt = _pyplot()
     if plt is None:
         return None
-    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(iterations, losses)
     ax.set_xlabel("iteration")
     ax.set_ylabel("training loss")
@@ -117,7 +119,7 @@ def plot_losses(history, path=None):
     plt = _pyplot()
     if plt is None or not history["epoch"]:
         return None
-    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(7, 4))
     epochs = np.arange(1, len(history["train_loss"]) + 1)
     ax.plot(epochs, history["train_loss"], marker="o", label="training loss")
     ax.plot(epochs, history["val_loss"], marker="o", label="validation loss")
@@ -145,7 +147,7 @@ def plot_confusion_matrix(cm, classes, normalize=False, title="Confusion matrix"
     print(cm)
     if plt is None:
         return None
-    fig = plt.figure(figsize=figsize or (4 + len(classes) * 0.3, 4 + len(classes) * 0.3), layout="constrained")
+    fig = plt.figure(figsize=figsize or (4 + len(classes) * 0.3, 4 + len(classes) * 0.3))
     plt.imshow(cm, interpolation="nearest", cmap=cmap or plt.cm.Blues)
     plt.title(title)
     plt.colorbar()
