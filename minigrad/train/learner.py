@@ -140,19 +140,21 @@ class Learner(LayerGroups, Predictions):
         return value
 
     # ---- fit ----------------------------------------------------------------------------------------
-    def fit(self, lrs, n_cycle, cycle_len=None, cycle_mult=1, cycle_save_name=None, checkpoint="fit",
+    def fit(self, lrs, n_cycle, cycle_len=None, cycle_mult=1, cycle_save_name=None, checkpoint=None,
             resume=False):
         """Train sum(cycle_len * cycle_mult**i) epochs (n_cycle without cycle_len) with SGDR;
-        with cycle_save_name, save the weights at the end of each cycle as '{name}_cyc_{i}' (fastai)."""
+        with cycle_save_name, save the weights at the end of each cycle as '{name}_cyc_{i}' (fastai).
+        With checkpoint=NAME (minigrad's addition; the recipe names each stage), every finished epoch is
+        saved in out_dir/checkpoints/NAME.npz, and resume=True continues from there."""
         lrs = self.group_lrs(lrs)
         epochs = sgdr_epochs(n_cycle, cycle_len, cycle_mult)
         batches = self.train_batches()
         call = {"lrs": lrs, "n_cycle": n_cycle, "cycle_len": cycle_len, "cycle_mult": cycle_mult,
                 "precompute": self._precompute, "frozen_groups": self.frozen_groups}
         self.opt, self.sched = self.make_optimizer(lrs), Sched("fit", folder=self.out_dir)
-        ckpt = self.path(os.path.join("checkpoints", f"{checkpoint}.npz"))
-        start, first_epoch = ckpts.weights_fingerprint(self.model), 0
-        if resume and os.path.exists(ckpt):
+        ckpt = self.path(os.path.join("checkpoints", f"{checkpoint}.npz")) if checkpoint else None
+        start, first_epoch = (ckpts.weights_fingerprint(self.model) if ckpt else None), 0
+        if resume and ckpt and os.path.exists(ckpt):
             state, meta = ckpts.read_meta(ckpt)
             stale = ckpts.check(ckpt, meta, self.run_record(), call, start)
             if stale:
@@ -175,13 +177,15 @@ class Learner(LayerGroups, Predictions):
                 val_loss, acc = self.validate()
                 self._record(epoch, train_loss, val_loss, acc, time.time() - began, call_id)
                 self._check_finite(val_loss)
-                ckpts.write(self, ckpt, call, start, epoch + 1)
+                if ckpt:
+                    ckpts.write(self, ckpt, call, start, epoch + 1)
                 if cycle_save_name and cycle_len and _ends_cycle(epoch + 1, n_cycle, cycle_len, cycle_mult):
                     self.save(f"{cycle_save_name}_cyc_{_ends_cycle(epoch + 1, n_cycle, cycle_len, cycle_mult) - 1}")
         except KeyboardInterrupt:
             where = (f"the last finished epoch is saved in {ckpt}; run again with resume=True (the recipe: "
-                     "--resume) to continue from there") if os.path.exists(ckpt) else \
-                "no epoch of this fit call had finished, so there is no checkpoint of it yet"
+                     "--resume) to continue from there") if ckpt and os.path.exists(ckpt) else \
+                ("no epoch of this fit call had finished, so there is no checkpoint of it yet" if ckpt else
+                 "this fit call keeps no checkpoint (fit(..., checkpoint='NAME') would)")
             self.log(f"\ninterrupted: {where}")
             raise
         self.fit_ends.append(len(self.lr_history))

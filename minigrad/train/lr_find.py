@@ -48,9 +48,10 @@ def lr_find(learner, start_lr=1e-5, end_lr=10.0, beta=0.98, stop_factor=4.0, plo
     start = learner.group_lrs(start_lr)
     batches = learner.train_batches()
     n = len(batches)
-    if n < 2:
-        raise ValueError("lr_find needs at least 2 mini-batches in an epoch; use a smaller batch size")
-    growth = (end_lr / start[-1]) ** (1 / (n - 1))
+    if n < 2:  # fastai runs its one iteration; say why the curve is a single point
+        learner.log(f"lr_find: the training set is {n} mini-batch, so the curve has {n} point: use a smaller "
+                    "batch size (bs=) for a curve to read")
+    growth = (end_lr / start[-1]) ** (1 / max(n - 1, 1))
     optimizer = learner.make_optimizer(start)
     smoothed, best = SmoothedLoss(beta), math.inf
     lrs, losses, reason = [], [], f"finished one epoch ({n} mini-batches)"
