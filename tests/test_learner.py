@@ -130,7 +130,8 @@ def test_tta_returns_fastais_stack_of_log_predictions(shapes, tmp_path):
     assert log_preds.shape == (3, 16, 2)  # (n_aug + 1, n, classes), as fastai 0.7
     np.testing.assert_allclose(np.exp(log_preds).sum(-1), 1, rtol=1e-5)
     np.testing.assert_allclose(log_preds[0], learn.predict(), rtol=1e-5, atol=1e-6)  # the plain images first
-    assert not np.allclose(log_preds[1], log_preds[0])  # then augmented passes
+    assert not np.allclose(log_preds[1], log_preds[0])  # then augmented passes,
+    assert not np.allclose(log_preds[1], log_preds[2])  # each with its own augmentations
     probs = np.mean(np.exp(log_preds), 0)  # the notebook's line
     assert probs.shape == (16, 2) and np.array_equal(y, [label for _, label in learn.data.val_ds.samples])
 

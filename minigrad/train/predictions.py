@@ -80,7 +80,8 @@ class Predictions:
     def TTA(self, n_aug=4, is_test=False):
         """Test-time augmentation, fastai 0.7's: (log_preds (n_aug + 1, n, classes), y)."""
         plain, targets, _ = self._evaluate(self.data.test_dl if is_test else self.data.val_dl, images=True)
-        augmented = [self._evaluate(self.aug_loader(is_test), images=True)[0] for _ in range(n_aug)]
+        loader = self.aug_loader(is_test)  # one loader, iterated n_aug times: a new epoch's augmentations each pass
+        augmented = [self._evaluate(loader, images=True)[0] for _ in range(n_aug)]
         return np.stack([plain] + augmented), targets
 
     def predict_array(self, arr):
