@@ -26,7 +26,8 @@ import minigrad  # noqa: E402
 from minigrad import data as mdata  # noqa: E402
 from minigrad.download import DownloadError  # noqa: E402
 from minigrad.fastai import (ConvLearner, ImageClassifierData, accuracy_np, confusion_matrix, np,  # noqa: E402
-                             plot_confusion_matrix, resnet18, resnet34, resnet50, transforms_side_on)
+                             plot_confusion_matrix, resnet18, resnet34, resnet50, tfms_from_model,
+                             transforms_side_on)
 from minigrad.train import ResumeRefused, TrainingDiverged  # noqa: E402
 from minigrad.train.export import export  # noqa: E402
 from minigrad.weights import PRETRAINED  # noqa: E402
@@ -88,12 +89,8 @@ def step(n, title, concept):
 
 def lesson_data(path, arch, size, bs, workers, skip_bad):
     """The notebook's two lines: tfms_from_model, then ImageClassifierData.from_paths."""
-    if hasattr(mdata, "tfms_from_model"):
-        tfms = mdata.tfms_from_model(arch, size, aug_tfms=transforms_side_on, max_zoom=1.1)
-        return ImageClassifierData.from_paths(path, bs=bs, tfms=tfms, num_workers=workers, skip_bad=skip_bad)
-    # TODO(data branch): delete this fallback once minigrad.data has tfms_from_model and from_paths(tfms=)
-    return ImageClassifierData.from_paths(path, size=size, bs=bs, aug_tfms=transforms_side_on, max_zoom=1.1,
-                                          num_workers=workers, skip_bad=skip_bad)
+    tfms = tfms_from_model(arch, size, aug_tfms=transforms_side_on, max_zoom=1.1)
+    return ImageClassifierData.from_paths(path, bs=bs, tfms=tfms, num_workers=workers, skip_bad=skip_bad)
 
 
 def main(argv=None):

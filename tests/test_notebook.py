@@ -7,7 +7,6 @@ import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 NOTEBOOK = os.path.join(ROOT, "recipes", "lesson1.ipynb")
-DATA_NAMES = ["tfms_from_model"]  # and from_paths(tfms=), val_y, fnames, denorm, aug_dl: the data branch
 
 
 def test_the_lesson_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
@@ -16,9 +15,6 @@ def test_the_lesson_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     pytest.importorskip("ipykernel", reason="pip install -e '.[test]' (nbformat, nbclient, ipykernel)")
     pytest.importorskip("matplotlib", reason="the notebook draws plots")
     data = importlib.import_module("minigrad.data")
-    missing = [n for n in DATA_NAMES if not hasattr(data, n)]
-    if missing:
-        pytest.skip(f"minigrad.data lacks {', '.join(missing)} (arrives with the data branch)")
     path = data.make_shapes_dataset(str(tmp_path / "data"), n_train=4, n_valid=2, size=32)
     monkeypatch.setenv("MINIGRAD_LESSON1_PATH", path.rstrip("/") + "/")
     monkeypatch.setenv("MINIGRAD_LESSON1_SZ", "32")
