@@ -9,7 +9,7 @@ import minigrad
 import minigrad.nn as nn
 from minigrad.data import ImageClassifierData, make_shapes_dataset
 from minigrad.learner import Learner, TrainingDiverged
-from minigrad.ops.conv import Conv2d as ConvOp
+from minigrad.ops.fast.conv import Conv2d as ConvOp  # the default (fast) conv op
 from models import ConvLearner, fastai_head, resnet18
 from models.head import FEATURE_LAYERS
 

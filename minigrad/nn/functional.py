@@ -86,8 +86,9 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
 def _adaptive(op, x, output_size, reduce):
     if x.ndim != 4:
         raise ValueError(f"{op}: expected a 4-D input (batch, channels, height, width), got shape {tuple(x.shape)}")
-    size = pair(output_size, "output_size", op)
-    size = tuple(x.shape[2 + a] if s is None else s for a, s in enumerate(size))
+    size = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
+    size = tuple(x.shape[2 + a] if s is None else s for a, s in enumerate(size))  # None: keep that size
+    size = pair(size, "output_size", op)
     if min(size) < 1:
         raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
     tile = None if reference_enabled() else fast_pooling.tiles(x.shape, size)
