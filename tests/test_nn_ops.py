@@ -107,6 +107,35 @@ def test_batch_norm_in_eval_leaves_running_statistics_alone(device, op_version):
     assert rm.numpy().tolist() == [0, 0, 0] and rv.numpy().tolist() == [1, 1, 1]
 
 
+VERSIONED_OPS = {
+    "max_pool2d 3/2 pad 1": lambda x: F.max_pool2d(x, 3, 2, 1),
+    "max_pool2d 2 ties": lambda x: F.max_pool2d(x.relu(), 2),  # many zeros: ties go to the first
+    "avg_pool2d 3/2 pad 1": lambda x: F.avg_pool2d(x, 3, 2, 1),
+    "adaptive_max_pool2d 1": lambda x: F.adaptive_max_pool2d(x, 1),
+    "adaptive_max_pool2d 3x2": lambda x: F.adaptive_max_pool2d(x, (3, 2)),
+    "adaptive_avg_pool2d 2": lambda x: F.adaptive_avg_pool2d(x, 2),
+    "batch_norm train": lambda x: F.batch_norm(x, np.zeros(3, np.float32), np.ones(3, np.float32), training=True),
+    "batch_norm eval": lambda x: F.batch_norm(x, np.full(3, 0.5, np.float32), np.full(3, 2, np.float32)),
+    "conv2d 3x3/2": lambda x: F.conv2d(x, minigrad.tensor(randn(4, 3, 3, 3), device=x.device), stride=2, padding=1),
+    "conv2d 1x1/2": lambda x: F.conv2d(x, minigrad.tensor(randn(4, 3, 1, 1), device=x.device), stride=2),
+}
+
+
+@pytest.mark.parametrize("name", list(VERSIONED_OPS))
+def test_fast_and_reference_versions_agree(name, device):
+    """The same float32 input and upstream gradient through both versions: the same numbers."""
+    results = []
+    for reference in (False, True):
+        with minigrad.ops.use_reference(reference):
+            x = minigrad.tensor(randn(4, 3, 8, 6), requires_grad=True, device=device)
+            out = VERSIONED_OPS[name](x)
+            out.backward(np.sin(np.arange(out.data.size)).reshape(out.shape))
+            results.append((host(out.data), host(x.grad)))
+    (out_fast, grad_fast), (out_ref, grad_ref) = results
+    np.testing.assert_allclose(out_fast, out_ref, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(grad_fast, grad_ref, rtol=1e-5, atol=1e-5)
+
+
 def test_linear(device):
     check_op(lambda x, weight, b: F.linear(x, weight, b), [randn(5, 4), randn(3, 4), randn(3)], device,
              torch_fn=lambda x, weight, b: TF.linear(x, weight, b) if TF else None)

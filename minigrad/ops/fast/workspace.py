@@ -1,7 +1,7 @@
 """The fast ops' two tools: reusable scratch memory and threads for memory-bound copies.
 
 Neither changes a result; both only make the fast ops in this folder quicker on the
-CPU (see docs/performance.md for the measurements behind each choice).
+CPU (the README's performance note gives the measurements behind each choice).
 """
 import os
 import threading
