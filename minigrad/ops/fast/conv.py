@@ -8,13 +8,16 @@ first), with the speed machinery around it. Same arguments, same results.
 - On the GPU each is one fused CUDA kernel (conv_cuda.py) instead of KH*KW launches.
 - A 1x1 convolution without padding needs no im2col: each image's (C, H*W) pixels
   already are its column matrix.
+- On the CPU, a stride-1 convolution's input gradient is itself a convolution: of the
+  output gradient with the kernel flipped and its in/out channels swapped. im2col of
+  the gradient + one GEMM replaces the dcols GEMM + col2im's scattered additions.
 """
 import numpy as np
 
 from ...backend import get_array_module
 from ...tensor import Function
 from ..conv import conv_window
-from ..geometry import pad2d, unpad2d
+from ..geometry import pad2d, unpad2d, window
 from . import conv_cuda
 from .workspace import over_batch, workspace
 
@@ -51,6 +54,9 @@ def col2im(cols, x_shape, win, fused=True):
             dx[start:stop, :, rows, columns] += cols[:, i, j, start:stop].transpose(1, 0, 2, 3)
     over_batch(xp, n, add, cols.size)
     return unpad2d(dx, win.padding)
+
+
+FLIPPED_INPUT_GRAD = True  # False: always dcols + col2im (kept for timing the two against each other)
 
 
 class Conv2d(Function):
@@ -100,7 +106,9 @@ class Conv2d(Function):
                 gw = (gpix @ self.pixels(x).transpose(0, 2, 1)).sum(axis=0).reshape(o, -1, 1, 1)
         else:
             gcols = xp.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(g, o // g, n * oh * ow)
-            if weight is not None:  # dcols = W^T @ grad, then back to the input's layout
+            if weight is not None and xp is np and self.flippable and FLIPPED_INPUT_GRAD:
+                gx = self.input_grad_by_flipped_conv(grad, weight)
+            elif weight is not None:  # dcols = W^T @ grad, then back to the input's layout
                 w = weight.reshape(g, o // g, -1)
                 dcols = workspace(xp, "dcols", (g, w.shape[2], n * oh * ow), grad.dtype)
                 xp.matmul(w.transpose(0, 2, 1), gcols, out=dcols)
@@ -111,6 +119,24 @@ class Conv2d(Function):
         if len(self.needs_input_grad) == 3 and self.needs_input_grad[2]:
             gb = grad.sum(axis=(0, 2, 3))
         return gx, gw, gb
+
+    @property
+    def flippable(self):
+        """Stride 1, no dilation, one group, padding at most kernel - 1 on every side."""
+        (kh, kw), ((t, b), (l, r)) = self.win.kernel, self.win.padding
+        return (self.win.stride == (1, 1) and self.win.dilation == (1, 1) and self.groups == 1
+                and max(t, b) < kh and max(l, r) < kw)
+
+    def input_grad_by_flipped_conv(self, grad, weight):
+        """dx[n, c, y, x] = sum over o, i, j of grad_padded[n, o, y + i, x + j] * W[o, c, KH-1-i, KW-1-j]:
+        a stride-1 convolution of the output gradient (padded by kernel - 1 - padding) with the
+        flipped kernel, its in and out channels swapped."""
+        (kh, kw), ((t, b), (l, r)) = self.win.kernel, self.win.padding
+        n, c, h, w = self.x_shape
+        win = window("conv2d", grad.shape, (kh, kw), (1, 1), ((kh - 1 - t, kh - 1 - b), (kw - 1 - l, kw - 1 - r)))
+        flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c, -1)  # (C, O*KH*KW)
+        out = (flipped @ im2col(grad, win)).reshape(c, n, h, w).transpose(1, 0, 2, 3)
+        return np.ascontiguousarray(out)
 
     def scatter_strided(self, dx_pixels):
         """Put a strided 1x1 convolution's input gradient back at the sampled pixels."""
