@@ -4,10 +4,33 @@ first) with fewer passes over memory and fewer arrays kept. Same arguments, same
 - The centred input is normalised in place (one temporary fewer).
 - xhat is kept only when a backward needs it: for dweight, or for dx in training; a
   frozen eval-mode layer keeps only 1/std.
+- Per-channel sums of an NCHW array are a matrix-vector product with a vector of ones
+  (BLAS streams the array once), not numpy's strided sum over axes (0, 2, 3).
 """
+import numpy as np
+
 from ...backend import get_array_module
 from ...tensor import Function
 from ..normalization import channel_axes, check_batch_norm, per_channel
+
+
+GEMV_SUMS = True  # False: numpy's sum (kept for timing the two against each other)
+
+
+def channel_sums(a, b=None):
+    """sum over every axis but 1 of an (N, C, ...) array, or of a * b without making a * b:
+    row sums of the (N*C, H*W) matrix as a matrix-vector product (or a row-wise dot
+    product), then over N."""
+    if a.ndim == 2 or not GEMV_SUMS or get_array_module(a) is not np or not a.flags.c_contiguous \
+            or (b is not None and not b.flags.c_contiguous):
+        return (a if b is None else a * b).sum(axis=channel_axes(a))
+    n, c = a.shape[:2]
+    rows = a.reshape(n * c, -1)
+    if b is None:
+        sums = rows @ np.ones(rows.shape[1], dtype=a.dtype)
+    else:
+        sums = np.einsum("ij,ij->i", rows, b.reshape(n * c, -1))
+    return sums.reshape(n, c).sum(axis=0)
 
 
 class BatchNorm(Function):
@@ -20,10 +43,10 @@ class BatchNorm(Function):
         axes = channel_axes(x)
         self.axes, self.training, self.count = axes, training, x.size // x.shape[1]
         if training:
-            mean = x.mean(axis=axes)
-            centered = x - per_channel(mean, x)
-            var = (centered * centered).mean(axis=axes)  # the biased variance normalises
             n = self.count
+            mean = channel_sums(x) / n
+            centered = x - per_channel(mean, x)
+            var = channel_sums(centered, centered) / n  # the biased variance normalises
             if running_mean is not None:
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean
@@ -50,8 +73,8 @@ class BatchNorm(Function):
         needs = self.needs_input_grad + (False, False)
         gx = gw = gb = None
         if xhat is not None:  # sums over each channel: dbias and dweight, and what dx needs
-            gb = grad.sum(axis=self.axes)
-            gw = (grad * xhat).sum(axis=self.axes)
+            gb = channel_sums(grad)
+            gw = channel_sums(grad, xhat)
         scale = inv_std * weight if weight is not None else inv_std  # d out / d x, per channel, at fixed stats
         if needs[0]:
             gx = grad * per_channel(scale, grad)
