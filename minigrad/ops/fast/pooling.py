@@ -6,8 +6,10 @@ with less memory traffic. Same arguments, same results.
   KH*KW shifted views; backward routes the gradient with `grad * (winner == k)`
   (a multiply is ~10x cheaper than np.where on this machine). Images are split over
   threads.
-- Adaptive pooling whose bins tile the input exactly (7x7 -> 1x1, 14x14 -> 7x7) is
-  plain pooling with kernel = stride = the bin size; other sizes use the reference op.
+- Adaptive pooling whose bins tile the input exactly (14x14 -> 7x7) is plain pooling
+  with kernel = stride = the bin size, when that loops over fewer window offsets than
+  the reference op loops over output cells; otherwise (7x7 -> 1x1: one cell, one
+  reduction) the reference op is the fast one.
 - Average pooling has nothing to gain here: it is the reference op.
 """
 import numpy as np
@@ -59,6 +61,9 @@ class MaxPool2d(Function):
 
 
 def tiles(x_shape, output_size):
-    """The bin size (KH, KW) when adaptive bins tile the input exactly, else None."""
+    """The bin size (KH, KW) when adaptive bins tile the input exactly and have fewer cells
+    than the output has, else None."""
     (h, w), (oh, ow) = x_shape[2:], output_size
-    return (h // oh, w // ow) if h % oh == 0 and w % ow == 0 else None
+    if h % oh or w % ow or (h // oh) * (w // ow) > oh * ow:
+        return None
+    return (h // oh, w // ow)
