@@ -184,11 +184,10 @@ def test_two_threads_running_conv2d_get_their_own_results():
         expected = [F.conv2d(x, weight, padding=1).numpy() for x in inputs]
     wrong, barrier = [0, 0], threading.Barrier(2)
 
-    def run(k):
+    def run(k):  # nothing requires grad: no graph (and no process-wide no_grad toggled from threads)
         barrier.wait()
-        with minigrad.no_grad():
-            for _ in range(40):
-                wrong[k] += not np.array_equal(F.conv2d(inputs[k], weight, padding=1).numpy(), expected[k])
+        for _ in range(40):
+            wrong[k] += not np.array_equal(F.conv2d(inputs[k], weight, padding=1).numpy(), expected[k])
 
     threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
     for t in threads:
@@ -196,6 +195,29 @@ def test_two_threads_running_conv2d_get_their_own_results():
     for t in threads:
         t.join()
     assert wrong == [0, 0]
+
+
+def test_fast_ops_split_over_threads_give_the_reference_numbers(monkeypatch):
+    """Force the thread pool on for small inputs (normally only above a million numbers)."""
+    from minigrad.ops.fast import workspace
+    monkeypatch.setattr(workspace, "PARALLEL_MIN_SIZE", 0)
+    threads = workspace.get_num_threads()
+    workspace.set_num_threads(3)
+    try:
+        for fn in (lambda x: F.conv2d(x, minigrad.tensor(randn(4, 5, 3, 3)), padding=1),
+                   lambda x: F.conv2d(x, minigrad.tensor(randn(4, 5, 3, 2)), stride=2, padding=(1, 0)),
+                   lambda x: F.max_pool2d(x, 3, 2, 1)):
+            results = []
+            for reference in (False, True):
+                with minigrad.ops.use_reference(reference):
+                    x = minigrad.tensor(randn(7, 5, 9, 8), requires_grad=True)
+                    out = fn(x)
+                    out.backward(np.cos(np.arange(out.data.size)).reshape(out.shape))
+                    results.append((out.numpy(), x.grad.numpy() if hasattr(x.grad, "numpy") else x.grad))
+            np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-5, atol=1e-5)
+    finally:
+        workspace.set_num_threads(threads)
 
 
 # ---- the switch and the backend split ------------------------------------------------------
