@@ -4,7 +4,7 @@ with less memory traffic. Same arguments, same results.
 - Max pooling keeps a running maximum and a small integer per output (uint8 when the
   window has at most 256 cells) naming the offset that won, instead of stacking the
   KH*KW shifted views; backward routes the gradient with `grad * (winner == k)`
-  (a multiply is ~10x cheaper than np.where on this machine). Images are split over
+  (a multiply is far cheaper than np.where: see the performance note). Images are split over
   threads.
 - Adaptive pooling whose bins tile the input exactly (14x14 -> 7x7) is plain pooling
   with kernel = stride = the bin size, when that loops over fewer window offsets than
