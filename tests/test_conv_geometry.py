@@ -134,15 +134,6 @@ def test_pool_modules_take_pairs_and_torch_defaults(op_version):
         F.max_pool2d(x, 2, padding=2)
 
 
-@pytest.mark.parametrize("size", [(2, 4), (3, None), (7, 8), (7, 4), 4])
-def test_adaptive_pools_geometry(size, device, op_version):
-    arrays = [randn(2, 3, 7, 8)]
-    check_op(lambda x: F.adaptive_avg_pool2d(x, size), arrays, device,
-             torch_fn=lambda x: TF.adaptive_avg_pool2d(x, size) if TF else None)
-    check_op(lambda x: F.adaptive_max_pool2d(x, size), arrays, device,
-             torch_fn=lambda x: TF.adaptive_max_pool2d(x, size) if TF else None)
-
-
 # ---- issue 12 ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("size", [1, 2, (1, 3), (2, 3)])

@@ -64,9 +64,9 @@ def test_max_pool2d_routes_gradient_to_the_argmax_only(device, op_version):
     np.testing.assert_array_equal(host(x.grad), [[[[0, 1], [0, 0]]]])
 
 
-@pytest.mark.parametrize("size", [1, (1, 1), 2, (3, 2), (7, 5)])
+@pytest.mark.parametrize("size", [1, (1, 1), 2, (3, 2), (7, 8), (2, 4), (3, None), (7, 4), 4])
 def test_adaptive_pools(size, device, op_version):
-    arrays = [randn(2, 3, 7, 5)]
+    arrays = [randn(2, 3, 7, 8)]
     check_op(lambda x: F.adaptive_avg_pool2d(x, size), arrays, device,
              torch_fn=lambda x: TF.adaptive_avg_pool2d(x, size) if TF else None)
     check_op(lambda x: F.adaptive_max_pool2d(x, size), arrays, device,
