@@ -12,10 +12,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import minigrad  # noqa: E402
-import minigrad.nn.functional as F  # noqa: E402
 import models  # noqa: E402
-from minigrad.data import ImageClassifierData  # noqa: E402
+from minigrad.data import ImageClassifierData, transforms_side_on  # noqa: E402
+from steps import minigrad_step  # noqa: E402 - beside this file
 
 
 def images_per_second(data, workers):
@@ -34,7 +33,8 @@ def main(argv=None):
     p.add_argument("--bs", type=int, default=32)
     p.add_argument("--size", type=int, default=224)
     args = p.parse_args(argv)
-    data = ImageClassifierData.from_paths(args.data, size=args.size, bs=args.bs)
+    data = ImageClassifierData.from_paths(args.data, size=args.size, bs=args.bs,  # lesson 1's augmentation
+                                          aug_tfms=transforms_side_on, max_zoom=1.1)
     print(f"data: {args.data} ({len(data.trn_ds)} training photos), {args.size}px, batches of {args.bs}, "
           f"{os.cpu_count()} cores\n")
     print("| pipeline | images/s | ms per batch |")
@@ -42,15 +42,8 @@ def main(argv=None):
     for workers in (0, 1, 2):
         ips = images_per_second(data, workers)
         print(f"| decode + augment + normalise, {workers} workers | {ips:.0f} | {1000 * args.bs / ips:.0f} |", flush=True)
-    model = models.resnet34(num_classes=data.c).train()
     x, y = next(iter(data.trn_dl))
-
-    def step():
-        model.zero_grad()
-        F.cross_entropy(model(x), y).backward()
-        with minigrad.no_grad():
-            for q in model.parameters():
-                q.data -= 1e-3 * q.grad
+    step = minigrad_step(models.resnet34(num_classes=data.c), x, y, lr=1e-3)
     step()
     start = time.perf_counter()
     step()

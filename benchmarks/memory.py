@@ -17,6 +17,8 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
+from steps import minigrad_step, torch_step  # noqa: E402 - beside this file
+
 
 def peak_mib():
     """This process's peak resident memory. /proc's VmHWM belongs to this program alone;
@@ -37,28 +39,12 @@ def main(framework, arch, batch, size, steps=2):
     y = rng.integers(0, 1000, batch)
     if framework == "minigrad":
         import minigrad
-        import minigrad.nn.functional as F
         import models
-        model = getattr(models, arch)().train()
-        xt = minigrad.tensor(x)
-
-        def step():
-            model.zero_grad()
-            F.cross_entropy(model(xt), y).backward()
-            with minigrad.no_grad():
-                for p in model.parameters():
-                    p.data -= 0.01 * p.grad
+        step = minigrad_step(getattr(models, arch)(), minigrad.tensor(x), y, lr=0.01)
     else:
         import torch
         from torch_reference import torch_resnet
-        model = torch_resnet(arch).train()
-        xt, yt = torch.tensor(x), torch.tensor(y)
-        opt = torch.optim.SGD(model.parameters(), lr=0.01)
-
-        def step():
-            opt.zero_grad()
-            torch.nn.functional.cross_entropy(model(xt), yt).backward()
-            opt.step()
+        step = torch_step(torch_resnet(arch), torch.tensor(x), torch.tensor(y), lr=0.01)
     before = peak_mib()
     for _ in range(steps):
         step()

@@ -1,7 +1,8 @@
 """minigrad against PyTorch, measured in the same process, on the same shapes.
 
     python benchmarks/run.py                 # every case, CPU
-    python benchmarks/run.py --quick         # small shapes, under a minute on 2 cores
+    python benchmarks/run.py --quick         # batch 4, 1/4 of resnet34's sizes (56px), ~a minute on 2 cores
+    python benchmarks/run.py --reference     # also time the reference ops (minigrad.ops.use_reference)
     python benchmarks/run.py --only conv     # cases whose name contains "conv"
     python benchmarks/run.py --device cuda   # cupy against PyTorch on the GPU
     python benchmarks/run.py --json out.json
@@ -11,6 +12,11 @@ number is the median of several repetitions, run in the order minigrad,
 torch, torch, minigrad so that drift affects both alike. The table's header names the
 machine, the threads and the BLAS numpy runs, since an OPENBLAS_CORETYPE
 setting alone can halve numpy's matrix-product speed.
+
+The machine may be shared: the run watches the load average (os.getloadavg) against
+the cores it uses, and times a fixed numpy matrix product at the start, between the
+groups and at the end. When other work was running, or the baseline drifted by more
+than 15%, it says so under the table: compare ratios within one run, not times across runs.
 """
 import argparse
 import json
@@ -26,16 +32,18 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import minigrad  # noqa: E402
 import minigrad.nn.functional as F  # noqa: E402
+from steps import minigrad_step, torch_step  # noqa: E402 - beside this file
 
-# resnet34's convolutions at batch 32, 224px: (name, channels in, out, size, kernel, stride, padding)
+# resnet34's convolutions at 224px: (name, channels in, out, size, kernel, stride, padding);
+# the label printed names the size actually run (--quick divides it by 4)
 RESNET34_CONVS = [
-    ("stem 7x7/2 3->64 @224", 3, 64, 224, 7, 2, 3),
-    ("layer1 3x3 64 @56", 64, 64, 56, 3, 1, 1),
-    ("layer2 3x3/2 64->128 @56", 64, 128, 56, 3, 2, 1),
-    ("layer2 3x3 128 @28", 128, 128, 28, 3, 1, 1),
-    ("layer2 1x1/2 downsample @56", 64, 128, 56, 1, 2, 0),
-    ("layer3 3x3 256 @14", 256, 256, 14, 3, 1, 1),
-    ("layer4 3x3 512 @7", 512, 512, 7, 3, 1, 1),
+    ("stem 7x7/2 3->64", 3, 64, 224, 7, 2, 3),
+    ("layer1 3x3 64", 64, 64, 56, 3, 1, 1),
+    ("layer2 3x3/2 64->128", 64, 128, 56, 3, 2, 1),
+    ("layer2 3x3 128", 128, 128, 28, 3, 1, 1),
+    ("layer2 1x1/2 downsample", 64, 128, 56, 1, 2, 0),
+    ("layer3 3x3 256", 256, 256, 14, 3, 1, 1),
+    ("layer4 3x3 512", 512, 512, 7, 3, 1, 1),
 ]
 
 
@@ -67,6 +75,43 @@ def time_block(fn, sync, repeat):
         sync()
         times.append((time.perf_counter() - start) * 1000)
     return times
+
+
+def time_reference(mg_fn, fw, repeat):
+    """Median milliseconds of the same minigrad case with the reference ops."""
+    with minigrad.ops.use_reference():
+        return statistics.median(time_block(mg_fn, fw.mg_sync, repeat))
+
+
+class LoadWatch:
+    """Was the machine busy? The 1-minute load average, sampled after each case, against
+    the threads this run uses; and a fixed numpy matrix product timed now and then, whose
+    drift shows the machine getting faster or slower during the run."""
+
+    def __init__(self, threads):
+        self.threads, self.loads, self.baselines = threads, [], []
+        self.matrix = np.random.default_rng(0).standard_normal((384, 384), dtype=np.float32)
+        self.baseline()
+
+    def sample(self):
+        if hasattr(os, "getloadavg"):
+            self.loads.append(os.getloadavg()[0])
+
+    def baseline(self):
+        self.baselines.append(statistics.median(time_block(lambda: self.matrix @ self.matrix, lambda: None, 15)))
+
+    def warnings(self):
+        cores, out = os.cpu_count() or 1, []
+        if self.loads and max(self.loads) > self.threads + 0.5:
+            out.append(f"WARNING: the machine was busy: load average up to {max(self.loads):.1f} on {cores} cores "
+                       f"while this run uses {self.threads} threads; other work slowed some rows")
+        if len(self.baselines) > 1:
+            drift = max(self.baselines) / min(self.baselines) - 1
+            if drift > 0.15:
+                out.append(f"WARNING: the baseline matrix product drifted by {100 * drift:.0f}% during the run "
+                           f"({', '.join(f'{b:.2f}' for b in self.baselines)} ms): compare ratios within a row, "
+                           "not times across rows or runs")
+        return out
 
 
 def time_pair(mg_fn, t_fn, fw, repeat):
@@ -128,7 +173,7 @@ def conv_cases(fw, batch, scale):
             out = fw.torch.nn.functional.conv2d(tx, tw, stride=s, padding=p)
             out.backward(out.detach())
 
-        shape = f"b{batch} {cin}x{size}x{size}"
+        shape = f"b{batch} {cin}x{size}x{size}"  # what runs, whatever the full-size layer is
         yield f"conv {name} fwd ({shape})", mg_fwd, t_fwd
         yield f"conv {name} fwd+bwd ({shape})", mg_fb, t_fb
 
@@ -199,21 +244,8 @@ def resnet_cases(fw, batch, scale):
                     t_model.eval()(tx)
             yield f"resnet34 eval forward (b{b} {size}px)", mg_fn, t_fn
         else:
-            t_opt = fw.torch.optim.SGD(t_model.parameters(), lr=1e-4, momentum=0.9)
-
-            def mg_fn(mx=mx, y=y):
-                mg_model.train()
-                mg_model.zero_grad()
-                F.cross_entropy(mg_model(mx), y).backward()
-                with minigrad.no_grad():
-                    for p in mg_model.parameters():
-                        p.data -= 1e-4 * p.grad
-
-            def t_fn(tx=tx, ty=ty, t_opt=t_opt):
-                t_model.train()
-                t_opt.zero_grad()
-                fw.torch.nn.functional.cross_entropy(t_model(tx), ty).backward()
-                t_opt.step()
+            mg_fn = minigrad_step(mg_model, mx, y, lr=1e-4, momentum=0.9)
+            t_fn = torch_step(t_model, tx, ty, lr=1e-4, momentum=0.9)
             yield f"resnet34 training step (b{b} {size}px)", mg_fn, t_fn
 
 
@@ -238,7 +270,8 @@ CASE_GROUPS = {"conv": conv_cases, "layers": layer_cases, "resnet": resnet_cases
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    parser.add_argument("--quick", action="store_true", help="small shapes (batch 4, 1/4 size), 3 repetitions")
+    parser.add_argument("--quick", action="store_true", help="small shapes (batch 4, 1/4 of resnet34's sizes), 3 repetitions")
+    parser.add_argument("--reference", action="store_true", help="also time minigrad's reference ops")
     parser.add_argument("--only", default="", help="run only cases whose name contains this text")
     parser.add_argument("--batch", type=int, default=None, help="batch size (default 32, or 4 with --quick)")
     parser.add_argument("--repeat", type=int, default=None)
@@ -262,18 +295,30 @@ def main(argv=None):
     fw = Frameworks(args.device)
 
     header = machine_header(args.threads, args.device)
+    if args.quick:
+        header.append(f"quick: batch {batch}, resnet34's sizes / {scale} (224px -> {224 // scale}px); "
+                      "the labels name the shapes run")
     print("\n".join(header))
     print()
-    print("| case | minigrad ms | torch ms | ratio |")
-    print("|---|---:|---:|---:|")
+    ref_col = " minigrad reference ms |" if args.reference else ""
+    print(f"| case | minigrad ms | torch ms | ratio |{ref_col}")
+    print("|---|---:|---:|---:|" + ("---:|" if args.reference else ""))
     results = []
+    watch = LoadWatch(args.threads)
     for group in CASE_GROUPS.values():
         for name, mg_fn, t_fn in group(fw, batch, scale):
             if args.only and args.only not in name:
                 continue
             mg_ms, t_ms = time_pair(mg_fn, t_fn, fw, repeat)
-            results.append({"case": name, "minigrad_ms": mg_ms, "torch_ms": t_ms, "ratio": mg_ms / t_ms})
-            print(f"| {name} | {mg_ms:.1f} | {t_ms:.1f} | {mg_ms / t_ms:.2f}x |", flush=True)
+            row = {"case": name, "minigrad_ms": mg_ms, "torch_ms": t_ms, "ratio": mg_ms / t_ms}
+            ref = ""
+            if args.reference:
+                row["minigrad_reference_ms"] = time_reference(mg_fn, fw, repeat)
+                ref = f" {row['minigrad_reference_ms']:.1f} |"
+            results.append(row)
+            watch.sample()
+            print(f"| {name} | {mg_ms:.1f} | {t_ms:.1f} | {mg_ms / t_ms:.2f}x |{ref}", flush=True)
+        watch.baseline()
     if args.device == "cpu" and (not args.only or args.only in "resnet34 training step memory"):
         b = max(2, batch)
         size = 224 // scale
@@ -283,9 +328,13 @@ def main(argv=None):
                         "minigrad_mib": mem["minigrad"], "torch_mib": mem["torch"], "ratio": ratio})
         print(f"| resnet34 training step peak memory, MiB (b{b} {size}px) | {mem['minigrad']:.0f} | "
               f"{mem['torch']:.0f} | {ratio:.2f}x |", flush=True)
+    warnings = watch.warnings()
+    if warnings:
+        print("\n" + "\n".join(warnings))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"header": header, "results": results}, f, indent=2)
+            json.dump({"header": header, "results": results, "warnings": warnings,
+                       "load_averages": watch.loads, "baseline_ms": watch.baselines}, f, indent=2)
         print(f"\nwrote {args.json}")
 
 

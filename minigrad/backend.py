@@ -2,15 +2,11 @@
 
 Every op is written once against an "array module" `xp`, which is either
 `numpy` or `cupy`; `get_array_module(*arrays)` picks the right one, the way
-Chainer does. This file also owns the one seeded random source that weight
-initialisation, shuffling, augmentation and dropout all draw from, so that
-`manual_seed(n)` makes a whole run repeatable.
+Chainer does. This file knows only arrays and devices. The seeded random source
+lives in `random_source.py`, the fast ops' scratch memory and threads in
+`ops/fast/workspace.py`; their names are re-exported here so that
+`backend.rng()`, `backend.manual_seed(...)`, `backend.set_num_threads(...)` keep working.
 """
-import contextlib
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 try:  # cupy is optional: `pip install minigrad[gpu]`
@@ -75,103 +71,17 @@ def scatter_add(target, index, values):
     get_array_module(target).add.at(target, index, values)
 
 
-# ---- the seeded random source -------------------------------------------------------
+# ---- names that moved (kept importable from here) ---------------------------------------
 
-_rng = np.random.default_rng(0)
-_local = threading.local()  # a per-thread generator, set by data loader workers
+from .random_source import manual_seed, random_uniform, rng, use_rng  # noqa: E402,F401
 
-
-def manual_seed(seed):
-    """Seed every random source minigrad uses (init, shuffling, augmentation, dropout)."""
-    global _rng
-    _rng = np.random.default_rng(seed)
-    if cupy is not None and cuda_available():
-        cupy.random.seed(seed)
+_MOVED_TO_WORKSPACE = ("set_num_threads", "get_num_threads", "workspace", "over_batch", "PARALLEL_MIN_SIZE")
 
 
-def rng():
-    """The host random generator (numpy.random.Generator) seeded by manual_seed, or the
-    one `use_rng` set for this thread."""
-    return getattr(_local, "rng", None) or _rng
-
-
-@contextlib.contextmanager
-def use_rng(generator):
-    """Within this block, this thread draws from `generator`. The data loader gives each
-    sample a generator seeded from (epoch seed, index), so augmentation is the same
-    whatever thread runs it and in whatever order."""
-    previous = getattr(_local, "rng", None)
-    _local.rng = generator
-    try:
-        yield generator
-    finally:
-        _local.rng = previous
-
-
-def random_uniform(xp, shape, dtype):
-    """Uniform [0, 1) samples drawn on the device of `xp`, from the seeded source."""
-    if xp is np:
-        return rng().random(shape, dtype=np.float32).astype(dtype, copy=False)
-    return xp.random.random_sample(shape, dtype=np.float32).astype(dtype, copy=False)
-
-
-# ---- reusable scratch memory ------------------------------------------------------------
-
-_workspaces = {}
-
-
-def workspace(xp, name, shape, dtype):
-    """A scratch array of `shape`, reusing one grow-only buffer per name.
-
-    im2col's columns are large (9x the input for a 3x3 kernel) and short-lived;
-    a fresh numpy allocation of that size costs as much as filling it (the OS
-    maps new zeroed pages every time). The caller must be done with the array
-    before the next call with the same name. cupy's memory pool already reuses
-    GPU memory, so on the GPU this is a plain `empty`.
-    """
-    if xp is not np:
-        return xp.empty(shape, dtype=dtype)
-    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    buffer = _workspaces.get(name)
-    if buffer is None or buffer.nbytes < size:
-        buffer = _workspaces[name] = np.empty(size, dtype=np.uint8)
-    return buffer[:size].view(dtype).reshape(shape)
-
-
-# ---- threads for memory-bound copies ---------------------------------------------------
-
-_threads = int(os.environ.get("MINIGRAD_NUM_THREADS", min(os.cpu_count() or 1, 8)))
-_pool = None
-
-
-def set_num_threads(n):
-    """How many threads im2col and col2im split the batch over (BLAS has its own threads)."""
-    global _threads, _pool
-    _threads, _pool = max(1, int(n)), None
-
-
-def get_num_threads():
-    return _threads
-
-
-PARALLEL_MIN_SIZE = 1 << 20  # below about a million numbers, handing work to threads costs more than it saves
-
-
-def over_batch(xp, n, work, size):
-    """Run work(start, stop) over slices of the batch range(n), in parallel on the CPU.
-
-    numpy runs a copy or an add on one core, but releases the GIL while it does, so
-    threads working on different images really run side by side (im2col: 1.8x on 2
-    cores). Each image is one thread's alone, so writes never overlap. `size` is how
-    many numbers the work touches: small jobs run directly (at 32px the threads made
-    a resnet34 step 12% slower). On the GPU the work is already parallel: one call."""
-    global _pool
-    if xp is not np or _threads == 1 or n < 2 or size < PARALLEL_MIN_SIZE:
-        work(0, n)
-        return
-    if _pool is None:
-        _pool = ThreadPoolExecutor(_threads)
-    bounds = [n * k // _threads for k in range(_threads + 1)]
-    chunks = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
-    for future in [_pool.submit(work, a, b) for a, b in chunks]:
-        future.result()
+def __getattr__(name):
+    """The thread and scratch-memory names moved to ops/fast/workspace.py; import them
+    lazily (ops imports the tensor module, which imports this one)."""
+    if name in _MOVED_TO_WORKSPACE:
+        from .ops.fast import workspace
+        return getattr(workspace, name)
+    raise AttributeError(f"module 'minigrad.backend' has no attribute {name!r}")

@@ -7,8 +7,8 @@ import pytest
 
 import minigrad
 import minigrad.nn as nn
-from minigrad.data import ImageClassifierData, make_shapes_dataset
-from minigrad.ops.conv import Conv2d as ConvOp
+from minigrad.data import ImageClassifierData, make_shapes_dataset, transforms_side_on
+from minigrad.ops.fast.conv import Conv2d as ConvOp  # the default (fast) conv op
 from minigrad.train import ConvLearner, Learner, TrainingDiverged
 from models import fastai_head, resnet18
 from models.head import FEATURE_LAYERS
@@ -28,7 +28,7 @@ def tiny_body():
 
 def make_learner(shapes, tmp_path, size=32, bs=8, **kwargs):
     minigrad.manual_seed(0)
-    data = ImageClassifierData.from_paths(shapes, size=size, bs=bs)
+    data = ImageClassifierData.from_paths(shapes, size=size, bs=bs, aug_tfms=transforms_side_on, max_zoom=1.1)
     body, head = tiny_body(), fastai_head(16, data.c)
     return Learner(body, head, data, [body[:4], body[4:], head], out_dir=str(tmp_path / "run"),
                    feature_layers=FEATURE_LAYERS, verbose=kwargs.pop("verbose", False), **kwargs)

@@ -10,6 +10,7 @@ from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from .matmul import Linear, MatMul
 from .reductions import Max, Mean, Sum
 from .shapes import Concat, GetItem, Permute, Reshape
+from .versions import reference_enabled, use_reference
 
 
 def _shape_arg(shape):
@@ -80,4 +81,5 @@ _install_tensor_methods()
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Neg", "MatMul", "Linear", "Sum", "Mean", "Max",
            "Reshape", "Permute", "GetItem", "Concat", "Exp", "Log", "ReLU", "Sigmoid", "Tanh",
-           "Softmax", "LogSoftmax", "reshape", "permute", "transpose", "flatten", "cat"]
+           "Softmax", "LogSoftmax", "reshape", "permute", "transpose", "flatten", "cat",
+           "use_reference", "reference_enabled"]

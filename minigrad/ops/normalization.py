@@ -1,28 +1,37 @@
-"""Batch normalisation, in training mode (batch statistics) and eval mode
-(running statistics), both fully differentiable.
+"""Batch normalisation, the reference version: the lecture's formulas, forward and backward.
 
-Training:  xhat = (x - mean_batch) / sqrt(var_batch + eps);  out = weight * xhat + bias,
-and the running estimates move towards the batch's:
-    running_mean = (1 - momentum) * running_mean + momentum * mean_batch
-    running_var  = (1 - momentum) * running_var  + momentum * var_batch * n / (n - 1)
-(the unbiased variance, as PyTorch). Eval: the same with the running statistics,
-which makes it a fixed per-channel affine map; its backward is what lets a
-frozen network (fastai's frozen body) still pass gradients through.
+Per channel c, over the batch (and the pixels):
+    training:  mean, var = the batch's mean and (biased) variance of channel c
+    eval:      mean, var = running_mean[c], running_var[c]
+    xhat = (x - mean) / sqrt(var + eps);   out = weight * xhat + bias
+Training also moves the running estimates towards the batch's (momentum 0.1):
+    running_mean = (1 - momentum) * running_mean + momentum * mean
+    running_var  = (1 - momentum) * running_var  + momentum * var * m / (m - 1)
+(the unbiased variance, as PyTorch; m values per channel).
 
-Only xhat (for dweight and the training-mode dx) and 1/std are kept.
+Backward, with s = weight / sqrt(var + eps) and means taken per channel:
+    dbias = sum(grad);   dweight = sum(grad * xhat)
+    eval:      dx = s * grad                (a fixed per-channel affine map)
+    training:  dx = s * (grad - mean(grad) - xhat * mean(grad * xhat))
+(the batch mean and variance depend on every x of the channel too). The eval backward
+is what lets a frozen network (fastai's frozen body) still pass gradients through.
+
+The output keeps x's dtype even when the running statistics are float64 (PyTorch's
+CPU refuses that mix; minigrad computes in x's dtype). ops/fast/normalization.py
+computes the same numbers with fewer passes and less memory.
 """
 from ..backend import get_array_module
 from ..tensor import Function
 
 
-def _channel_axes(x):
+def channel_axes(x):
     """Reduce over everything but channels: (0,) for (N, C), (0, 2, 3) for (N, C, H, W)."""
     return (0,) + tuple(range(2, x.ndim))
 
 
-def _per_channel(v, x):
-    """Shape a (C,) vector to broadcast against x's channel dimension."""
-    return v.reshape((1, -1) + (1,) * (x.ndim - 2))
+def per_channel(v, x):
+    """Shape a (C,) vector to broadcast against x's channel dimension, in x's dtype."""
+    return v.reshape((1, -1) + (1,) * (x.ndim - 2)).astype(x.dtype, copy=False)
 
 
 class BatchNorm(Function):
@@ -30,60 +39,42 @@ class BatchNorm(Function):
 
     def forward(self, x, weight=None, bias=None, running_mean=None, running_var=None,
                 training=False, momentum=0.1, eps=1e-5):
-        if x.ndim not in (2, 3, 4):
-            raise ValueError(f"batch_norm: expected a 2-D, 3-D or 4-D input (batch, channels, ...), got shape {tuple(x.shape)}")
-        c = x.shape[1]
-        for what, v in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
-            if v is not None and v.shape != (c,):
-                raise ValueError(f"batch_norm: input has {c} channels (shape {tuple(x.shape)}) but {what} has shape {tuple(v.shape)}")
-        xp = get_array_module(x)
-        axes = _channel_axes(x)
-        self.axes, self.training, self.count = axes, training, x.size // c
+        check_batch_norm(x, weight, bias, running_mean, running_var, training)
+        axes, m = channel_axes(x), x.size // x.shape[1]
         if training:
-            if self.count < 2:
-                raise ValueError(f"batch_norm: training needs more than one value per channel, got input shape {tuple(x.shape)}")
-            mean = x.mean(axis=axes)
-            centered = x - _per_channel(mean, x)
-            var = (centered * centered).mean(axis=axes)  # the biased variance normalises
-            n = self.count
+            mean, var = x.mean(axis=axes), x.var(axis=axes)
             if running_mean is not None:
-                running_mean *= 1 - momentum
-                running_mean += momentum * mean
-            if running_var is not None:  # the unbiased one is the running estimate, as PyTorch
-                running_var *= 1 - momentum
-                running_var += momentum * n / (n - 1) * var
+                running_mean[...] = (1 - momentum) * running_mean + momentum * mean
+            if running_var is not None:
+                running_var[...] = (1 - momentum) * running_var + momentum * var * m / (m - 1)
         else:
-            if running_mean is None or running_var is None:
-                raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
-            var = running_var
-            centered = x - _per_channel(running_mean, x)
-        inv_std = 1 / xp.sqrt(var + eps)
-        xhat = centered
-        xhat *= _per_channel(inv_std, x)  # in place: centered is ours
-        out = xhat * _per_channel(weight, x) if weight is not None else xhat.copy()
-        if bias is not None:
-            out += _per_channel(bias, x)
-        need_x = self.needs_input_grad[0]
-        need_w = weight is not None and any(self.needs_input_grad[1:])
-        keep_xhat = need_w or (need_x and training)
-        self.save_for_backward(xhat if keep_xhat else None, inv_std, weight)
+            mean, var = running_mean, running_var
+        inv_std = 1 / get_array_module(x).sqrt(per_channel(var, x) + eps)
+        xhat = (x - per_channel(mean, x)) * inv_std
+        out = xhat * per_channel(weight, x) + per_channel(bias, x) if weight is not None else xhat
+        self.axes, self.m, self.training = axes, m, training
+        self.save_for_backward(xhat, inv_std, weight)
         return out
 
     def backward(self, grad):
         xhat, inv_std, weight = self.saved
-        needs = self.needs_input_grad + (False, False)
-        gx = gw = gb = None
-        if xhat is not None:  # sums over each channel: dbias and dweight, and what dx needs
-            gb = grad.sum(axis=self.axes)
-            gw = (grad * xhat).sum(axis=self.axes)
-        scale = inv_std * weight if weight is not None else inv_std  # d out / d x, per channel, at fixed stats
-        if needs[0]:
-            gx = grad * _per_channel(scale, grad)
-            if self.training:
-                # the batch mean and variance depend on every x of the channel too:
-                # dx = scale * (grad - mean(grad) - xhat * mean(grad * xhat))
-                gx -= _per_channel(scale * gb / self.count, grad)
-                gx -= xhat * _per_channel(scale * gw / self.count, grad)
-        if weight is None:
-            return (gx,)
-        return gx, (gw if needs[1] else None), (gb if needs[2] else None)
+        dbias, dweight = grad.sum(axis=self.axes), (grad * xhat).sum(axis=self.axes)
+        s = inv_std * per_channel(weight, grad) if weight is not None else inv_std
+        if self.training:
+            dx = s * (grad - per_channel(dbias, grad) / self.m - xhat * per_channel(dweight, grad) / self.m)
+        else:
+            dx = s * grad
+        return (dx,) if weight is None else (dx, dweight, dbias)
+
+
+def check_batch_norm(x, weight, bias, running_mean, running_var, training):
+    if x.ndim not in (2, 3, 4):
+        raise ValueError(f"batch_norm: expected a 2-D, 3-D or 4-D input (batch, channels, ...), got shape {tuple(x.shape)}")
+    c = x.shape[1]
+    for what, v in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
+        if v is not None and v.shape != (c,):
+            raise ValueError(f"batch_norm: input has {c} channels (shape {tuple(x.shape)}) but {what} has shape {tuple(v.shape)}")
+    if training and x.size // c < 2:
+        raise ValueError(f"batch_norm: training needs more than one value per channel, got input shape {tuple(x.shape)}")
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")

@@ -1,120 +1,109 @@
-"""Pooling: max and average over sliding windows, and their adaptive versions.
+"""Pooling, the reference version: max and average over sliding windows, and their
+adaptive versions (the output size is given, the windows follow from it).
 
-Like im2col, both loop over the KH*KW offsets of the window, never over
-pixels: max pooling keeps a running maximum and the offset it came from (a
-small integer per output), so the backward can send each gradient to the one
-input that won the window, on numpy and cupy alike.
+Like im2col, pooling loops over the KH*KW offsets of the window, never over pixels
+(ops/geometry.py). Max pooling stacks the KH*KW shifted views: the output is their
+maximum, and backward sends each output's gradient to the one input that won its
+window (the first one on ties, as PyTorch). Average pooling's gradient is spread
+evenly over the window. ops/fast/pooling.py computes the same faster.
 """
 import numpy as np
 
-from ..backend import get_array_module, over_batch
+from ..backend import get_array_module
 from ..tensor import Function
-from .conv import conv_output_size, pad2d, unpad2d, windows
-from .shapes import Concat
-
-
-def _pool_geometry(op, x, kernel_size, stride, padding):
-    if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D input (batch, channels, height, width), got shape {tuple(x.shape)}")
-    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
-    if isinstance(stride, (tuple, list)):
-        if stride[0] != stride[1]:
-            raise ValueError(f"{op}: only equal strides are supported, got {tuple(stride)}")
-        stride = stride[0]
-    stride = kh if stride is None else stride
-    if padding > min(kh, kw) // 2:
-        raise ValueError(f"{op}: padding {padding} must be at most half the kernel size {kh}x{kw}")
-    h, w = x.shape[2] + 2 * padding, x.shape[3] + 2 * padding
-    if h < kh or w < kw:
-        raise ValueError(f"{op}: kernel {kh}x{kw} is larger than the padded input {h}x{w} (shape {tuple(x.shape)})")
-    oh = conv_output_size(x.shape[2], kh, stride, padding)
-    ow = conv_output_size(x.shape[3], kw, stride, padding)
-    return kh, kw, stride, oh, ow
+from .geometry import pad2d, unpad2d
 
 
 class MaxPool2d(Function):
-    """out = the maximum of each window;  dx = grad sent to the window's arg-max (first on ties)."""
+    """out = the maximum of each window;  dx = grad sent to the window's (first) arg-max."""
     name = "max_pool2d"
 
-    def forward(self, x, kernel_size, stride=None, padding=0):
-        kh, kw, stride, oh, ow = _pool_geometry(self.op_name(), x, kernel_size, stride, padding)
-        xp = get_array_module(x)
-        xpad = pad2d(x, padding, value=-np.inf)
-        out = xp.empty((x.shape[0], x.shape[1], oh, ow), dtype=x.dtype)
-        winner = xp.zeros(out.shape, dtype=np.uint8 if kh * kw <= 256 else np.int32)  # offset i*kw+j that won
-
-        def pool(start, stop):  # images start..stop
-            best, won = out[start:stop], winner[start:stop]
-            for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
-                candidate = xpad[start:stop, :, rows, columns]
-                if i == j == 0:
-                    best[...] = candidate
-                    continue
-                xp.copyto(won, i * kw + j, where=candidate > best)
-                xp.maximum(best, candidate, out=best)
-        over_batch(xp, x.shape[0], pool, out.size * kh * kw)
-        self.geometry = (x.shape, kh, kw, stride, padding, oh, ow)
-        self.save_for_backward(winner)
-        return out
+    def forward(self, x, win):
+        xpad = pad2d(x, win.padding, value=-np.inf)
+        views = get_array_module(x).stack([xpad[:, :, r, c] for _, _, (r, c) in win.offsets()])  # (KH*KW, N, C, OH, OW)
+        self.win, self.x_shape = win, x.shape
+        self.winner = views.argmax(axis=0)  # which offset won each window (first on ties)
+        return views.max(axis=0)
 
     def backward(self, grad):
-        (winner,) = self.saved
-        x_shape, kh, kw, stride, padding, oh, ow = self.geometry
-        xp = get_array_module(grad)
-        n, c, h, w = x_shape
-        dx = xp.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=grad.dtype)
-
-        def route(start, stop):
-            for i, j, (rows, columns) in windows(kh, kw, stride, oh, ow):
-                dx[start:stop, :, rows, columns] += xp.where(winner[start:stop] == i * kw + j, grad[start:stop], 0)
-        over_batch(xp, n, route, grad.size * kh * kw)
-        return unpad2d(dx, padding)
+        dx = get_array_module(grad).zeros(self.win.padded_shape(self.x_shape), dtype=grad.dtype)
+        for k, (_, _, (rows, columns)) in enumerate(self.win.offsets()):
+            dx[:, :, rows, columns] += grad * (self.winner == k)
+        return unpad2d(dx, self.win.padding)
 
 
 class AvgPool2d(Function):
-    """out = the mean of each window (padding counts as zeros, as PyTorch's default);
-    dx = grad / (KH*KW) spread over each window."""
+    """out = sum of each window / count;  dx = grad / count spread over each window.
+    count is KH*KW, less the padding when count_include_pad=False, and never counts
+    ceil_mode's overhang (PyTorch's rule): see window_counts."""
     name = "avg_pool2d"
 
-    def forward(self, x, kernel_size, stride=None, padding=0):
-        kh, kw, stride, oh, ow = _pool_geometry(self.op_name(), x, kernel_size, stride, padding)
-        xpad = pad2d(x, padding)
-        out = get_array_module(x).zeros((x.shape[0], x.shape[1], oh, ow), dtype=x.dtype)
-        for _, _, (rows, columns) in windows(kh, kw, stride, oh, ow):
+    def forward(self, x, win, padding, count_include_pad=True):
+        xpad = pad2d(x, win.padding)
+        out = get_array_module(x).zeros(x.shape[:2] + win.out, dtype=x.dtype)
+        for _, _, (rows, columns) in win.offsets():
             out += xpad[:, :, rows, columns]
-        self.geometry = (x.shape, kh, kw, stride, padding, oh, ow)
-        return out / (kh * kw)
+        self.win, self.x_shape = win, x.shape
+        self.count = window_counts(x, win, padding, count_include_pad)
+        return out / self.count
 
     def backward(self, grad):
-        x_shape, kh, kw, stride, padding, oh, ow = self.geometry
-        n, c, h, w = x_shape
-        dx = get_array_module(grad).zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=grad.dtype)
-        share = grad / (kh * kw)
-        for _, _, (rows, columns) in windows(kh, kw, stride, oh, ow):
+        dx = get_array_module(grad).zeros(self.win.padded_shape(self.x_shape), dtype=grad.dtype)
+        share = grad / self.count
+        for _, _, (rows, columns) in self.win.offsets():
             dx[:, :, rows, columns] += share
-        return unpad2d(dx, padding)
+        return unpad2d(dx, self.win.padding)
 
 
-def _pair(size):
-    return (size, size) if isinstance(size, int) else tuple(size)
+def window_counts(x, win, padding, count_include_pad):
+    """(OH, OW) divisors: how many cells of each window count. A window sum of a mask that
+    is 1 on the input, 1 or 0 on the requested `padding` (count_include_pad), and 0 on
+    the extra bottom/right cells that ceil_mode added."""
+    (t, b), (l, r) = padding
+    extra = ((0, sum(win.padding[0]) - t - b), (0, sum(win.padding[1]) - l - r))
+    ones = get_array_module(x).ones((1, 1) + x.shape[2:], dtype=x.dtype)
+    mask = pad2d(pad2d(ones, padding, value=1 if count_include_pad else 0), extra)
+    count = 0
+    for _, _, (rows, columns) in win.offsets():
+        count = count + mask[0, 0, rows, columns]
+    return count
 
 
-def _bins(size, out):
+def adaptive_bins(size, out):
     """PyTorch's adaptive bins: cell k covers [floor(k*size/out), ceil((k+1)*size/out))."""
     return [(k * size // out, -(-(k + 1) * size // out)) for k in range(out)]
 
 
-def adaptive_pool2d(x, output_size, reduce):
-    """Pool each of the output_size cells with `reduce` ('mean' or 'max'), built from
-    differentiable ops. Output size 1 (fastai's head) is one reduction over H and W;
-    otherwise the loop runs over output cells (few), never over pixels."""
-    if x.ndim != 4:
-        raise ValueError(f"adaptive_{reduce}_pool2d: expected a 4-D input, got shape {tuple(x.shape)}")
-    oh, ow = _pair(output_size)
-    pool = lambda t: getattr(t, reduce)(dim=(2, 3), keepdim=True)  # noqa: E731
-    if (oh, ow) == (1, 1):
-        return pool(x)
-    h, w = x.shape[2:]
-    rows = [Concat.apply(*[pool(x[:, :, r0:r1, c0:c1]) for c0, c1 in _bins(w, ow)], dim=3)
-            for r0, r1 in _bins(h, oh)]
-    return Concat.apply(*rows, dim=2)
+class AdaptivePool2d(Function):
+    """Pool each of the (OH, OW) cells of PyTorch's adaptive bins, with 'max' (the gradient
+    goes to each cell's first maximum) or 'mean' (spread evenly). Loops over the output
+    cells (few: 1x1 for fastai's head), never over pixels."""
+
+    def forward(self, x, output_size, reduce):
+        xp = get_array_module(x)
+        n, c, h, w = x.shape
+        self.cells = [(r, col) for r in adaptive_bins(h, output_size[0]) for col in adaptive_bins(w, output_size[1])]
+        self.x_shape, self.reduce, self.winners = x.shape, reduce, []
+        out = xp.empty((n, c, len(self.cells)), dtype=x.dtype)
+        for k, ((r0, r1), (c0, c1)) in enumerate(self.cells):
+            block = x[:, :, r0:r1, c0:c1].reshape(n, c, -1)
+            if reduce == "max":
+                self.winners.append(block.argmax(axis=2))  # first maximum on ties
+                out[:, :, k] = block.max(axis=2)
+            else:
+                out[:, :, k] = block.mean(axis=2)
+        return out.reshape(n, c, *output_size)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        n, c = self.x_shape[:2]
+        dx = xp.zeros(self.x_shape, dtype=grad.dtype)
+        grad = grad.reshape(n, c, -1)
+        for k, ((r0, r1), (c0, c1)) in enumerate(self.cells):
+            area = (r1 - r0) * (c1 - c0)
+            if self.reduce == "max":  # one-hot of the winner, times the cell's gradient
+                share = (xp.arange(area) == self.winners[k][:, :, None]) * grad[:, :, k, None]
+            else:
+                share = xp.broadcast_to(grad[:, :, k, None] / area, (n, c, area))
+            dx[:, :, r0:r1, c0:c1] += share.reshape(n, c, r1 - r0, c1 - c0)
+        return dx

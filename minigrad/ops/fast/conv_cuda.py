@@ -1,12 +1,12 @@
-"""im2col and col2im as single CUDA kernels, the GPU twins of the loops in conv.py.
+"""im2col and col2im as single CUDA kernels, the GPU twins of the loops in fast/conv.py.
 
 On the GPU the portable im2col launches one copy per kernel offset (nine for 3x3)
 plus a padding kernel, and col2im nine adds plus a zero fill; launch overhead then
 dominates resnet34's small layers. Each function here does the same work in one
 launch, one thread per output number, with the padding folded into a bounds check.
 col2im gathers rather than scatters: each input pixel sums the column entries it
-appears in, so no two threads write the same place. conv.py uses them on cupy
-arrays; tests/test_nn_ops.py checks them against the portable versions.
+appears in, so no two threads write the same place. fast/conv.py uses them on cupy
+arrays; tests/test_conv_geometry.py checks them against the portable versions.
 """
 _kernels = {}
 
@@ -16,8 +16,8 @@ def _kernel(name):
         import cupy
         if name == "im2col":
             _kernels[name] = cupy.ElementwiseKernel(
-                "raw T x, int32 n, int32 c, int32 h, int32 w, int32 kh, int32 kw, "
-                "int32 oh, int32 ow, int32 s, int32 p",
+                "raw T x, int32 n, int32 c, int32 h, int32 w, int32 kh, int32 kw, int32 oh, int32 ow, "
+                "int32 sh, int32 sw, int32 ph, int32 pw, int32 dh, int32 dw",
                 "T col",
                 """
                 // col is (C, KH, KW, N, OH, OW); i is this thread's flat index into it
@@ -27,14 +27,14 @@ def _kernel(name):
                 int b = t % n; t /= n;
                 int kx = t % kw; t /= kw;
                 int ky = t % kh; int ch = t / kh;
-                int y = oy * s + ky - p, xx = ox * s + kx - p;
+                int y = oy * sh + ky * dh - ph, xx = ox * sw + kx * dw - pw;
                 col = (y >= 0 && y < h && xx >= 0 && xx < w) ? x[(((ptrdiff_t)b * c + ch) * h + y) * w + xx] : (T)0;
                 """,
                 "minigrad_im2col")
         else:
             _kernels[name] = cupy.ElementwiseKernel(
-                "raw T col, int32 n, int32 c, int32 h, int32 w, int32 kh, int32 kw, "
-                "int32 oh, int32 ow, int32 s, int32 p",
+                "raw T col, int32 n, int32 c, int32 h, int32 w, int32 kh, int32 kw, int32 oh, int32 ow, "
+                "int32 sh, int32 sw, int32 ph, int32 pw, int32 dh, int32 dw",
                 "T dx",
                 """
                 // dx is (N, C, H, W): sum every column entry that pixel (y, xx) was copied to
@@ -44,12 +44,12 @@ def _kernel(name):
                 int ch = t % c; int b = t / c;
                 T sum = 0;
                 for (int ky = 0; ky < kh; ++ky) {
-                    int yy = y + p - ky;
-                    if (yy < 0 || yy % s != 0 || yy / s >= oh) continue;
+                    int yy = y + ph - ky * dh;
+                    if (yy < 0 || yy % sh != 0 || yy / sh >= oh) continue;
                     for (int kx = 0; kx < kw; ++kx) {
-                        int xq = xx + p - kx;
-                        if (xq < 0 || xq % s != 0 || xq / s >= ow) continue;
-                        sum += col[(((((ptrdiff_t)ch * kh + ky) * kw + kx) * n + b) * oh + yy / s) * ow + xq / s];
+                        int xq = xx + pw - kx * dw;
+                        if (xq < 0 || xq % sw != 0 || xq / sw >= ow) continue;
+                        sum += col[(((((ptrdiff_t)ch * kh + ky) * kw + kx) * n + b) * oh + yy / sh) * ow + xq / sw];
                     }
                 }
                 dx = sum;
@@ -58,18 +58,23 @@ def _kernel(name):
     return _kernels[name]
 
 
-def im2col(x, cols, kh, kw, stride, padding, oh, ow):
+def _geometry(win):
+    """The kernels' integer arguments: kh, kw, oh, ow, sh, sw, top and left padding, dh, dw
+    (the bottom and right padding follow from oh and ow: the bounds check zero-fills)."""
+    return (*win.kernel, *win.out, *win.stride, win.padding[0][0], win.padding[1][0], *win.dilation)
+
+
+def im2col(x, cols, win):
     """Fill cols (C, KH, KW, N, OH, OW) from the NCHW cupy array x."""
     n, c, h, w = x.shape
-    _kernel("im2col")(x if x.flags.c_contiguous else x.copy(), n, c, h, w, kh, kw, oh, ow, stride, padding, cols)
+    _kernel("im2col")(x if x.flags.c_contiguous else x.copy(), n, c, h, w, *_geometry(win), cols)
     return cols
 
 
-def col2im(cols, x_shape, kh, kw, stride, padding, oh, ow):
+def col2im(cols, x_shape, win):
     """The input gradient (N, C, H, W) from column gradients (C*KH*KW, N*OH*OW)."""
     import cupy
     n, c, h, w = x_shape
     dx = cupy.empty(x_shape, dtype=cols.dtype)
-    _kernel("col2im")(cols if cols.flags.c_contiguous else cols.copy(), n, c, h, w, kh, kw, oh, ow,
-                      stride, padding, dx)
+    _kernel("col2im")(cols if cols.flags.c_contiguous else cols.copy(), n, c, h, w, *_geometry(win), dx)
     return dx

@@ -1,0 +1,69 @@
+"""Pooling, the fast version: the same windows as ops/pooling.py (read that first),
+with less memory traffic. Same arguments, same results.
+
+- Max pooling keeps a running maximum and a small integer per output (uint8 when the
+  window has at most 256 cells) naming the offset that won, instead of stacking the
+  KH*KW shifted views; backward routes the gradient with `grad * (winner == k)`
+  (a multiply is far cheaper than np.where: see the performance note). Images are split over
+  threads.
+- Adaptive pooling whose bins tile the input exactly (14x14 -> 7x7) is plain pooling
+  with kernel = stride = the bin size, when that loops over fewer window offsets than
+  the reference op loops over output cells; otherwise (7x7 -> 1x1: one cell, one
+  reduction) the reference op is the fast one.
+- Average pooling has nothing to gain here: it is the reference op.
+"""
+import numpy as np
+
+from ...backend import get_array_module
+from ...tensor import Function
+from ..geometry import pad2d, unpad2d
+from ..pooling import AdaptivePool2d, AvgPool2d  # noqa: F401 - re-exported as the fast versions
+from .workspace import over_batch
+
+
+class MaxPool2d(Function):
+    """out = the maximum of each window;  dx = grad sent to the window's (first) arg-max."""
+    name = "max_pool2d"
+
+    def forward(self, x, win):
+        xp = get_array_module(x)
+        kw = win.kernel[1]
+        xpad = pad2d(x, win.padding, value=-np.inf)
+        out = xp.empty(x.shape[:2] + win.out, dtype=x.dtype)
+        winner = xp.zeros(out.shape, dtype=np.uint8 if win.kernel[0] * kw <= 256 else np.int32)
+
+        def pool(start, stop):  # images start..stop
+            best, won = out[start:stop], winner[start:stop]
+            for i, j, (rows, columns) in win.offsets():
+                candidate = xpad[start:stop, :, rows, columns]
+                if i == j == 0:
+                    best[...] = candidate
+                    continue
+                xp.copyto(won, i * kw + j, where=candidate > best)  # strict: the first maximum keeps it
+                xp.maximum(best, candidate, out=best)
+        over_batch(xp, x.shape[0], pool, out.size * win.kernel[0] * kw)
+        self.win, self.x_shape = win, x.shape
+        self.save_for_backward(winner)
+        return out
+
+    def backward(self, grad):
+        (winner,) = self.saved
+        win, kw = self.win, self.win.kernel[1]
+        xp = get_array_module(grad)
+        dx = xp.zeros(win.padded_shape(self.x_shape), dtype=grad.dtype)
+
+        def route(start, stop):
+            g, won = grad[start:stop], winner[start:stop]
+            for i, j, (rows, columns) in win.offsets():
+                dx[start:stop, :, rows, columns] += g * (won == i * kw + j)
+        over_batch(xp, self.x_shape[0], route, grad.size * win.kernel[0] * kw)
+        return unpad2d(dx, win.padding)
+
+
+def tiles(x_shape, output_size):
+    """The bin size (KH, KW) when adaptive bins tile the input exactly and have fewer cells
+    than the output has, else None."""
+    (h, w), (oh, ow) = x_shape[2:], output_size
+    if h % oh or w % ow or (h // oh) * (w // ow) > oh * ow:
+        return None
+    return (h // oh, w // ow)

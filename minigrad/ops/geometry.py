@@ -1,0 +1,84 @@
+"""Sliding-window geometry shared by convolution and pooling: kernel, stride,
+padding and dilation per axis, the output size, and the slices under each kernel offset.
+
+A window of a KH x KW kernel with dilation (DH, DW) at output pixel (y, x) covers the
+padded-input pixels (SH*y + DH*i, SW*x + DW*j) for i < KH, j < KW. So for each kernel
+offset (i, j) the pixels under it, for ALL outputs at once, are one strided slice of the
+padded input: every op here loops over the KH*KW offsets, never over pixels.
+"""
+from collections import namedtuple
+
+from ..backend import get_array_module
+
+
+def pair(value, name, op):
+    """PyTorch accepts 3 or (3, 5) for height and width."""
+    if isinstance(value, bool) or not isinstance(value, (int, tuple, list)):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    value = (value, value) if isinstance(value, int) else tuple(value)
+    if len(value) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise ValueError(f"{op}: {name} must be an int or a pair (height, width) of ints, got {value!r}")
+    return value
+
+
+def output_size(size, kernel, stride, before, after, dilation=1, ceil_mode=False):
+    """Outputs along one axis: how many windows fit in the padded length.
+    ceil_mode (pooling) keeps a last partial window if it starts inside the input or
+    the leading padding, as PyTorch does."""
+    span = size + before + after - dilation * (kernel - 1) - 1
+    if not ceil_mode:
+        return span // stride + 1
+    out = -(-span // stride) + 1
+    return out - 1 if (out - 1) * stride >= size + before else out
+
+
+class Window(namedtuple("Window", "kernel stride padding dilation out")):
+    """kernel, stride, dilation, out: (height, width) pairs; padding: ((top, bottom), (left, right))."""
+
+    def offsets(self):
+        """For each kernel offset (i, j): the slices of the padded input under it."""
+        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = self.kernel, self.stride, self.dilation, self.out
+        for i in range(kh):
+            for j in range(kw):
+                yield i, j, (slice(dh * i, dh * i + sh * (oh - 1) + 1, sh),
+                             slice(dw * j, dw * j + sw * (ow - 1) + 1, sw))
+
+    def padded_shape(self, shape):
+        (t, b), (l, r) = self.padding
+        return shape[:2] + (shape[2] + t + b, shape[3] + l + r)
+
+
+def window(op, x_shape, kernel, stride, padding, dilation=(1, 1), ceil_mode=False):
+    """The Window of a kernel sliding over an NCHW input; padding ((t, b), (l, r)). With
+    ceil_mode the bottom/right padding grows to hold the last partial window."""
+    if len(x_shape) != 4:
+        raise ValueError(f"{op}: expected a 4-D input (batch, channels, height, width), got shape {tuple(x_shape)}")
+    if min(stride) < 1 or min(dilation) < 1 or min(kernel) < 1:
+        raise ValueError(f"{op}: kernel size, stride and dilation must be at least 1, got kernel {kernel}, "
+                         f"stride {stride}, dilation {dilation}")
+    padding = [list(p) for p in padding]
+    out = []
+    for axis in range(2):
+        size, k, s, d, (before, after) = x_shape[2 + axis], kernel[axis], stride[axis], dilation[axis], padding[axis]
+        if size + before + after < d * (k - 1) + 1:
+            raise ValueError(
+                f"{op}: kernel {kernel[0]}x{kernel[1]} (dilation {dilation[0]}x{dilation[1]}) is larger than the "
+                f"padded input {x_shape[2] + sum(padding[0])}x{x_shape[3] + sum(padding[1])} (input shape "
+                f"{tuple(x_shape)}, padding {tuple(map(tuple, padding))})")
+        n = output_size(size, k, s, before, after, d, ceil_mode)
+        padding[axis][1] = max(after, (n - 1) * s + d * (k - 1) + 1 - size - before)  # ceil mode's extra
+        out.append(n)
+    return Window(tuple(kernel), tuple(stride), tuple(map(tuple, padding)), tuple(dilation), tuple(out))
+
+
+def pad2d(x, padding, value=0):
+    """Pad the last two dimensions of an NCHW array by ((top, bottom), (left, right))."""
+    if not any(padding[0] + padding[1]):
+        return x
+    return get_array_module(x).pad(x, ((0, 0), (0, 0)) + tuple(padding), constant_values=value)
+
+
+def unpad2d(x, padding):
+    """Cut the padding of pad2d off again (a view)."""
+    (t, b), (l, r) = padding
+    return x[:, :, t:x.shape[2] - b, l:x.shape[3] - r]
