@@ -2,11 +2,14 @@
 names and arguments. Each function calls one op of `minigrad/ops/`, where its
 forward and backward are written out; a few are compositions of other ops,
 which is how the lecture defines them (cross_entropy = nll_loss(log_softmax))."""
+import warnings
+
 from ..backend import get_array_module
 from ..ops.activations import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from ..ops.conv import Conv2d
 from ..ops.dropout import Dropout
-from ..ops.losses import BCEWithLogits, NLLLoss
+from ..ops.activations_nn import LeakyReLU, SiLU
+from ..ops.losses import BCE, L1, MSE, BCEWithLogits, NLLLoss, SmoothL1
 from ..ops.matmul import Linear
 from ..ops.normalization import BatchNorm
 from ..ops.pooling import AvgPool2d, MaxPool2d, adaptive_pool2d
@@ -66,8 +69,20 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
                            training=training, momentum=momentum, eps=eps)
 
 
-def relu(x):
+# ---- activations ----------------------------------------------------------------------------
+# `inplace=True` is accepted for PyTorch's signatures; minigrad returns a new tensor and leaves the
+# input as it was (use the returned value, as `x = F.relu(x, inplace=True)` does).
+
+def relu(x, inplace=False):
     return ReLU.apply(x)
+
+
+def leaky_relu(x, negative_slope=0.01, inplace=False):
+    return LeakyReLU.apply(x, negative_slope=negative_slope)
+
+
+def silu(x, inplace=False):
+    return SiLU.apply(x)
 
 
 def sigmoid(x):
@@ -78,15 +93,22 @@ def tanh(x):
     return Tanh.apply(x)
 
 
-def softmax(x, dim):
-    return Softmax.apply(x, dim=dim)
+def _dim(dim, name):
+    if dim is None:
+        raise TypeError(f"{name}: give the dimension explicitly, e.g. {name}(x, dim=1) (PyTorch's implicit "
+                        "choice of dim is deprecated)")
+    return dim
 
 
-def log_softmax(x, dim):
-    return LogSoftmax.apply(x, dim=dim)
+def softmax(x, dim=None):
+    return Softmax.apply(x, dim=_dim(dim, "softmax"))
 
 
-def dropout(x, p=0.5, training=True):
+def log_softmax(x, dim=None):
+    return LogSoftmax.apply(x, dim=_dim(dim, "log_softmax"))
+
+
+def dropout(x, p=0.5, training=True, inplace=False):
     """Inverted dropout; the identity when not training or p == 0."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
@@ -95,20 +117,61 @@ def dropout(x, p=0.5, training=True):
     return Dropout.apply(x, p=p)
 
 
-def nll_loss(log_probs, target):
-    """Mean of -log_probs[n, target[n]]; target holds integer class indices."""
-    return NLLLoss.apply(log_probs, target=target)
+# ---- losses: reduction='mean' | 'sum' | 'none', as PyTorch (see ops/losses.py) -------------------
+
+def _legacy_reduction(size_average, reduce, reduction):
+    """PyTorch's deprecated size_average/reduce flags, translated as PyTorch does."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction='mean'|'sum'|'none' "
+                  "instead.", UserWarning, stacklevel=3)
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return "none" if not reduce else "mean" if size_average else "sum"
 
 
-def cross_entropy(logits, target):
-    """The log loss: nll_loss(log_softmax(logits)), stable for large logits."""
-    return nll_loss(log_softmax(logits, dim=1), target)
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """-input[n, target[n]] per sample (times weight[target[n]]), reduced; target holds class indices.
+    'mean' divides by the total weight of the non-ignored targets."""
+    return NLLLoss.apply(input, target=target, weight=weight, ignore_index=ignore_index,
+                         reduction=_legacy_reduction(size_average, reduce, reduction))
 
 
-def mse_loss(x, target):
-    """Mean of the squared differences."""
-    return ((x - target) ** 2).mean()
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """The log loss: nll_loss(log_softmax(input, dim=1)), stable for large logits."""
+    if label_smoothing:
+        raise NotImplementedError("cross_entropy: label_smoothing is not supported by minigrad; "
+                                  "leave it at 0.0")
+    return nll_loss(log_softmax(input, dim=1), target, weight, None, ignore_index, None,
+                    _legacy_reduction(size_average, reduce, reduction))
 
 
-def binary_cross_entropy_with_logits(x, target):
-    return BCEWithLogits.apply(x, target=target)
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """(input - target)^2, reduced. Shapes that differ but broadcast warn, as PyTorch."""
+    return MSE.apply(input, target, reduction=_legacy_reduction(size_average, reduce, reduction))
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """|input - target|, reduced."""
+    return L1.apply(input, target, reduction=_legacy_reduction(size_average, reduce, reduction))
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target), reduced."""
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    return SmoothL1.apply(input, target, reduction=_legacy_reduction(size_average, reduce, reduction), beta=beta)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-(y log p + (1 - y) log(1 - p)) on probabilities p (logs clamped at -100, as PyTorch)."""
+    return BCE.apply(input, target=target, weight=weight,
+                     reduction=_legacy_reduction(size_average, reduce, reduction))
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """binary_cross_entropy(sigmoid(input), target), computed stably from the raw scores."""
+    return BCEWithLogits.apply(input, target=target, weight=weight, pos_weight=pos_weight,
+                               reduction=_legacy_reduction(size_average, reduce, reduction))
