@@ -41,7 +41,7 @@ def suggest_lr(lrs, losses):
 def lr_find(learner, start_lr=1e-5, end_lr=10.0, beta=0.98, stop_factor=4.0, plot=True, name="lr_find"):
     """Run the range test on `learner`; returns an LRFinderResult. The learner's weights,
     batch-norm statistics and optimizer are left exactly as they were."""
-    snapshot = {k: v.copy() for k, v in learner.model.state_dict().items()}
+    snapshot = {k: v.data.copy() for k, v in learner.model.state_dict().items()}  # state_dict shares memory
     start = learner.group_lrs(start_lr)
     batches = learner.train_batches()
     n = len(batches)

@@ -24,9 +24,9 @@ from .weights import load_weights, save_weights
 def cache_key(body, size, transform, samples):
     """A hex digest of everything the body's activations depend on."""
     h = hashlib.sha256()
-    for name, array in body.state_dict().items():
+    for name, value in body.state_dict().items():
         h.update(name.encode())
-        h.update(np.ascontiguousarray(to_device(array, "cpu")).tobytes())
+        h.update(np.ascontiguousarray(to_device(value.data, "cpu")).tobytes())
     h.update(f"size={size};transform={transform!r}".encode())
     for path, label in samples:
         stat = os.stat(path)
