@@ -233,9 +233,9 @@ class Learner:
     def _checkpoint(self, path, call, epochs_done):
         state = {f"model/{k}": v for k, v in self.model.state_dict().items()}
         opt = self.opt.state_dict()
-        state.update({f"optim/{k}": v for k, v in opt["buffers"].items()})
+        state.update({f"optim/{i}.{name}": v for i, s in opt["state"].items() for name, v in s.items()})
         meta = {"call": call, "epochs_done": epochs_done, "history": self.history, "lr_history": self.lr_history,
-                "optim_groups": opt["groups"], "rng": backend.rng().bit_generator.state}
+                "optim_groups": opt["param_groups"], "rng": backend.rng().bit_generator.state}
         state["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         save_weights(state, path)
 
@@ -246,8 +246,12 @@ class Learner:
             raise ValueError(f"{path} was saved by fit({meta['call']}), not fit({call}): "
                              "resume with the same arguments, or delete the checkpoint to start over")
         self.model.load_state_dict({k[6:]: v for k, v in state.items() if k.startswith("model/")})
-        self.opt.load_state_dict({"buffers": {k[6:]: v for k, v in state.items() if k.startswith("optim/")},
-                                  "groups": meta["optim_groups"]})
+        saved = {}  # "optim/<index>.<name>" -> the optimizer's state_dict layout (PyTorch's)
+        for key, value in state.items():
+            if key.startswith("optim/"):
+                index, name = key[6:].split(".", 1)
+                saved.setdefault(int(index), {})[name] = value
+        self.opt.load_state_dict({"state": saved, "param_groups": meta["optim_groups"]})
         self.history, self.lr_history = meta["history"], meta["lr_history"]
         backend.rng().bit_generator.state = meta["rng"]
         return meta["epochs_done"]
