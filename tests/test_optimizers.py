@@ -135,3 +135,47 @@ def test_closure_is_called_and_its_loss_returned():
 
     assert opt.step(closure).item() == pytest.approx(9.0)
     np.testing.assert_allclose(p.numpy(), [2.4], rtol=1e-6)
+
+
+def test_mnist_examples_training_loop_matches_torch():
+    """pytorch/examples' mnist recipe in small: conv-relu-conv-relu-maxpool-flatten-linear-relu-linear-
+    log_softmax, nll_loss, Adadelta(lr=1.0) and StepLR(gamma=0.7), from the same weights: the same
+    losses and weights as torch after each step (dropout left out: its masks are random)."""
+    if torch is None:
+        pytest.skip("torch is not installed")
+    import minigrad.nn as nn
+    import minigrad.nn.functional as F
+
+    def build(lib):
+        return lib.Sequential(lib.Conv2d(1, 4, 3, 1), lib.ReLU(), lib.Conv2d(4, 8, 3, 1), lib.ReLU(),
+                              lib.MaxPool2d(2), lib.Flatten(), lib.Linear(128, 16), lib.ReLU(), lib.Linear(16, 10),
+                              lib.LogSoftmax(dim=1))
+    ours, theirs = build(nn), build(torch.nn).double()
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    for p in ours.parameters():
+        p.data = p.data.astype(np.float64)
+    opt, t_opt = optim.Adadelta(ours.parameters(), lr=1.0), torch.optim.Adadelta(theirs.parameters(), lr=1.0)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7)
+    t_sched = torch.optim.lr_scheduler.StepLR(t_opt, step_size=1, gamma=0.7)
+    rng = np.random.default_rng(0)
+    for epoch in range(3):
+        for _ in range(2):
+            x, y = rng.standard_normal((6, 1, 12, 12)), rng.integers(0, 10, 6)
+            opt.zero_grad()
+            t_opt.zero_grad()
+            loss = F.nll_loss(ours(minigrad.tensor(x, dtype=np.float64)), y)
+            t_loss = torch.nn.functional.nll_loss(theirs(torch.tensor(x)), torch.tensor(y))
+            loss.backward()
+            t_loss.backward()
+            opt.step()
+            t_opt.step()
+            assert loss.item() == pytest.approx(t_loss.item(), rel=1e-9)
+        with minigrad.no_grad():
+            total = F.nll_loss(ours(minigrad.tensor(x, dtype=np.float64)), y, reduction="sum").item()
+        assert total == pytest.approx(torch.nn.functional.nll_loss(theirs(torch.tensor(x)), torch.tensor(y),
+                                                                   reduction="sum").item(), rel=1e-9)
+        sched.step()
+        t_sched.step()
+    for (name, p), t in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.numpy(), t.detach().numpy(), rtol=1e-8, atol=1e-10, err_msg=name)
+    assert opt.param_groups[0]["lr"] == pytest.approx(t_opt.param_groups[0]["lr"])
