@@ -157,3 +157,13 @@ def test_loss_modules_match_torch(name, kwargs, kind, device):
                if kind == "int" else minigrad.tensor(target, dtype=np.float64, device=device))
     np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-7, atol=1e-9)
     assert repr(ours).startswith(name + "(")
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss"])
+def test_weighted_mse_and_l1_divide_the_mean_by_the_total_weight_as_torch(name, reduction, device):
+    weight = randn(4, 3) ** 2
+    check_op(lambda x, y: getattr(F, name)(x, y, reduction=reduction, weight=weight), [randn(4, 3), randn(4, 3) * 2],
+             device, torch_fn=lambda x, y: getattr(TF, name)(x, y, reduction=reduction, weight=tt(weight)) if TF else None)
+    with pytest.raises(ValueError, match="Weights and input must have the same size"):
+        getattr(F, name)(minigrad.tensor(np.ones(3)), minigrad.tensor(np.ones(3)), weight=np.ones(2))

@@ -423,3 +423,15 @@ def test_init_uses_minigrads_seed():
     a = nn.init.normal_(nn.Parameter(np.empty(5, dtype=np.float32))).numpy()
     minigrad.manual_seed(5)
     assert (a == nn.init.normal_(nn.Parameter(np.empty(5, dtype=np.float32))).numpy()).all()
+
+
+def test_to_dtype_and_load_state_dict_assign():
+    lin = nn.Linear(2, 3)
+    weight = lin.weight
+    assert lin.to(np.float64) is lin and lin.weight is weight and weight.dtype == np.float64
+    assert lin.float().weight.dtype == np.float32 and lin.double().bias.dtype == np.float64
+    new = np.full((3, 2), 4.0)
+    lin.load_state_dict({"weight": new, "bias": np.zeros(3)}, assign=True)
+    assert lin.weight is weight and (weight.numpy() == 4.0).all()
+    with pytest.raises(TypeError, match="expected a device or a dtype"):
+        lin.to(object())

@@ -14,6 +14,7 @@ CASES = [
     ("Adam", dict(lr=1e-2), dict(lr=3e-3, betas=(0.8, 0.99), weight_decay=0.1)),
     ("Adam", dict(lr=1e-2, amsgrad=True), dict(lr=1e-3, eps=1e-3)),
     ("AdamW", dict(lr=1e-2), dict(lr=5e-3, weight_decay=0.3, amsgrad=True)),
+    ("Adam", dict(lr=1e-2, weight_decay=0.2, decoupled_weight_decay=True), dict(lr=1e-3, maximize=True)),
     ("Adadelta", dict(lr=1.0), dict(lr=0.5, rho=0.8, weight_decay=0.01)),
     ("RMSprop", dict(lr=1e-2), dict(lr=1e-3, momentum=0.9, centered=True, weight_decay=0.1)),
     ("RMSprop", dict(lr=1e-2, alpha=0.9, maximize=True), dict(lr=1e-2, centered=True)),

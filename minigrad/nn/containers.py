@@ -1,10 +1,44 @@
 """Containers that register what they hold, so that parameters(), state_dict() and to() see it:
-ModuleList, ModuleDict and ParameterList (PyTorch's), and Identity (a layer that does nothing,
+Sequential, ModuleList, ModuleDict and ParameterList (PyTorch's), and Identity (a layer that does nothing,
 handy to remove a layer: model.fc = nn.Identity()). A plain Python list of layers would hide
 their weights from the optimizer; these are the registered versions of list and dict."""
 from collections import OrderedDict
 
 from .module import Module, Parameter
+
+
+class Sequential(Module):
+    """Modules applied one after another; children are named "0", "1", ..."""
+
+    def __init__(self, *modules):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            modules = modules[0].items()
+        else:
+            modules = ((str(i), m) for i, m in enumerate(modules))
+        for name, m in modules:
+            setattr(self, name, m)
+
+    def forward(self, x):
+        for m in self._modules.values():
+            x = m(x)
+        return x
+
+    def __getitem__(self, index):
+        children = list(self._modules.items())
+        if isinstance(index, slice):
+            return Sequential(OrderedDict(children[index]))  # keeps the names, as PyTorch
+        return children[index][1]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        setattr(self, str(len(self)), module)
+        return self
 
 
 class Identity(Module):
@@ -172,4 +206,4 @@ def _as_parameter(value):
     return value if isinstance(value, Parameter) else Parameter(value)
 
 
-__all__ = ["Identity", "ModuleList", "ModuleDict", "ParameterList"]
+__all__ = ["Sequential", "Identity", "ModuleList", "ModuleDict", "ParameterList"]

@@ -73,16 +73,16 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
 # `inplace=True` is accepted for PyTorch's signatures; minigrad returns a new tensor and leaves the
 # input as it was (use the returned value, as `x = F.relu(x, inplace=True)` does).
 
-def relu(x, inplace=False):
-    return ReLU.apply(x)
+def relu(input, inplace=False):
+    return ReLU.apply(input)
 
 
-def leaky_relu(x, negative_slope=0.01, inplace=False):
-    return LeakyReLU.apply(x, negative_slope=negative_slope)
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return LeakyReLU.apply(input, negative_slope=negative_slope)
 
 
-def silu(x, inplace=False):
-    return SiLU.apply(x)
+def silu(input, inplace=False):
+    return SiLU.apply(input)
 
 
 def sigmoid(x):
@@ -100,21 +100,22 @@ def _dim(dim, name):
     return dim
 
 
-def softmax(x, dim=None):
-    return Softmax.apply(x, dim=_dim(dim, "softmax"))
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """e^x / sum e^x along dim; `dtype` casts the input first (as PyTorch)."""
+    return Softmax.apply(input if dtype is None else input.astype(dtype), dim=_dim(dim, "softmax"))
 
 
-def log_softmax(x, dim=None):
-    return LogSoftmax.apply(x, dim=_dim(dim, "log_softmax"))
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return LogSoftmax.apply(input if dtype is None else input.astype(dtype), dim=_dim(dim, "log_softmax"))
 
 
-def dropout(x, p=0.5, training=True, inplace=False):
+def dropout(input, p=0.5, training=True, inplace=False):
     """Inverted dropout; the identity when not training or p == 0."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
     if not training or p == 0:
-        return x
-    return Dropout.apply(x, p=p)
+        return input
+    return Dropout.apply(input, p=p)
 
 
 # ---- losses: reduction='mean' | 'sum' | 'none', as PyTorch (see ops/losses.py) -------------------
@@ -147,14 +148,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                     _legacy_reduction(size_average, reduce, reduction))
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """(input - target)^2, reduced. Shapes that differ but broadcast warn, as PyTorch."""
-    return MSE.apply(input, target, reduction=_legacy_reduction(size_average, reduce, reduction))
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """(input - target)^2, reduced (times weight, whose sum 'mean' then divides by). Shapes that
+    differ but broadcast warn, as PyTorch."""
+    return MSE.apply(input, target, reduction=_legacy_reduction(size_average, reduce, reduction), weight=weight)
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """|input - target|, reduced."""
-    return L1.apply(input, target, reduction=_legacy_reduction(size_average, reduce, reduction))
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """|input - target|, reduced (weighted as mse_loss)."""
+    return L1.apply(input, target, reduction=_legacy_reduction(size_average, reduce, reduction), weight=weight)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):

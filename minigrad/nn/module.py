@@ -1,4 +1,4 @@
-"""Module, Parameter and Sequential: how layers hold their weights.
+"""Module and Parameter: how layers hold their weights (containers, Sequential included, in containers.py).
 
 A Module registers what is assigned to it: a `Parameter` (a weight to train),
 another Module (a child), or a buffer (state that is saved but not trained,
@@ -230,13 +230,15 @@ class Module:
                     state[f"{module_prefix}.{name}" if module_prefix else name] = t if keep_vars else t.detach()
         return state
 
-    def load_state_dict(self, state, strict=True):
-        """Copy arrays from `state` into the parameters and buffers, in place.
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copy Tensors or arrays from `state_dict` into the parameters and buffers, in place.
 
         Every problem is collected first and reported together, key by key: missing
         keys, unexpected keys, and shape mismatches. With strict=False, missing and
         unexpected keys are allowed (their names are returned); shapes must still match.
+        assign=True makes each parameter hold the loaded array itself instead of a copy.
         """
+        state = state_dict
         own = OrderedDict()
         for prefix, m in self.named_modules():
             for name, t in list(m._parameters.items()) + list(m._buffers.items()):
@@ -244,8 +246,9 @@ class Module:
                     own[f"{prefix}.{name}" if prefix else name] = t
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
-        mismatched = [f"{k}: checkpoint {tuple(np.shape(state[k]))}, model {tuple(own[k].shape)}"
-                      for k in own if k in state and tuple(np.shape(state[k])) != tuple(own[k].shape)]
+        shape = lambda v: tuple(v.shape) if hasattr(v, "shape") else np.shape(v)  # noqa: E731
+        mismatched = [f"{k}: checkpoint {shape(state[k])}, model {tuple(own[k].shape)}"
+                      for k in own if k in state and shape(state[k]) != tuple(own[k].shape)]
         problems = []
         if strict and missing:
             problems.append("missing keys: " + ", ".join(missing))
@@ -260,20 +263,48 @@ class Module:
                 value = state[key]
                 value = value.data if isinstance(value, Tensor) else value
                 value = backend.to_device(np.asarray(value) if not hasattr(value, "shape") else value, t.device)
-                t.data[...] = value.astype(t.dtype, copy=False)
+                if assign:
+                    t.data = value.astype(t.dtype, copy=False)
+                else:
+                    t.data[...] = value.astype(t.dtype, copy=False)
         return IncompatibleKeys(missing, unexpected)
 
-    def to(self, device):
-        """Move every parameter and buffer to 'cpu' or 'cuda' (the same Parameter objects)."""
-        name = str(device)  # 'cuda', or a device object whose str() is its name
-        device = backend.check_device(name[:-2] if name.endswith(":0") else name)
+    def to(self, *args, device=None, dtype=None):
+        """Move every parameter and buffer to a device ('cpu', 'cuda' or a device object) and/or cast
+        the floating ones to a dtype: to('cuda'), to(np.float64), to(other_tensor); the same
+        Parameter objects, changed in place, as PyTorch."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif isinstance(arg, str) or type(arg).__name__ == "device":
+                device = arg
+            else:
+                try:
+                    dtype = np.dtype(arg)
+                except TypeError:
+                    raise TypeError(f"Module.to: expected a device or a dtype, got {arg!r}") from None
+        if device is not None:
+            name = str(device)  # 'cuda', or a device object whose str() is its name
+            device = backend.check_device(name[:-2] if name.endswith(":0") else name)
+        floating = lambda a: np.issubdtype(a.dtype, np.floating)  # noqa: E731
         for t in list(self.parameters()) + list(self.buffers()):
-            t.data = backend.to_device(t.data, device)
-            if isinstance(t.grad, Tensor):
-                t.grad.data = backend.to_device(t.grad.data, device)
-            elif t.grad is not None:
-                t.grad = backend.to_device(t.grad, device)
+            for holder in (t, t.grad if isinstance(t.grad, Tensor) else None):
+                if holder is not None:
+                    holder.data = self._moved(holder.data, device, dtype if floating(holder.data) else None)
+            if t.grad is not None and not isinstance(t.grad, Tensor):
+                t.grad = self._moved(t.grad, device, dtype if floating(t.grad) else None)
         return self
+
+    @staticmethod
+    def _moved(array, device, dtype):
+        array = array if device is None else backend.to_device(array, device)
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def float(self):
+        return self.to(np.float32)
 
     def cpu(self):
         return self.to("cpu")
@@ -291,35 +322,4 @@ class Module:
         return head + (")" if not lines else "\n  " + "\n  ".join(lines) + "\n)")
 
 
-class Sequential(Module):
-    """Modules applied one after another; children are named "0", "1", ..."""
-
-    def __init__(self, *modules):
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
-            modules = modules[0].items()
-        else:
-            modules = ((str(i), m) for i, m in enumerate(modules))
-        for name, m in modules:
-            setattr(self, name, m)
-
-    def forward(self, x):
-        for m in self._modules.values():
-            x = m(x)
-        return x
-
-    def __getitem__(self, index):
-        children = list(self._modules.items())
-        if isinstance(index, slice):
-            return Sequential(OrderedDict(children[index]))  # keeps the names, as PyTorch
-        return children[index][1]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        setattr(self, str(len(self)), module)
-        return self
+from .containers import Sequential  # noqa: E402,F401  (its home is containers.py; imported here too)

@@ -171,9 +171,10 @@ class BCE(Function):
 
 class _Difference(Function):
     """A loss of d = input - target, elementwise: loss = f(d), d/dinput = f'(d), d/dtarget = -f'(d).
-    Input and target broadcast (with PyTorch's warning when their shapes differ)."""
+    Input and target broadcast (with PyTorch's warning when their shapes differ). An optional
+    `weight` (the input's shape) multiplies each element, and 'mean' then divides by its sum."""
 
-    def forward(self, x, target, reduction="mean", **options):
+    def forward(self, x, target, reduction="mean", weight=None, **options):
         check_reduction(self.name, reduction)
         if x.shape != target.shape:
             warnings.warn(f"{self.name}: Using a target size {tuple(target.shape)} that is different to the "
@@ -188,10 +189,25 @@ class _Difference(Function):
         self.options = options
         loss, self.slope = self.f(get_array_module(d), d)
         self.reduction, self.shape, self.x_shape, self.t_shape = reduction, loss.shape, x.shape, target.shape
-        return _reduce(loss, reduction)
+        if weight is None:
+            return _reduce(loss, reduction)
+        weight = _array(weight, device_of(x)).astype(x.dtype, copy=False)
+        if weight.shape != x.shape:
+            raise ValueError(f"{self.name}: Weights and input must have the same size (weight "
+                             f"{tuple(weight.shape)}, input {tuple(x.shape)})")
+        loss, self.slope = loss * weight, self.slope * weight
+        if reduction != "mean":
+            return _reduce(loss, reduction)
+        self.reduction, self.total = "weighted mean", weight.sum()
+        return loss.sum() / self.total
 
     def backward(self, grad):
-        g = _reduced_grad(grad, self.shape, self.reduction, get_array_module(grad)) * self.slope
+        xp = get_array_module(grad)
+        if self.reduction == "weighted mean":
+            g = xp.broadcast_to(grad / self.total, self.shape)
+        else:
+            g = _reduced_grad(grad, self.shape, self.reduction, xp)
+        g = g * self.slope
         return unbroadcast(g, self.x_shape), unbroadcast(-g, self.t_shape)
 
 

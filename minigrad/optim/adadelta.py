@@ -15,7 +15,7 @@ from .optimizer import Optimizer
 
 
 class Adadelta(Optimizer):
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximize=False):
         if lr < 0 or eps < 0 or weight_decay < 0 or not 0 <= rho <= 1:
             raise ValueError(f"Adadelta: invalid settings lr={lr}, rho={rho}, eps={eps}, weight_decay={weight_decay}")
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
@@ -40,7 +40,7 @@ class Adadelta(Optimizer):
 
 
 class RMSprop(Optimizer):
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  maximize=False):
         if lr < 0 or eps < 0 or weight_decay < 0 or momentum < 0 or alpha < 0:
             raise ValueError(f"RMSprop: invalid settings lr={lr}, alpha={alpha}, eps={eps}, "
