@@ -10,6 +10,12 @@ import minigrad.nn.functional as F
 from helpers import host, torch
 
 
+def grad_of(t):
+    """t.grad as a numpy array, whether the core gives a Tensor or an array."""
+    g = t.grad
+    return host(g.data if isinstance(g, minigrad.Tensor) else g)
+
+
 def small_net():
     return nn.Sequential(
         nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(),
@@ -296,7 +302,7 @@ def test_zero_grad_sets_to_none_or_zeros():
     lin(minigrad.tensor(np.ones((1, 2)))).sum().backward()
     lin.zero_grad(set_to_none=False)
     grad = lin.weight.grad
-    assert grad is not None and not np.asarray(getattr(grad, "data", grad)).any()
+    assert grad is not None and not grad_of(lin.weight).any()
     lin.zero_grad()
     assert lin.weight.grad is None
 
@@ -330,8 +336,7 @@ def test_activation_modules_gradcheck_and_match_torch(ours, theirs, device):
 def test_leaky_relu_gradient_at_zero_is_the_slope_as_torch():
     x = minigrad.tensor(np.zeros(2), requires_grad=True)
     F.leaky_relu(x, 0.1).sum().backward()
-    grad = x.grad
-    np.testing.assert_allclose(np.asarray(getattr(grad, "data", grad)), [0.1, 0.1])
+    np.testing.assert_allclose(grad_of(x), [0.1, 0.1])
 
 
 # ---- nn.utils: gradient clipping -------------------------------------------------------------
@@ -351,15 +356,14 @@ def test_clip_grad_norm_matches_torch(max_norm, norm_type, device):
     t_total = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
     assert isinstance(total, minigrad.Tensor) and total.item() == pytest.approx(t_total.item(), rel=1e-12)
     for p, t in zip(ours, theirs):
-        grad = p.grad
-        np.testing.assert_allclose(host(getattr(grad, "data", grad)), t.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(grad_of(p), t.grad.numpy(), rtol=1e-12)
 
 
 def test_clip_grad_value_and_nonfinite_norms():
     p = nn.Parameter(np.zeros(3, dtype=np.float32))
     p.grad = np.array([-3.0, 0.5, 2.0], dtype=np.float32)
     nn.utils.clip_grad_value_([p], 1.0)
-    np.testing.assert_array_equal(np.asarray(getattr(p.grad, "data", p.grad)), [-1.0, 0.5, 1.0])
+    np.testing.assert_array_equal(grad_of(p), [-1.0, 0.5, 1.0])
     p.grad = np.array([np.inf, 0.0, 0.0], dtype=np.float32)
     with pytest.raises(RuntimeError, match="cannot be clipped"):
         nn.utils.clip_grad_norm_(p, 1.0, error_if_nonfinite=True)
