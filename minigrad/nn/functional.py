@@ -120,6 +120,11 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 # ---- losses: reduction='mean' | 'sum' | 'none', as PyTorch (see ops/losses.py) -------------------
 
+def _plain(value):
+    """Targets and weights reach the loss ops as arrays (or lists, or None), never as Tensors."""
+    return value.data if isinstance(value, Tensor) else value
+
+
 def _legacy_reduction(size_average, reduce, reduction):
     """PyTorch's deprecated size_average/reduce flags, translated as PyTorch does."""
     if size_average is None and reduce is None:
@@ -134,7 +139,7 @@ def _legacy_reduction(size_average, reduce, reduction):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """-input[n, target[n]] per sample (times weight[target[n]]), reduced; target holds class indices.
     'mean' divides by the total weight of the non-ignored targets."""
-    return NLLLoss.apply(input, target=target, weight=weight, ignore_index=ignore_index,
+    return NLLLoss.apply(input, target=_plain(target), weight=_plain(weight), ignore_index=ignore_index,
                          reduction=_legacy_reduction(size_average, reduce, reduction))
 
 
@@ -151,12 +156,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """(input - target)^2, reduced (times weight, whose sum 'mean' then divides by). Shapes that
     differ but broadcast warn, as PyTorch."""
-    return MSE.apply(input, target, reduction=_legacy_reduction(size_average, reduce, reduction), weight=weight)
+    return MSE.apply(input, target, reduction=_legacy_reduction(size_average, reduce, reduction), weight=_plain(weight))
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """|input - target|, reduced (weighted as mse_loss)."""
-    return L1.apply(input, target, reduction=_legacy_reduction(size_average, reduce, reduction), weight=weight)
+    return L1.apply(input, target, reduction=_legacy_reduction(size_average, reduce, reduction), weight=_plain(weight))
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -168,12 +173,12 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """-(y log p + (1 - y) log(1 - p)) on probabilities p (logs clamped at -100, as PyTorch)."""
-    return BCE.apply(input, target=target, weight=weight,
+    return BCE.apply(input, target=_plain(target), weight=_plain(weight),
                      reduction=_legacy_reduction(size_average, reduce, reduction))
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """binary_cross_entropy(sigmoid(input), target), computed stably from the raw scores."""
-    return BCEWithLogits.apply(input, target=target, weight=weight, pos_weight=pos_weight,
+    return BCEWithLogits.apply(input, target=_plain(target), weight=_plain(weight), pos_weight=_plain(pos_weight),
                                reduction=_legacy_reduction(size_average, reduce, reduction))

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from ..backend import device_of, get_array_module, to_device
-from ..tensor import Function, Tensor
+from ..tensor import Function
 from .activations import stable_sigmoid
 from .arithmetic import unbroadcast
 
@@ -29,8 +29,8 @@ def check_reduction(name, reduction):
 
 
 def _array(value, device):
-    """Targets and weights as an array on the input's device (a Tensor, array or list)."""
-    value = value.data if isinstance(value, Tensor) else value
+    """Targets and weights as an array on the input's device (an array or a list; functional.py
+    passes a Tensor's array)."""
     return to_device(value if hasattr(value, "shape") else np.asarray(value), device)
 
 

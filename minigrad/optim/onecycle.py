@@ -27,7 +27,7 @@ class OneCycleLR(LRScheduler):
         if total_steps is None:
             if epochs is None or steps_per_epoch is None:
                 raise ValueError("OneCycleLR: you must define either total_steps OR (epochs AND steps_per_epoch)")
-            if epochs <= 0 or not isinstance(epochs, int) or steps_per_epoch <= 0 or not isinstance(steps_per_epoch, int):
+            if not all(isinstance(n, int) and n > 0 for n in (epochs, steps_per_epoch)):
                 raise ValueError(f"OneCycleLR: epochs and steps_per_epoch must be positive integers, got {epochs}, "
                                  f"{steps_per_epoch}")
             total_steps = epochs * steps_per_epoch

@@ -15,6 +15,13 @@ from ..backend import to_device
 from ..tensor import Tensor, no_grad
 
 
+def _shared(array):
+    """A Tensor over `array` itself, no copy (state_dict shares memory, as PyTorch's). The core
+    names this constructor `_wrap` (it was `_from_op`)."""
+    wrap = getattr(Tensor, "_wrap", None) or Tensor._from_op
+    return wrap(array, None)
+
+
 def grad_array(p):
     """The gradient of p as an array (`.grad` may hold a Tensor or an array)."""
     return p.grad.data if isinstance(p.grad, Tensor) else p.grad
@@ -107,7 +114,7 @@ class Optimizer:
                 index.setdefault(id(p), len(index))
             groups.append(dict({k: v for k, v in group.items() if k != "params"},
                                params=[index[id(p)] for p in group["params"]]))
-        state = {index[id(p)]: {k: (Tensor._from_op(v, None) if hasattr(v, "shape") else v) for k, v in s.items()}
+        state = {index[id(p)]: {k: (_shared(v) if hasattr(v, "shape") else v) for k, v in s.items()}
                  for p, s in self.state.items() if id(p) in index}
         return {"state": state, "param_groups": groups}
 
@@ -123,7 +130,8 @@ class Optimizer:
                 raise ValueError(f"{type(self).__name__}.load_state_dict: loaded state dict contains a parameter "
                                  f"group that doesn't match the size of optimizer's group (group {g}: "
                                  f"{len(theirs['params'])} saved, {len(ours['params'])} here)")
-        params = {i: p for ours, theirs in zip(self.param_groups, saved) for i, p in zip(theirs["params"], ours["params"])}
+        params = {i: p for ours, theirs in zip(self.param_groups, saved)
+                  for i, p in zip(theirs["params"], ours["params"])}
         self.state = defaultdict(dict)
         for i, s in state_dict["state"].items():
             p = params[int(i)]
