@@ -441,3 +441,18 @@ def test_to_dtype_and_load_state_dict_assign():
     assert lin.weight is weight and (weight.numpy() == 4.0).all()
     with pytest.raises(TypeError, match="expected a device or a dtype"):
         lin.to(object())
+
+
+def test_dropout2d_drops_whole_channels_and_scales_the_rest(device):
+    x = minigrad.tensor(np.ones((40, 50, 3, 3)), requires_grad=True, device=device)
+    y = nn.Dropout2d(0.3)(x)
+    per_channel = y.numpy().reshape(40, 50, 9)
+    assert (per_channel == per_channel[:, :, :1]).all()  # a channel is all kept or all dropped
+    assert abs((per_channel[:, :, 0] == 0).mean() - 0.3) < 0.03
+    np.testing.assert_allclose(np.unique(per_channel), [0.0, 1 / 0.7], rtol=1e-6)
+    y.sum().backward()
+    np.testing.assert_array_equal(grad_of(x), y.numpy())  # d(sum)/dx is the mask itself
+    drop = nn.Dropout2d(0.3).eval()
+    assert drop(x) is x and repr(drop) == "Dropout2d(p=0.3, inplace=False)"
+    with pytest.raises(ValueError, match=r"expected a 4-D input \(N, C, H, W\), got shape \(2, 3\)"):
+        F.dropout2d(minigrad.tensor(np.ones((2, 3))))
