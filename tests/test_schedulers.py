@@ -149,3 +149,36 @@ def test_cosine_warm_restarts_sets_initial_lr_and_resumes_from_state():
     run(ours, theirs, sched, t_sched, 15)
     assert sched.state_dict()["T_cur"] == t_sched.state_dict()["T_cur"]
     assert math.isclose(sched.state_dict()["T_i"], t_sched.state_dict()["T_i"])
+
+
+@pytest.mark.parametrize("T_max, eta_min", [(10, 0.0), (4, 0.001)])
+def test_cosine_annealing_matches_torch_past_its_end(T_max, eta_min):
+    ours, theirs = pair()
+    sched = lr_scheduler.CosineAnnealingLR(ours, T_max, eta_min)
+    t_sched = torch.optim.lr_scheduler.CosineAnnealingLR(theirs, T_max, eta_min)
+    run(ours, theirs, sched, t_sched, 3 * T_max + 2)
+
+
+def test_schedulers_resumed_with_last_epoch_start_where_torch_does():
+    ours, theirs = pair(momentum=0.9)
+    for opt in (ours, theirs):
+        for group in opt.param_groups:
+            group["initial_lr"] = group["lr"]
+    for name, kwargs in [("ExponentialLR", dict(gamma=0.5)), ("CosineAnnealingLR", dict(T_max=6))]:
+        sched = getattr(lr_scheduler, name)(ours, last_epoch=3, **kwargs)
+        t_sched = getattr(torch.optim.lr_scheduler, name)(theirs, last_epoch=3, **kwargs)
+        run(ours, theirs, sched, t_sched, 5)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(mode="max", factor=0.5, patience=1, threshold=0.1, cooldown=2),
+                                    dict(patience=0, threshold_mode="abs", threshold=0.05, min_lr=[0.01, 0.0])])
+def test_reduce_lr_on_plateau_matches_torch(kwargs):
+    ours, theirs = pair()
+    sched = lr_scheduler.ReduceLROnPlateau(ours, **kwargs)
+    t_sched = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs, **kwargs)
+    metrics = np.concatenate([np.linspace(1, 0.5, 5), np.full(15, 0.5), np.linspace(0.5, 0.4, 5), np.full(20, 0.41)])
+    for step, m in enumerate(metrics):
+        sched.step(m)
+        t_sched.step(m)
+        np.testing.assert_allclose(sched.get_last_lr(), t_sched.get_last_lr(), rtol=1e-12, err_msg=f"step {step}")
+        assert sched.num_bad_epochs == t_sched.num_bad_epochs

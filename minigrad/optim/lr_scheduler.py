@@ -9,11 +9,12 @@ the ratios between groups, so differential learning rates survive a schedule.
     MultiStepLR:   lr = base * gamma ** (number of milestones passed)
     ExponentialLR: lr = base * gamma ** epoch
     LambdaLR:      lr = base * lr_lambda(epoch)
+    CosineAnnealingLR: lr = eta_min + (base - eta_min) * (1 + cos(pi * epoch / T_max)) / 2
     CosineAnnealingWarmRestarts (SGDR): half a cosine from base down to eta_min, over cycles
         of T_0 * T_mult**i epochs, then a restart at the top:
         lr = eta_min + (base - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2
         `step(epoch)` takes a fractional epoch, so the rate can change every mini-batch.
-    OneCycleLR: see onecycle.py.
+    OneCycleLR: see onecycle.py; ReduceLROnPlateau (driven by a validation metric): plateau.py.
 fastai's per-iteration SGDR, used by Learner.fit, is in sgdr.py.
 """
 import bisect
@@ -43,7 +44,11 @@ class LRScheduler:
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
-        self.step()  # epoch 0: the starting rates
+        self._is_initial = True  # the first step() sets the starting rates
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self):
         raise NotImplementedError(f"{type(self).__name__} must define get_lr()")
@@ -123,7 +128,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        if self.last_epoch == 0:
+        if self._is_initial:
             return self._current()
         return [lr * self.gamma for lr in self._current()]
 
@@ -161,6 +166,32 @@ class LambdaLR(LRScheduler):
         for fn, attributes in zip(self.lr_lambdas, saved):
             if attributes is not None:
                 fn.__dict__.update(attributes)
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Half a cosine from the initial rate down to eta_min over T_max epochs (then back up, as
+    PyTorch's, if stepped further). Computed step to step as PyTorch does, so that it composes
+    with rates changed by hand; step(epoch) uses the closed form."""
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        t, T, low = self.last_epoch, self.T_max, self.eta_min
+        if self._is_initial:
+            return self._current()
+        if self._step_count == 1 and t > 0:
+            return [low + (base - low) * (1 + math.cos(t * math.pi / T)) / 2 for base in self.base_lrs]
+        if (t - 1 - T) % (2 * T) == 0:  # the bottom: turn back up
+            return [lr + (base - low) * (1 - math.cos(math.pi / T)) / 2
+                    for lr, base in zip(self._current(), self.base_lrs)]
+        return [(1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T)) * (lr - low) + low
+                for lr in self._current()]
+
+    def _get_closed_form_lr(self):
+        return [self.eta_min + (base - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base in self.base_lrs]
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -207,7 +238,10 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = self._current()
 
 
-from .onecycle import OneCycleLR  # noqa: E402  (it builds on LRScheduler above)
+_LRScheduler = LRScheduler  # PyTorch's older name
 
-__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "CosineAnnealingWarmRestarts",
-           "OneCycleLR"]
+from .onecycle import OneCycleLR  # noqa: E402  (it builds on LRScheduler above)
+from .plateau import ReduceLROnPlateau  # noqa: E402
+
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "CosineAnnealingLR",
+           "CosineAnnealingWarmRestarts", "OneCycleLR", "ReduceLROnPlateau"]
