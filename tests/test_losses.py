@@ -125,14 +125,15 @@ def test_loss_errors_name_what_is_wrong():
         F.nll_loss(x, np.array([0, 5]))
     with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
         F.binary_cross_entropy(minigrad.tensor([2.0]), np.array([1.0]))
-    with pytest.raises(NotImplementedError, match="label_smoothing"):
-        F.cross_entropy(x, np.array([0, 1]), label_smoothing=0.1)
+    with pytest.raises(ValueError, match="label_smoothing must be between 0.0 and 1.0"):
+        F.cross_entropy(x, np.array([0, 1]), label_smoothing=1.5)
 
 
 # ---- the loss modules: the same functions, arguments kept on the module -------------------------
 
 MODULE_CASES = [
     ("CrossEntropyLoss", dict(weight=WEIGHT, ignore_index=1, reduction="sum"), "int"),
+    ("CrossEntropyLoss", dict(label_smoothing=0.1), "int"),
     ("NLLLoss", dict(reduction="none"), "int"),
     ("MSELoss", dict(reduction="sum"), "float"),
     ("L1Loss", dict(), "float"),
@@ -169,3 +170,20 @@ def test_weighted_mse_and_l1_divide_the_mean_by_the_total_weight_as_torch(name, 
              torch_fn=lambda x, y: getattr(TF, name)(x, y, reduction=reduction, weight=tt(weight)) if TF else None)
     with pytest.raises(ValueError, match="Weights and input must have the same size"):
         getattr(F, name)(minigrad.tensor(np.ones(3)), minigrad.tensor(np.ones(3)), weight=np.ones(2))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weight, ignore_index", [(None, -100), (WEIGHT, 1), (None, 3)])
+def test_cross_entropy_with_label_smoothing(reduction, weight, ignore_index, device):
+    kw = dict(weight=weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=0.2)
+    tkw = dict(kw, weight=None if weight is None else tt(weight))
+    check_op(lambda x: F.cross_entropy(x, TARGET, **kw), [randn(5, 4)], device,
+             torch_fn=lambda x: TF.cross_entropy(x, tt(TARGET), **tkw) if TF else None)
+
+
+def test_cross_entropy_with_label_smoothing_on_spatial_inputs(device):
+    target = np.random.default_rng(1).integers(0, 3, (2, 4, 5))
+    kw = dict(weight=np.array([1.0, 2.0, 0.5]), label_smoothing=0.1)
+    check_op(lambda x: F.cross_entropy(x, target, **kw), [randn(2, 3, 4, 5)], device,
+             torch_fn=lambda x: TF.cross_entropy(x, tt(target), weight=tt(kw["weight"]), label_smoothing=0.1)
+             if TF else None)

@@ -166,12 +166,33 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
-    """The log loss: nll_loss(log_softmax(input, dim=1)), stable for large logits."""
-    if label_smoothing:
-        raise NotImplementedError("cross_entropy: label_smoothing is not supported by minigrad; "
-                                  "leave it at 0.0")
-    return nll_loss(log_softmax(input, dim=1), target, weight, None, ignore_index, None,
-                    _legacy_reduction(size_average, reduce, reduction))
+    """The log loss: nll_loss(log_softmax(input, dim=1)), stable for large logits.
+
+    label_smoothing = e mixes in the loss against a uniform target, as PyTorch:
+    (1 - e) * nll_loss + e / C * sum_c -w_c log p_c (reduced the same way, ignored targets excluded)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    log_probs = log_softmax(input, dim=1)
+    loss = nll_loss(log_probs, target, weight, None, ignore_index, None, reduction)
+    if not label_smoothing:
+        return loss
+    xp = get_array_module(input.data)
+    classes = input.shape[1]
+    target = xp.asarray(_plain(target))
+    valid = target != ignore_index
+    w = None if weight is None else xp.asarray(_plain(weight), dtype=input.dtype)
+    if w is None:
+        smooth = -log_probs.sum(dim=1)
+    else:  # the class weights along dim 1, broadcast over the batch and any spatial dimensions
+        smooth = -(log_probs * w.reshape((1, classes) + (1,) * (input.ndim - 2))).sum(dim=1)
+    smooth = smooth * valid.astype(input.dtype)  # ignored targets add nothing
+    if reduction == "sum":
+        smooth = smooth.sum()
+    elif reduction == "mean":
+        total = valid.sum() if w is None else w[target[valid]].sum()
+        smooth = smooth.sum() / float(total)
+    return loss * (1 - label_smoothing) + smooth * (label_smoothing / classes)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
