@@ -456,3 +456,12 @@ def test_dropout2d_drops_whole_channels_and_scales_the_rest(device):
     assert drop(x) is x and repr(drop) == "Dropout2d(p=0.3, inplace=False)"
     with pytest.raises(ValueError, match=r"expected a 4-D input \(N, C, H, W\), got shape \(2, 3\)"):
         F.dropout2d(minigrad.tensor(np.ones((2, 3))))
+
+
+def test_resnet_convs_keep_torchvisions_kaiming_normal_fan_out():
+    """kaiming_normal_'s default is fan_in now (PyTorch's); models/resnet.py passes mode='fan_out'
+    as torchvision does, so its conv weights keep std = sqrt(2 / (out_channels * k * k))."""
+    import models
+    minigrad.manual_seed(0)
+    w = models.resnet18().layer2[0].conv1.weight.numpy()  # 128 x 64 x 3 x 3: fan_out 1152, fan_in 576
+    assert w.std() == pytest.approx(np.sqrt(2 / (128 * 9)), rel=0.02)
