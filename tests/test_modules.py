@@ -272,6 +272,12 @@ def test_shared_modules_and_parameters_are_listed_once_as_torch():
     assert [n for n, _ in net.named_modules()] == ["", "0", "1"]
     assert [n for n, _ in net.named_parameters()] == ["0.weight", "0.bias"]
     assert len(list(net.children())) == 2
+    assert list(net.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]  # every name, as torch
+    if torch is not None:
+        t_shared = torch.nn.Linear(2, 2)
+        assert list(net.state_dict()) == list(torch.nn.Sequential(t_shared, torch.nn.ReLU(), t_shared).state_dict())
+    net.load_state_dict({k: np.full(v.shape, 3.0) for k, v in net.state_dict().items()})
+    assert (shared.weight.numpy() == 3.0).all()
 
 
 def test_apply_add_module_register_parameter_and_requires_grad():

@@ -47,6 +47,8 @@ SCHEDULES = [
     ("StepLR", dict(step_size=1, gamma=0.7)),  # pytorch/examples' mnist
     ("MultiStepLR", dict(milestones=[2, 5, 5, 9], gamma=0.3)),
     ("ExponentialLR", dict(gamma=0.9)),
+    ("LinearLR", dict()),
+    ("LinearLR", dict(start_factor=0.1, end_factor=0.5, total_iters=8)),
     ("LambdaLR", dict(lr_lambda=lam)),
     ("LambdaLR", dict(lr_lambda=[lam, lambda e: 1 / (e + 1)])),
 ]
@@ -62,7 +64,7 @@ def test_schedules_match_torch(name, kwargs):
     run(ours, theirs, sched, t_sched, 25)
 
 
-@pytest.mark.parametrize("name, kwargs", SCHEDULES[:4])
+@pytest.mark.parametrize("name, kwargs", SCHEDULES[:6])
 def test_step_with_an_epoch_uses_the_closed_form_as_torch(name, kwargs):
     ours, theirs = pair()
     sched = getattr(lr_scheduler, name)(ours, **kwargs)

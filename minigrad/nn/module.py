@@ -224,7 +224,7 @@ class Module:
         the parameter changes it, so copy it (`.data.copy()`) to keep a snapshot. keep_vars=True
         gives the Parameters themselves. Use `.data` for the array underneath."""
         state = OrderedDict() if destination is None else destination
-        for module_prefix, m in self.named_modules(prefix=prefix.rstrip(".")):
+        for module_prefix, m in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             for name, t in list(m._parameters.items()) + list(m._buffers.items()):
                 if t is not None:
                     state[f"{module_prefix}.{name}" if module_prefix else name] = t if keep_vars else t.detach()
@@ -240,7 +240,7 @@ class Module:
         """
         state = state_dict
         own = OrderedDict()
-        for prefix, m in self.named_modules():
+        for prefix, m in self.named_modules(remove_duplicate=False):
             for name, t in list(m._parameters.items()) + list(m._buffers.items()):
                 if t is not None:
                     own[f"{prefix}.{name}" if prefix else name] = t

@@ -7,6 +7,7 @@ the ratios between groups, so differential learning rates survive a schedule.
 
     StepLR:        lr = base * gamma ** (epoch // step_size)
     MultiStepLR:   lr = base * gamma ** (number of milestones passed)
+    LinearLR:      lr = base * (start_factor -> end_factor linearly over total_iters epochs)
     ExponentialLR: lr = base * gamma ** epoch
     LambdaLR:      lr = base * lr_lambda(epoch)
     CosineAnnealingLR: lr = eta_min + (base - eta_min) * (1 + cos(pi * epoch / T_max)) / 2
@@ -118,6 +119,32 @@ class MultiStepLR(LRScheduler):
     def _get_closed_form_lr(self):
         passed = bisect.bisect_right(sorted(self.milestones.elements()), self.last_epoch)
         return [base * self.gamma ** passed for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """A linear ramp of the factor from start_factor to end_factor over total_iters steps (a warm-up),
+    then constant. Step to step as PyTorch computes it."""
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+        if not 0 < start_factor <= 1:
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
+        if not 0 <= end_factor <= 1:
+            raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        start, end, n, t = self.start_factor, self.end_factor, self.total_iters, self.last_epoch
+        if t == 0:
+            return [lr * start for lr in self._current()]
+        if self._is_initial or t > n:
+            return self._current()
+        return [lr * (1.0 + (end - start) / (n * start + (t - 1) * (end - start))) for lr in self._current()]
+
+    def _get_closed_form_lr(self):
+        start, end = self.start_factor, self.end_factor
+        return [base * (start + (end - start) * min(self.total_iters, self.last_epoch) / self.total_iters)
+                for base in self.base_lrs]
 
 
 class ExponentialLR(LRScheduler):
@@ -243,5 +270,5 @@ _LRScheduler = LRScheduler  # PyTorch's older name
 from .onecycle import OneCycleLR  # noqa: E402  (it builds on LRScheduler above)
 from .plateau import ReduceLROnPlateau  # noqa: E402
 
-__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "CosineAnnealingLR",
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "LinearLR", "ExponentialLR", "LambdaLR", "CosineAnnealingLR",
            "CosineAnnealingWarmRestarts", "OneCycleLR", "ReduceLROnPlateau"]
