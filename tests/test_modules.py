@@ -328,6 +328,8 @@ ACTIVATIONS = [
     (lambda: nn.LeakyReLU(0.2), lambda: torch.nn.LeakyReLU(0.2)),
     (lambda: nn.LeakyReLU(), lambda: torch.nn.LeakyReLU()),
     (lambda: nn.SiLU(), lambda: torch.nn.SiLU()),
+    (lambda: nn.GELU(), lambda: torch.nn.GELU()),
+    (lambda: nn.GELU(approximate="tanh"), lambda: torch.nn.GELU(approximate="tanh")),
     (lambda: nn.Softmax(dim=1), lambda: torch.nn.Softmax(dim=1)),
     (lambda: nn.LogSoftmax(dim=0), lambda: torch.nn.LogSoftmax(dim=0)),
 ]
@@ -471,3 +473,14 @@ def test_resnet_convs_keep_torchvisions_kaiming_normal_fan_out():
     minigrad.manual_seed(0)
     w = models.resnet18().layer2[0].conv1.weight.numpy()  # 128 x 64 x 3 x 3: fan_out 1152, fan_in 576
     assert w.std() == pytest.approx(np.sqrt(2 / (128 * 9)), rel=0.02)
+
+
+def test_gelu_at_large_and_tiny_inputs_matches_torch():
+    if torch is None:
+        pytest.skip("torch is not installed")
+    x = np.array([-40.0, -20.0, -8.0, -1e-8, 0.0, 1e-8, 3.0, 40.0])
+    for approximate in ("none", "tanh"):
+        ours = F.gelu(minigrad.tensor(x, dtype=np.float64), approximate=approximate).numpy()
+        theirs = torch.nn.functional.gelu(torch.tensor(x), approximate=approximate).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)  # torch rounds 1 + erf near -1
+    assert F.gelu(minigrad.tensor(x)).dtype == np.float32

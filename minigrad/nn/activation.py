@@ -1,4 +1,4 @@
-"""Activation modules beside ReLU/Sigmoid/Tanh (layers.py): LeakyReLU, SiLU, Softmax, LogSoftmax,
+"""Activation modules beside ReLU/Sigmoid/Tanh (layers.py): LeakyReLU, SiLU, GELU, Softmax, LogSoftmax,
 each a Module around one function of `functional.py`, with PyTorch's arguments."""
 from . import functional as F
 from .module import Module
@@ -27,6 +27,20 @@ class SiLU(Module):
 
     def forward(self, x):
         return F.silu(x)
+
+
+class GELU(Module):
+    """x * Phi(x) (Phi the standard normal CDF); approximate='tanh' for the tanh formula."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, approximate=self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
 
 
 class Softmax(Module):

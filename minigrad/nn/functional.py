@@ -8,7 +8,7 @@ from ..backend import get_array_module
 from ..ops.activations import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from ..ops.conv import Conv2d
 from ..ops.dropout import Dropout
-from ..ops.activations_nn import LeakyReLU, SiLU
+from ..ops.activations_nn import GELU, LeakyReLU, SiLU
 from ..ops.losses import BCE, L1, MSE, BCEWithLogits, NLLLoss, SmoothL1
 from ..ops.matmul import Linear
 from ..ops.normalization import BatchNorm
@@ -83,6 +83,11 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 def silu(input, inplace=False):
     return SiLU.apply(input)
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x), Phi the standard normal CDF (exact, with erf), or its tanh approximation."""
+    return GELU.apply(input, approximate=approximate)
 
 
 def sigmoid(x):
