@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
+from .utils import grad_array
 
 
 class Parameter(Tensor):
@@ -41,11 +42,6 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
 
     def __getitem__(self, key):
         return getattr(self, key) if isinstance(key, str) else super().__getitem__(key)
-
-
-def _grad_array(p):
-    """The gradient array of a parameter, whether `.grad` holds a Tensor or an array."""
-    return p.grad.data if isinstance(p.grad, Tensor) else p.grad
 
 
 class Module:
@@ -214,7 +210,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                _grad_array(p)[...] = 0
+                grad_array(p)[...] = 0
 
     # ---- saving and loading ------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):

@@ -9,14 +9,15 @@ from ..backend import get_array_module
 from ..tensor import Tensor
 
 
+def grad_array(p):
+    """The gradient of p as an array, or None (`.grad` may hold a Tensor or an array)."""
+    return p.grad.data if isinstance(p.grad, Tensor) else p.grad
+
+
 def _grads(parameters):
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    grads = []
-    for p in parameters:
-        if p.grad is not None:
-            grads.append(p.grad.data if isinstance(p.grad, Tensor) else p.grad)
-    return grads
+    return [grad_array(p) for p in parameters if p.grad is not None]
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):

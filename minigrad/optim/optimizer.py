@@ -12,6 +12,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..backend import to_device
+from ..nn.utils import grad_array
 from ..tensor import Tensor, no_grad
 
 
@@ -20,11 +21,6 @@ def _shared(array):
     names this constructor `_wrap` (it was `_from_op`)."""
     wrap = getattr(Tensor, "_wrap", None) or Tensor._from_op
     return wrap(array, None)
-
-
-def grad_array(p):
-    """The gradient of p as an array (`.grad` may hold a Tensor or an array)."""
-    return p.grad.data if isinstance(p.grad, Tensor) else p.grad
 
 
 class Optimizer:
