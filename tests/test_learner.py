@@ -35,7 +35,7 @@ def make_learner(shapes, tmp_path, size=32, bs=8, **kwargs):
 
 
 def weights(model):
-    return {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
+    return {k: np.array(v.data, copy=True) for k, v in model.state_dict().items()}
 
 
 def test_a_frozen_body_gets_no_gradient_computed_and_keeps_its_statistics(shapes, tmp_path, monkeypatch):

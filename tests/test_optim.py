@@ -59,7 +59,8 @@ def test_sgd_state_round_trips():
     opt.step()
     copy = SGD([p], lr=0.1, momentum=0.9)
     copy.load_state_dict(opt.state_dict())
-    np.testing.assert_array_equal(copy.state[id(p)], opt.state[id(p)])
+    np.testing.assert_array_equal(copy.state[p]["momentum_buffer"], opt.state[p]["momentum_buffer"])
+    assert copy.state[p]["momentum_buffer"] is not opt.state[p]["momentum_buffer"]
 
 
 @pytest.mark.parametrize("T_0, T_mult, eta_min", [(3, 1, 0.0), (2, 2, 0.001), (1, 3, 0.0)])

@@ -2,6 +2,8 @@
 names and arguments. Each function calls one op of `minigrad/ops/`, where its
 forward and backward are written out; a few are compositions of other ops,
 which is how the lecture defines them (cross_entropy = nll_loss(log_softmax))."""
+import warnings
+
 from ..backend import get_array_module
 from ..ops.activations import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from ..ops import conv, normalization, pooling
@@ -10,7 +12,8 @@ from ..ops.fast import conv as fast_conv
 from ..ops.fast import normalization as fast_normalization
 from ..ops.fast import pooling as fast_pooling
 from ..ops.geometry import pair, window
-from ..ops.losses import BCEWithLogits, NLLLoss
+from ..ops.activations_nn import GELU, LeakyReLU, SiLU
+from ..ops.losses import BCE, L1, MSE, BCEWithLogits, NLLLoss, SmoothL1
 from ..ops.matmul import Linear
 from ..ops.versions import pick, reference_enabled
 from ..tensor import Tensor
@@ -125,8 +128,25 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
                     training=training, momentum=momentum, eps=eps)
 
 
-def relu(x):
-    return ReLU.apply(x)
+# ---- activations ----------------------------------------------------------------------------
+# `inplace=True` is accepted for PyTorch's signatures; minigrad returns a new tensor and leaves the
+# input as it was (use the returned value, as `x = F.relu(x, inplace=True)` does).
+
+def relu(input, inplace=False):
+    return ReLU.apply(input)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return LeakyReLU.apply(input, negative_slope=negative_slope)
+
+
+def silu(input, inplace=False):
+    return SiLU.apply(input)
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x), Phi the standard normal CDF (exact, with erf), or its tanh approximation."""
+    return GELU.apply(input, approximate=approximate)
 
 
 def sigmoid(x):
@@ -137,37 +157,134 @@ def tanh(x):
     return Tanh.apply(x)
 
 
-def softmax(x, dim):
-    return Softmax.apply(x, dim=dim)
+def _dim(dim, name):
+    if dim is None:
+        raise TypeError(f"{name}: give the dimension explicitly, e.g. {name}(x, dim=1) (PyTorch's implicit "
+                        "choice of dim is deprecated)")
+    return dim
 
 
-def log_softmax(x, dim):
-    return LogSoftmax.apply(x, dim=dim)
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """e^x / sum e^x along dim; `dtype` casts the input first (as PyTorch)."""
+    return Softmax.apply(input if dtype is None else input.astype(dtype), dim=_dim(dim, "softmax"))
 
 
-def dropout(x, p=0.5, training=True):
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return LogSoftmax.apply(input if dtype is None else input.astype(dtype), dim=_dim(dim, "log_softmax"))
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
     """Inverted dropout; the identity when not training or p == 0."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
     if not training or p == 0:
-        return x
-    return Dropout.apply(x, p=p)
+        return input
+    return Dropout.apply(input, p=p)
 
 
-def nll_loss(log_probs, target):
-    """Mean of -log_probs[n, target[n]]; target holds integer class indices."""
-    return NLLLoss.apply(log_probs, target=target)
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Channel dropout: each whole channel (N, C, H, W -> one (n, c) map) is zeroed with probability p,
+    the others scaled by 1 / (1 - p); the identity when not training. Neighbouring pixels are
+    correlated, so dropping single pixels would hardly regularise a conv layer."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout2d: p must be a probability in [0, 1], got {p}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected a 4-D input (N, C, H, W), got shape {tuple(input.shape)}")
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a "
+                      "batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
+                      "please switch to using dropout1d instead.", UserWarning, stacklevel=2)
+    if not training or p == 0:
+        return input
+    xp = get_array_module(input.data)
+    ones = Tensor(xp.ones(input.shape[:2] + (1,) * (input.ndim - 2), dtype=input.dtype), dtype=input.dtype)
+    return input * dropout(ones, p)  # one 0 or 1/(1-p) per channel, broadcast over its pixels
 
 
-def cross_entropy(logits, target):
-    """The log loss: nll_loss(log_softmax(logits)), stable for large logits."""
-    return nll_loss(log_softmax(logits, dim=1), target)
+# ---- losses: reduction='mean' | 'sum' | 'none', as PyTorch (see ops/losses.py) -------------------
+
+def _plain(value):
+    """Targets and weights reach the loss ops as arrays (or lists, or None), never as Tensors."""
+    return value.data if isinstance(value, Tensor) else value
 
 
-def mse_loss(x, target):
-    """Mean of the squared differences."""
-    return ((x - target) ** 2).mean()
+def _legacy_reduction(size_average, reduce, reduction):
+    """PyTorch's deprecated size_average/reduce flags, translated as PyTorch does."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction='mean'|'sum'|'none' "
+                  "instead.", UserWarning, stacklevel=3)
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return "none" if not reduce else "mean" if size_average else "sum"
 
 
-def binary_cross_entropy_with_logits(x, target):
-    return BCEWithLogits.apply(x, target=target)
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """-input[n, target[n]] per sample (times weight[target[n]]), reduced; target holds class indices.
+    'mean' divides by the total weight of the non-ignored targets."""
+    return NLLLoss.apply(input, target=_plain(target), weight=_plain(weight), ignore_index=ignore_index,
+                         reduction=_legacy_reduction(size_average, reduce, reduction))
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """The log loss: nll_loss(log_softmax(input, dim=1)), stable for large logits.
+
+    label_smoothing = e mixes in the loss against a uniform target, as PyTorch:
+    (1 - e) * nll_loss + e / C * sum_c -w_c log p_c (reduced the same way, ignored targets excluded)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    log_probs = log_softmax(input, dim=1)
+    loss = nll_loss(log_probs, target, weight, None, ignore_index, None, reduction)
+    if not label_smoothing:
+        return loss
+    xp = get_array_module(input.data)
+    classes = input.shape[1]
+    target = xp.asarray(_plain(target))
+    valid = target != ignore_index
+    w = None if weight is None else xp.asarray(_plain(weight), dtype=input.dtype)
+    if w is None:
+        smooth = -log_probs.sum(dim=1)
+    else:  # the class weights along dim 1, broadcast over the batch and any spatial dimensions
+        smooth = -(log_probs * w.reshape((1, classes) + (1,) * (input.ndim - 2))).sum(dim=1)
+    smooth = smooth * valid.astype(input.dtype)  # ignored targets add nothing
+    if reduction == "sum":
+        smooth = smooth.sum()
+    elif reduction == "mean":
+        total = valid.sum() if w is None else w[target[valid]].sum()
+        smooth = smooth.sum() / float(total)
+    return loss * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """(input - target)^2, reduced (times weight, whose sum 'mean' then divides by). Shapes that
+    differ but broadcast warn, as PyTorch."""
+    return MSE.apply(input, target, reduction=_legacy_reduction(size_average, reduce, reduction), weight=_plain(weight))
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """|input - target|, reduced (weighted as mse_loss)."""
+    return L1.apply(input, target, reduction=_legacy_reduction(size_average, reduce, reduction), weight=_plain(weight))
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target), reduced."""
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    return SmoothL1.apply(input, target, reduction=_legacy_reduction(size_average, reduce, reduction), beta=beta)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-(y log p + (1 - y) log(1 - p)) on probabilities p (logs clamped at -100, as PyTorch)."""
+    return BCE.apply(input, target=_plain(target), weight=_plain(weight),
+                     reduction=_legacy_reduction(size_average, reduce, reduction))
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """binary_cross_entropy(sigmoid(input), target), computed stably from the raw scores."""
+    return BCEWithLogits.apply(input, target=_plain(target), weight=_plain(weight), pos_weight=_plain(pos_weight),
+                               reduction=_legacy_reduction(size_average, reduce, reduction))

@@ -1,43 +1,123 @@
-"""Weight initialisation, as PyTorch's layers do it by default.
+"""Weight initialisation (`nn.init`), with PyTorch's functions, signatures and defaults.
 
-Conv2d and Linear draw weights from kaiming_uniform with a = sqrt(5), i.e.
-U(-b, b) with b = gain * sqrt(3 / fan_in) and gain = sqrt(2 / (1 + a^2)),
-which works out to b = 1 / sqrt(fan_in); biases from U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-Random numbers come from minigrad's seeded source (manual_seed).
+The idea (He et al. 2015, Glorot & Bengio 2010): draw weights with a variance chosen so that
+activations keep their scale from layer to layer. For a layer with `fan_in` inputs per output,
+kaiming uses std = gain / sqrt(fan), with gain = sqrt(2 / (1 + a^2)) for (leaky) ReLU;
+xavier uses std = gain * sqrt(2 / (fan_in + fan_out)). A uniform U(-b, b) has std b / sqrt(3).
+
+Conv2d and Linear draw their weights from kaiming_uniform_(w, a=sqrt(5)), which works out to
+U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and biases from the same bound: PyTorch's defaults.
+Every function changes the tensor in place and returns it; random numbers come from minigrad's
+seeded source (minigrad.manual_seed).
 """
 import math
+import warnings
 
 import numpy as np
 
 from .. import backend
 
 
-def fan_in(shape):
-    """Inputs feeding one output: in_features, or in_channels * kh * kw."""
-    return int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
+def calculate_gain(nonlinearity, param=None):
+    """The factor that keeps the activations' scale after `nonlinearity` (PyTorch's table)."""
+    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+              "conv_transpose3d", "sigmoid")
+    if nonlinearity in linear:
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"calculate_gain: negative_slope {param} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
 
 
-def uniform_(tensor, low, high):
-    values = backend.rng().uniform(low, high, tensor.shape).astype(tensor.dtype)
-    tensor.data[...] = backend.to_device(values, tensor.device)
+def _calculate_fan_in_and_fan_out(tensor):
+    """fan_in = in_features (* kernel area), fan_out = out_features (* kernel area)."""
+    if tensor.ndim < 2:
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
+                         f"(got shape {tuple(tensor.shape)})")
+    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _fan(tensor, mode):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode {mode!r} not supported, please use one of fan_in, fan_out")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def _fill(tensor, values):
+    tensor.data[...] = backend.to_device(np.asarray(values).astype(tensor.dtype), tensor.device)
     return tensor
 
 
-def kaiming_uniform_(tensor, a=0.0):
-    gain = math.sqrt(2.0 / (1 + a * a))
-    bound = gain * math.sqrt(3.0 / fan_in(tensor.shape))
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill with samples of U(a, b)."""
+    return _fill(tensor, backend.rng().uniform(a, b, tensor.shape))
+
+
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill with samples of N(mean, std^2)."""
+    return _fill(tensor, backend.rng().normal(mean, std, tensor.shape))
+
+
+def constant_(tensor, val):
+    tensor.data[...] = val
+    return tensor
+
+
+def ones_(tensor):
+    return constant_(tensor, 1)
+
+
+def zeros_(tensor):
+    return constant_(tensor, 0)
+
+
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    """U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)) (Glorot)."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return uniform_(tensor, -bound, bound)
 
 
-def kaiming_normal_(tensor, mode="fan_out"):
-    """He initialisation with normal samples (torchvision's resnets use fan_out)."""
-    fan = fan_in(tensor.shape) if mode == "fan_in" else tensor.shape[0] * int(np.prod(tensor.shape[2:]))
-    std = math.sqrt(2.0 / fan)
-    values = backend.rng().normal(0.0, std, tensor.shape).astype(tensor.dtype)
-    tensor.data[...] = backend.to_device(values, tensor.device)
-    return tensor
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)) (Glorot)."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
 
 
-def constant_(tensor, value):
-    tensor.data[...] = value
-    return tensor
+def _empty(tensor, name):
+    if 0 in tensor.shape:
+        warnings.warn(f"Initializing zero-element tensors is a no-op ({name})", UserWarning, stacklevel=3)
+        return True
+    return False
+
+
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """U(-b, b) with b = sqrt(3) * gain / sqrt(fan) (He); `a` is the leaky ReLU's negative slope."""
+    if _empty(tensor, "kaiming_uniform_"):
+        return tensor
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """N(0, std^2) with std = gain / sqrt(fan) (He). PyTorch's default is mode='fan_in';
+    torchvision's resnets pass mode='fan_out', nonlinearity='relu'."""
+    if _empty(tensor, "kaiming_normal_"):
+        return tensor
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    return normal_(tensor, 0.0, std)

@@ -104,8 +104,18 @@ class BatchNorm1d(_BatchNorm):
 
 
 class ReLU(Module):
+    """max(x, 0). `inplace=True` is accepted for PyTorch's models; minigrad returns a new tensor
+    and leaves the input unchanged (the returned value is the same)."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, x):
         return F.relu(x)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
@@ -165,21 +175,28 @@ class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
 class Dropout(Module):
     """Zero activations with probability p in training; the identity in eval mode."""
 
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        self.p = p
+        if not 0 <= p <= 1:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p}")
+        self.p, self.inplace = p, inplace
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self):
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Flatten(Module):
-    def __init__(self, start_dim=1):
+    """Merge dimensions start_dim..end_dim into one (by default all but the batch dimension)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
-        self.start_dim = start_dim
+        self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
-        return x.flatten(self.start_dim)
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -1,4 +1,4 @@
-"""Module, Parameter and Sequential: how layers hold their weights.
+"""Module and Parameter: how layers hold their weights (containers, Sequential included, in containers.py).
 
 A Module registers what is assigned to it: a `Parameter` (a weight to train),
 another Module (a child), or a buffer (state that is saved but not trained,
@@ -6,12 +6,13 @@ such as batch norm's running statistics). From that registry come
 `parameters()`, `state_dict()` with PyTorch's dotted key names
 (`layer1.0.conv1.weight`), `load_state_dict()`, `train()`/`eval()` and `to()`.
 """
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
+from .utils import grad_array
 
 
 class Parameter(Tensor):
@@ -33,6 +34,14 @@ class RemovableHandle:
 
     def remove(self):
         self.hooks.pop(self.key, None)
+
+
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict returns, as PyTorch: `.missing_keys`, `.unexpected_keys`
+    (also readable as result["missing_keys"])."""
+
+    def __getitem__(self, key):
+        return getattr(self, key) if isinstance(key, str) else super().__getitem__(key)
 
 
 class Module:
@@ -66,11 +75,42 @@ class Module:
             registry.pop(name, None)
         object.__delattr__(self, name)
 
-    def register_buffer(self, name, array):
+    def register_buffer(self, name, array, persistent=True):
         """State that belongs to the module and its state_dict but is not trained."""
+        if not persistent:
+            raise NotImplementedError("register_buffer: minigrad saves every buffer; persistent=False is not "
+                                      "supported")
         buffer = Tensor(array, dtype=getattr(array, "dtype", None)) if array is not None else None
         object.__setattr__(self, name, buffer)
         self._buffers[name] = buffer
+
+    def register_parameter(self, name, param):
+        """Add a Parameter (or None, a declared but absent one, like a missing bias) under `name`."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be an nn.Parameter or None, got "
+                            f"{type(param).__name__} (wrap it: nn.Parameter(tensor))")
+        self.__setattr__(name, param)
+        self._parameters[name] = param
+
+    def add_module(self, name, module):
+        """Add a child module under `name` (what assigning self.name = module does)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module or None, got {type(module).__name__}")
+        if not isinstance(name, str) or "." in name or name == "":
+            raise KeyError(f"add_module: module name must be a non-empty string without '.', got {name!r}")
+        self.__setattr__(name, module)
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target):
+        """The module at a dotted path, e.g. 'layer1.0.conv1'."""
+        module = self
+        for part in target.split(".") if target else []:
+            if part not in module._modules:
+                raise AttributeError(f"{type(module).__name__} has no submodule {part!r} (looking up {target!r})")
+            module = module._modules[part]
+        return module
 
     def register_forward_hook(self, hook):
         """Call hook(module, inputs, output) after every forward: a way to look at activations."""
@@ -91,6 +131,8 @@ class Module:
         return output
 
     def train(self, mode=True):
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: mode must be True or False, got {mode!r}")
         for m in self.modules():
             object.__setattr__(m, "training", mode)
         return self
@@ -99,67 +141,110 @@ class Module:
         return self.train(False)
 
     # ---- walking the tree -----------------------------------------------------------------
-    def named_modules(self, prefix=""):
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(name, module) for this module and all below it, each module once (as PyTorch)."""
+        memo = set() if memo is None else memo
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
-            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+            if child is not None:
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
     def modules(self):
         return (m for _, m in self.named_modules())
 
     def named_children(self):
-        return iter(self._modules.items())
+        seen = set()
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
 
     def children(self):
-        return iter(self._modules.values())
+        return (m for _, m in self.named_children())
 
-    def named_parameters(self):
+    def _named_members(self, registry, prefix, recurse, remove_duplicate=True):
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse \
+            else [(prefix, self)]
         seen = set()
-        for prefix, m in self.named_modules():
-            for name, p in m._parameters.items():
-                if p is not None and id(p) not in seen:
-                    seen.add(id(p))
-                    yield (f"{prefix}.{name}" if prefix else name), p
+        for module_prefix, m in modules:
+            for name, t in getattr(m, registry).items():
+                if t is None or (remove_duplicate and id(t) in seen):
+                    continue
+                seen.add(id(t))
+                yield (f"{module_prefix}.{name}" if module_prefix else name), t
 
-    def parameters(self):
-        return (p for _, p in self.named_parameters())
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(name, parameter) pairs with PyTorch's dotted names; a shared parameter appears once."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
-    def named_buffers(self):
-        for prefix, m in self.named_modules():
-            for name, b in m._buffers.items():
-                if b is not None:
-                    yield (f"{prefix}.{name}" if prefix else name), b
+    def parameters(self, recurse=True):
+        return (p for _, p in self.named_parameters(recurse=recurse))
 
-    def zero_grad(self):
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse=True):
+        return (b for _, b in self.named_buffers(recurse=recurse))
+
+    def apply(self, fn):
+        """Call fn(module) on every child (recursively), then on self; returns self.
+        The usual way to initialise: model.apply(init_weights)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad=True):
+        """Switch gradients on or off for every parameter (freezing); returns self."""
         for p in self.parameters():
-            p.grad = None
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients: set them to None (PyTorch's default) or fill them with zeros."""
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                grad_array(p)[...] = 0
 
     # ---- saving and loading ------------------------------------------------------------------
-    def state_dict(self):
-        """name -> array for every parameter and buffer, with PyTorch's key names and order."""
-        state = OrderedDict()
-        for prefix, m in self.named_modules():
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """name -> Tensor for every parameter and buffer, with PyTorch's key names and order.
+
+        Each Tensor has no graph and shares memory with its parameter (as PyTorch's): changing
+        the parameter changes it, so copy it (`.data.copy()`) to keep a snapshot. keep_vars=True
+        gives the Parameters themselves. Use `.data` for the array underneath."""
+        state = OrderedDict() if destination is None else destination
+        for module_prefix, m in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             for name, t in list(m._parameters.items()) + list(m._buffers.items()):
                 if t is not None:
-                    state[f"{prefix}.{name}" if prefix else name] = t.data
+                    state[f"{module_prefix}.{name}" if module_prefix else name] = t if keep_vars else t.detach()
         return state
 
-    def load_state_dict(self, state, strict=True):
-        """Copy arrays from `state` into the parameters and buffers, in place.
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copy Tensors or arrays from `state_dict` into the parameters and buffers, in place.
 
         Every problem is collected first and reported together, key by key: missing
         keys, unexpected keys, and shape mismatches. With strict=False, missing and
         unexpected keys are allowed (their names are returned); shapes must still match.
+        assign=True makes each parameter hold the loaded array itself instead of a copy.
         """
+        state = state_dict
         own = OrderedDict()
-        for prefix, m in self.named_modules():
+        for prefix, m in self.named_modules(remove_duplicate=False):
             for name, t in list(m._parameters.items()) + list(m._buffers.items()):
                 if t is not None:
                     own[f"{prefix}.{name}" if prefix else name] = t
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
-        mismatched = [f"{k}: checkpoint {tuple(np.shape(state[k]))}, model {tuple(own[k].shape)}"
-                      for k in own if k in state and tuple(np.shape(state[k])) != tuple(own[k].shape)]
+        shape = lambda v: tuple(v.shape) if hasattr(v, "shape") else np.shape(v)  # noqa: E731
+        mismatched = [f"{k}: checkpoint {shape(state[k])}, model {tuple(own[k].shape)}"
+                      for k in own if k in state and shape(state[k]) != tuple(own[k].shape)]
         problems = []
         if strict and missing:
             problems.append("missing keys: " + ", ".join(missing))
@@ -174,17 +259,54 @@ class Module:
                 value = state[key]
                 value = value.data if isinstance(value, Tensor) else value
                 value = backend.to_device(np.asarray(value) if not hasattr(value, "shape") else value, t.device)
-                t.data[...] = value.astype(t.dtype, copy=False)
-        return {"missing_keys": missing, "unexpected_keys": unexpected}
+                if assign:
+                    t.data = value.astype(t.dtype, copy=False)
+                else:
+                    t.data[...] = value.astype(t.dtype, copy=False)
+        return IncompatibleKeys(missing, unexpected)
 
-    def to(self, device):
-        """Move every parameter and buffer to 'cpu' or 'cuda' (the same Parameter objects)."""
-        backend.check_device(device)
-        for t in list(self.parameters()) + [b for _, b in self.named_buffers()]:
-            t.data = backend.to_device(t.data, device)
-            if t.grad is not None:
-                t.grad = backend.to_device(t.grad, device)
+    def to(self, *args, device=None, dtype=None):
+        """Move every parameter and buffer to a device ('cpu', 'cuda' or a device object) and/or cast
+        the floating ones to a dtype: to('cuda'), to(np.float64), to(other_tensor); the same
+        Parameter objects, changed in place, as PyTorch."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif isinstance(arg, str) or type(arg).__name__ == "device":
+                device = arg
+            else:
+                try:
+                    dtype = np.dtype(arg)
+                except TypeError:
+                    raise TypeError(f"Module.to: expected a device or a dtype, got {arg!r}") from None
+        if device is not None:
+            name = str(device)  # 'cuda', or a device object whose str() is its name
+            device = backend.check_device(name[:-2] if name.endswith(":0") else name)
+        floating = lambda a: np.issubdtype(a.dtype, np.floating)  # noqa: E731
+        for t in list(self.parameters()) + list(self.buffers()):
+            for holder in (t, t.grad if isinstance(t.grad, Tensor) else None):
+                if holder is not None:
+                    holder.data = self._moved(holder.data, device, dtype if floating(holder.data) else None)
+            if t.grad is not None and not isinstance(t.grad, Tensor):
+                t.grad = self._moved(t.grad, device, dtype if floating(t.grad) else None)
         return self
+
+    @staticmethod
+    def _moved(array, device, dtype):
+        array = array if device is None else backend.to_device(array, device)
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def float(self):
+        return self.to(np.float32)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
 
     # ---- printing ----------------------------------------------------------------------------
     def extra_repr(self):
@@ -196,35 +318,4 @@ class Module:
         return head + (")" if not lines else "\n  " + "\n  ".join(lines) + "\n)")
 
 
-class Sequential(Module):
-    """Modules applied one after another; children are named "0", "1", ..."""
-
-    def __init__(self, *modules):
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
-            modules = modules[0].items()
-        else:
-            modules = ((str(i), m) for i, m in enumerate(modules))
-        for name, m in modules:
-            setattr(self, name, m)
-
-    def forward(self, x):
-        for m in self._modules.values():
-            x = m(x)
-        return x
-
-    def __getitem__(self, index):
-        children = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*children[index])
-        return children[index]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        setattr(self, str(len(self)), module)
-        return self
+from .containers import Sequential  # noqa: E402,F401  (its home is containers.py; imported here too)

@@ -1,6 +1,11 @@
-"""Optimisation: SGD (gradient descent with momentum) and learning-rate schedules (SGDR)."""
+"""Optimisation: the Optimizer base class, SGD (gradient descent with momentum), Adam, AdamW,
+Adadelta, RMSprop, and learning-rate schedules (lr_scheduler; fastai's SGDR in sgdr.py)."""
 from . import lr_scheduler
+from .adadelta import Adadelta, RMSprop
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
 from .sgd import SGD
 from .sgdr import sgdr_epochs, sgdr_multiplier, sgdr_schedule
 
-__all__ = ["SGD", "lr_scheduler", "sgdr_epochs", "sgdr_multiplier", "sgdr_schedule"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adadelta", "RMSprop", "lr_scheduler", "sgdr_epochs",
+           "sgdr_multiplier", "sgdr_schedule"]
