@@ -26,7 +26,8 @@ def collate(items):
         raise TypeError("DataLoader: samples must be arrays to stack into a batch; give the data set a "
                         "transform that ends with ToArray (e.g. minigrad.data.transforms_for(size))")
     x = np.stack(xs)
-    return Tensor(x, dtype=np.float32 if np.issubdtype(x.dtype, np.floating) else None), Tensor(np.asarray(ys))
+    # Tensor(...) is PyTorch's float32 constructor: integer images and labels keep their dtype (dtype=)
+    return Tensor(x, dtype=np.float32 if np.issubdtype(x.dtype, np.floating) else x.dtype), Tensor(ys, dtype=np.asarray(ys).dtype)
 
 
 def training_loader(dataset, batch_size, num_workers=0):

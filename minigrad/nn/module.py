@@ -183,7 +183,7 @@ class Module:
         for t in list(self.parameters()) + [b for _, b in self.named_buffers()]:
             t.data = backend.to_device(t.data, device)
             if t.grad is not None:
-                t.grad = backend.to_device(t.grad, device)
+                t.grad = backend.to_device(t.grad.data, device)
         return self
 
     # ---- printing ----------------------------------------------------------------------------

@@ -45,7 +45,7 @@ class SGD:
                 for p in group["params"]:
                     if p.grad is None:  # frozen, or not used this step
                         continue
-                    d_p = p.grad
+                    d_p = p.grad.data  # the gradient's array (p.grad is a Tensor)
                     if wd:
                         d_p = d_p + wd * p.data
                     if momentum:
