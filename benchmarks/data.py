@@ -50,7 +50,7 @@ def main(argv=None):
         F.cross_entropy(model(x), y).backward()
         with minigrad.no_grad():
             for q in model.parameters():
-                q.data -= 1e-3 * q.grad
+                q.data -= 1e-3 * q.grad.data
     step()
     start = time.perf_counter()
     step()

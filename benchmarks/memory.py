@@ -47,7 +47,7 @@ def main(framework, arch, batch, size, steps=2):
             F.cross_entropy(model(xt), y).backward()
             with minigrad.no_grad():
                 for p in model.parameters():
-                    p.data -= 0.01 * p.grad
+                    p.data -= 0.01 * p.grad.data
     else:
         import torch
         from torch_reference import torch_resnet

@@ -207,7 +207,7 @@ def resnet_cases(fw, batch, scale):
                 F.cross_entropy(mg_model(mx), y).backward()
                 with minigrad.no_grad():
                     for p in mg_model.parameters():
-                        p.data -= 1e-4 * p.grad
+                        p.data -= 1e-4 * p.grad.data
 
             def t_fn(tx=tx, ty=ty, t_opt=t_opt):
                 t_model.train()

@@ -87,8 +87,9 @@ class Node:
     that made it (None where no gradient is needed)."""
     next_functions = ()
 
-    def name(self):
-        return type(self).__name__
+    @classmethod
+    def op_name(cls):
+        return cls.__name__
 
 
 class AccumulateGrad(Node):
@@ -144,6 +145,7 @@ class Function(Node):
     _versions = ()
     is_view = False  # True when forward returns a view of input 0 (the output then shares its version)
     differentiable = True  # False: an op whose output never needs a gradient (argmax...)
+    retained = None  # the output tensor, when it asked for its gradient with retain_grad()
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
@@ -154,12 +156,11 @@ class Function(Node):
     def backward(self, grad):
         raise NotImplementedError
 
+    name = None  # how errors refer to the op; defaults to the class name in lower case
+
     @classmethod
     def op_name(cls):
-        return getattr(cls, "op", None) or cls.__name__.lower()
-
-    def name(self):
-        return self.op_name()
+        return cls.name or cls.__name__.lower()
 
     @classmethod
     def apply(cls, *inputs, **options):
@@ -188,9 +189,9 @@ class Function(Node):
             fn.next_functions = tuple(x._grad_node() if getattr(x, "requires_grad", False) else None
                                       for x in inputs)
             result = wrap(out, fn)
-        if fn.is_view:  # a view shares the version counter (and memory) of its input
-            result._version = first._version
-            result._view_of = (first, options.get("index") if fn.is_view == "index" else None)
+        if fn.is_view:  # a view shares the version counter (and memory) of its input, and
+            result._version = first._version  # remembers how to remake itself from it
+            result._view_of = (first, first._node, cls, options)
         if record and fn.saved:
             fn._versions = _saved_versions(fn, tensors, result)
         return result
@@ -226,9 +227,11 @@ def backward(root_node, grad, retain_graph=False):
             continue
         if node.next_functions is None:
             raise RuntimeError(
-                f"backward() through {node.name()} a second time: its graph was freed by the first "
+                f"backward() through {node.op_name()} a second time: its graph was freed by the first "
                 "backward(). Recompute the forward pass, or call backward(retain_graph=True) the first time.")
         node.check_versions()
+        if node.retained is not None:
+            node.retained._retain(g)
         input_grads = node.backward(g)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)

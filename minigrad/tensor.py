@@ -154,11 +154,34 @@ class Tensor(MathMethods, ShapeMethods):
 
     def _grad_node(self):
         """The node gradients flow into: the op that made it, or the leaf's accumulator."""
+        view = self._view_of
+        if view is not None and view[0]._node is not view[1]:
+            self._remake_view()
         if self._node is not None:
             return self._node
         if self._acc is None:
             self._acc = AccumulateGrad(self)
         return self._acc
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in .grad during backward (leaves always do)."""
+        if self._node is not None:
+            self._node.retained = self
+        return self
+
+    def _retain(self, g):
+        g = g.astype(self.data.dtype, copy=True)
+        if self._grad is None:
+            self._grad = type(self)._wrap(g)
+        else:
+            self._grad.data += g
+
+    def _remake_view(self):
+        """The base of this view was changed in place since the view was made: as PyTorch,
+        the view's history now runs through the base's new history."""
+        base, _, op, options = self._view_of
+        fresh = op.apply(base, **options)
+        self._node, self.requires_grad, self._view_of = fresh._node, fresh.requires_grad, fresh._view_of
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Compute d(self)/d(leaf) for every leaf that requires grad and add it to leaf.grad.
@@ -316,6 +339,8 @@ class Tensor(MathMethods, ShapeMethods):
             result = compute(self)
             self._write(result.data)
             return self
+        if self._view_of is not None and self._view_of[0]._node is not self._view_of[1]:
+            self._remake_view()
         if self.requires_grad and self._node is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         old = type(self)._wrap(self.data.copy(), self._node)
@@ -325,12 +350,13 @@ class Tensor(MathMethods, ShapeMethods):
         view = self._view_of
         if view is None:
             self._write(result.data)
-        elif view[1] is not None:  # a slice of a base tensor: the base's history changes
+        elif view[2] is GetItem:  # a slice of a base tensor: the base's history changes
             base = view[0]
             if base.requires_grad and base._node is None:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                    "operation.")
-            base[view[1]] = result
+            base[view[3]["index"]] = result
+            self._view_of = (base, base._node, GetItem, view[3])
         else:
             raise RuntimeError(
                 "an in-place op on a view made by reshape/view/transpose/expand of a tensor in the graph is not "

@@ -20,6 +20,12 @@ from .ops.shapes import AsType, Gather
 _NUMBER = (int, float, bool, np.number, np.bool_)
 
 
+def _sizes(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return tuple(int(n) for n in size)
+
+
 def _is_tensor(x):
     return hasattr(x, "_result_class")
 
@@ -240,6 +246,9 @@ class MathMethods:
             return self.maximum(dim) if largest else self.minimum(dim)
         if dim is None:
             return self.amax() if largest else self.amin()
+        if isinstance(dim, (tuple, list)):
+            raise TypeError(f"{'max' if largest else 'min'}(dim) takes one dimension, got {dim}: for the values "
+                            f"over several use {'amax' if largest else 'amin'}(dim={tuple(dim)})")
         xp = get_array_module(self.data)
         pick = xp.argmax if largest else xp.argmin
         index = pick(self.data, axis=dim, keepdims=True)
@@ -263,6 +272,16 @@ class MathMethods:
     def argmin(self, dim=None, keepdim=False):
         out = get_array_module(self.data).argmin(self.data, axis=dim, keepdims=keepdim and dim is not None)
         return self._const(out.astype(dtypes.int64, copy=False))
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct values, sorted (no gradient), with the inverse indices and counts if asked."""
+        xp = get_array_module(self.data)
+        out = xp.unique(self.data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+        if not isinstance(out, tuple):
+            return self._const(out)
+        values, rest = out[0], [o.astype(dtypes.int64).reshape(self.shape) if return_inverse and k == 0 else
+                                 o.astype(dtypes.int64) for k, o in enumerate(out[1:])]
+        return (self._const(values), *(self._const(r) for r in rest))
 
     def all(self, dim=None, keepdim=False):
         return self._const(get_array_module(self.data).all(self.data, axis=dim, keepdims=keepdim))
@@ -328,6 +347,32 @@ class MathMethods:
     sqrt_ = lambda self: self._inplace(lambda t: t.sqrt())
     clamp_ = clip_ = lambda self, min=None, max=None: self._inplace(lambda t: t.clamp(min, max), min, max)
     masked_fill_ = lambda self, mask, value: self._inplace(lambda t: t.masked_fill(mask, value), value)
+
+    abs_ = lambda self: self._inplace(lambda t: t.abs())
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    # ---- new tensors like this one (dtype and device kept, as PyTorch's new_*) -------------------
+    def _new(self, array, dtype, requires_grad):
+        xp = get_array_module(self.data)
+        out = self._const(xp.asarray(array, dtype=dtypes.as_dtype(dtype) or self.data.dtype))
+        return out.requires_grad_(True) if requires_grad else out
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        return self._new(np.zeros(_sizes(size)), dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        return self._new(np.ones(_sizes(size)), dtype, requires_grad)
+
+    new_empty = new_zeros
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        return self._new(np.full(_sizes((size,)), fill_value), dtype, requires_grad)
+
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        data = data.numpy() if _is_tensor(data) else data
+        return self._new(np.array(data), dtype, requires_grad)
 
     def fill_(self, value):
         value = value.item() if _is_tensor(value) else value

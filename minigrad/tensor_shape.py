@@ -122,6 +122,11 @@ class ShapeMethods:
         dims = _sizes(dims)
         return self.repeat((1,) * (self.data.ndim - len(dims)) + dims)
 
+    def index_select(self, dim, index):
+        """The slices at `index` (a 1-D integer tensor) along dim."""
+        d = self._dim(dim)
+        return self[(slice(None),) * d + (getattr(index, "data", index),)]
+
     def nonzero(self):
         xp = get_array_module(self.data)
         return self._const(xp.stack(xp.nonzero(self.data), axis=1).astype("int64"))

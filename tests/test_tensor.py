@@ -205,7 +205,7 @@ def test_to_moves_data_and_gradient_between_devices():
     y = x.to("cuda")
     assert y.device == "cuda" and type(y.data).__module__.startswith("cupy")
     (y * y).sum().backward()
-    assert isinstance(x.grad, np.ndarray)
+    assert isinstance(x.grad, minigrad.Tensor) and isinstance(x.grad.data, np.ndarray)
     np.testing.assert_allclose(x.grad, [2.0, 4.0])
 
 

@@ -111,7 +111,7 @@ def adaptive_pool2d(x, output_size, reduce):
     if x.ndim != 4:
         raise ValueError(f"adaptive_{reduce}_pool2d: expected a 4-D input, got shape {tuple(x.shape)}")
     oh, ow = _pair(output_size)
-    pool = lambda t: getattr(t, reduce)(dim=(2, 3), keepdim=True)  # noqa: E731
+    pool = lambda t: getattr(t, "amax" if reduce == "max" else reduce)(dim=(2, 3), keepdim=True)  # noqa: E731
     if (oh, ow) == (1, 1):
         return pool(x)
     h, w = x.shape[2:]

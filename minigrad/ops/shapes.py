@@ -76,7 +76,7 @@ class GetItem(Function):
 class IndexPut(Function):
     """out = x with out[index] = value (item assignment, `x[index] = value`);
     dx = grad with zeros at index, dvalue = grad[index] summed to value's shape."""
-    op = "index_put"
+    name = "index_put"
 
     def forward(self, x, value, index):
         self.index, self.value_shape = index, getattr(value, "shape", ())
