@@ -98,15 +98,17 @@ class AccumulateGrad(Node):
     def __init__(self, leaf):
         self.variable = weakref.ref(leaf)
 
-    def accumulate(self, g, owned):
-        """Copy on first, add in place after; never keep an array the engine did not create."""
+    def accumulate(self, g, owned, given):
+        """Copy on first, add in place after; never keep an array the engine did not create,
+        nor one already handed to another leaf in this backward (`given`)."""
         leaf = self.variable()
         if leaf is None:
             return
         current = leaf._grad
         if current is None:
-            if not owned or g.dtype != leaf.data.dtype:
+            if not owned or g.dtype != leaf.data.dtype or id(_base(g)) in given:
                 g = g.astype(leaf.data.dtype, copy=True)
+            given.add(id(_base(g)))
             leaf._grad = leaf._result_class._wrap(g)
         else:
             current.data += g
@@ -218,12 +220,13 @@ def backward(root_node, grad, retain_graph=False):
     """Backpropagate `grad` (the gradient of some scalar w.r.t. the root's output) from
     `root_node` to every leaf's AccumulateGrad, each node once, outputs before inputs."""
     grads = {root_node: (grad, False)}  # node -> (gradient, whether the engine owns the array)
+    given = set()  # arrays now held by some leaf's .grad
     for node in _topological_order(root_node):
         g, owned = grads.pop(node, (None, False))
         if g is None:
             continue
         if isinstance(node, AccumulateGrad):
-            node.accumulate(g, owned)
+            node.accumulate(g, owned, given)
             continue
         if node.next_functions is None:
             raise RuntimeError(

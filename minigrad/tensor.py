@@ -5,23 +5,20 @@ gradient it also holds the node of the backward graph that made it (`grad_fn`;
 see minigrad/autograd.py); `backward()` runs the graph and leaves d(out)/d(leaf)
 in each leaf's `.grad`, itself a Tensor.
 
-This file holds what a Tensor *is*: construction, dtype and device moves,
-Python's number protocol, printing, item assignment and the rules of in-place
-ops. Its maths and shape methods live in `tensor_math.py` and
-`tensor_shape.py`, mixed into the class (defined with it, never patched on).
-
-In-place ops follow PyTorch's rules. They change the tensor's own array, so
-every view sees the change. A version counter, shared by a tensor and its
-views, lets backward() refuse to use an array that was modified after a
-backward saved it. On a tensor in the graph, an in-place op rewrites the
-tensor's history (the graph continues from the new value).
+This file holds what a Tensor *is*: construction, the gradient, dtype and
+device moves, and Python's number protocol. The rest is mixed into the class
+(defined with it, never patched on): maths in `tensor_math.py`, shapes and
+indexing in `tensor_shape.py`, in-place ops and their rules in
+`tensor_inplace.py`; printing is in `printing.py`.
 """
 import numpy as np
 
 from . import backend, dtypes
-from .autograd import AccumulateGrad, backward as run_backward, is_grad_enabled
+from .autograd import AccumulateGrad, backward as run_backward
 from .autograd import Function, no_grad  # noqa: F401  (older modules import them from here)
-from .ops.shapes import AsType, GetItem, IndexPut, ToDevice
+from .ops.shapes import AsType, ToDevice
+from .printing import format_tensor
+from .tensor_inplace import InPlaceMethods
 from .tensor_math import MathMethods
 from .tensor_shape import ShapeMethods
 
@@ -68,7 +65,7 @@ def _to_array(data, dtype, dev):
     return xp.array(data, dtype=dtypes.as_dtype(dtype))
 
 
-class Tensor(MathMethods, ShapeMethods):
+class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
     """An n-dimensional array with autograd (PyTorch's Tensor, on numpy/cupy).
 
     `Tensor(data)` is PyTorch's legacy constructor: the result is float32 (unless
@@ -325,116 +322,9 @@ class Tensor(MathMethods, ShapeMethods):
         return id(self)
 
     def __repr__(self):
-        return _format(self)
-
-    # ---- in-place changes ----------------------------------------------------------------
-    def _inplace(self, compute, *others):
-        """Write `compute(t)` (an out-of-place op on a tensor holding self's values) into self.
-
-        Outside the graph this is a plain write. In the graph, `compute` runs on a copy of
-        the old value (a backward may keep it) and self's history becomes the result's."""
-        recording = is_grad_enabled() and (
-            self.requires_grad or any(getattr(o, "requires_grad", False) for o in others))
-        if not recording:
-            result = compute(self)
-            self._write(result.data)
-            return self
-        if self._view_of is not None and self._view_of[0]._node is not self._view_of[1]:
-            self._remake_view()
-        if self.requires_grad and self._node is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        old = type(self)._wrap(self.data.copy(), self._node)
-        result = compute(old)
-        if result.dtype != self.dtype:
-            result = result.to(self.dtype)
-        view = self._view_of
-        if view is None:
-            self._write(result.data)
-        elif view[2] is GetItem:  # a slice of a base tensor: the base's history changes
-            base = view[0]
-            if base.requires_grad and base._node is None:
-                raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
-                                   "operation.")
-            base[view[3]["index"]] = result
-            self._view_of = (base, base._node, GetItem, view[3])
-        else:
-            raise RuntimeError(
-                "an in-place op on a view made by reshape/view/transpose/expand of a tensor in the graph is not "
-                "supported by minigrad (PyTorch rewrites the base's history): use the out-of-place form, or "
-                "change the base tensor itself")
-        self._node, self.requires_grad = result._node, True
-        return self
-
-    def _write(self, array):
-        """Copy `array` into self's own memory and count the change."""
-        if array.dtype != self.data.dtype and dtypes.category(array.dtype) > dtypes.category(self.data.dtype):
-            raise RuntimeError(f"result type {dtypes.name(array.dtype)} can't be cast to the desired output "
-                               f"type {dtypes.name(self.data.dtype)}")
-        if array is not self.data:
-            self.data[...] = array
-        self._version[0] += 1
-
-    def __setitem__(self, index, value):
-        """x[index] = value, in place, with PyTorch's rules (value: a number or a Tensor)."""
-        index = _index_arrays(index, self.data)
-        if isinstance(value, Tensor):
-            if value.device != self.device:
-                raise RuntimeError(f"x[index] = value: value is on {value.device}, the tensor on {self.device}")
-        elif not isinstance(value, (int, float, bool, np.generic)):
-            value = _to_array(value, self.dtype, self.device)
-        if not (is_grad_enabled() and (self.requires_grad or getattr(value, "requires_grad", False))):
-            self.data[index] = value.data if isinstance(value, Tensor) else value
-            self._version[0] += 1
-            return
-        if isinstance(value, Tensor) and value.dtype != self.dtype:
-            value = value.to(self.dtype)
-        self._inplace(lambda t: IndexPut.apply(t, value, index=index), value)
-
-    def __getitem__(self, index):
-        return GetItem.apply(self, index=_index_arrays(index, self.data))
-
+        return format_tensor(self)
 
 Tensor._result_class = Tensor  # what Function.apply wraps its outputs in (Parameter's too)
-
-
-def _index_arrays(index, data):
-    """An index may hold Tensors; the arrays take their place (on the indexed tensor's device)."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    if isinstance(index, list) and any(isinstance(i, Tensor) for i in index):
-        return [i.item() if isinstance(i, Tensor) else i for i in index]
-    return index
-
-
-def _format(t):
-    """PyTorch's look: tensor([1., 2.]), tensor(3), tensor([0.5000, 1.0000], dtype=minigrad.float64)."""
-    array = t._host()
-    if array.dtype.kind == "f" and array.size:
-        finite = array[np.isfinite(array)]
-        big = np.abs(finite).max() if finite.size else 0
-        small = np.abs(finite[finite != 0]).min() if (finite != 0).any() else 1
-        if finite.size and np.all(finite == np.round(finite)) and big < 1e8:
-            fmt = lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)
-        elif big >= 1e8 or small < 1e-4:
-            fmt = lambda v: f"{v:.4e}"
-        else:
-            fmt = lambda v: f"{v:.4f}" if np.isfinite(v) else str(v)
-        body = np.array2string(array, separator=", ", formatter={"float_kind": fmt}, prefix="tensor(",
-                               threshold=1000)
-    else:
-        body = np.array2string(array, separator=", ", prefix="tensor(", threshold=1000)
-    extras = []
-    if t.device == "cuda":
-        extras.append("device='cuda:0'")
-    if array.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool) or array.size == 0 and array.dtype != dtypes.float32:
-        extras.append(f"dtype=minigrad.{dtypes.name(array.dtype)}")
-    if t._node is not None:
-        extras.append(f"grad_fn=<{type(t._node).__name__}Backward>")
-    elif t.requires_grad:
-        extras.append("requires_grad=True")
-    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):

@@ -1,5 +1,5 @@
 """Tensor's maths: operators with PyTorch's type promotion, elementwise maps,
-reductions, comparisons and the in-place arithmetic forms.
+reductions and comparisons (their in-place forms are in tensor_inplace.py).
 
 Each method converts its operands to the dtype PyTorch would give the result
 (minigrad/dtypes.py) and calls one op of minigrad/ops/. Integer and bool tensors
@@ -9,7 +9,7 @@ integers give float32.
 import numpy as np
 
 from . import dtypes, return_types
-from .backend import get_array_module, rng, to_device
+from .backend import get_array_module, to_device
 from .ops.activations import Exp, Log, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from .ops.elementwise import Abs, Clamp, Cos, Log1p, Maximum, Minimum, Sin, Sqrt, Where
@@ -335,21 +335,6 @@ class MathMethods:
             index = xp.argsort(data, axis=dim, kind="stable")
         return self._const(index.astype(dtypes.int64, copy=False))
 
-    # ---- in-place arithmetic -------------------------------------------------------------------
-    __iadd__ = add_ = lambda self, other, alpha=1: self._inplace(lambda t: t.add(other, alpha), other)
-    __isub__ = sub_ = lambda self, other, alpha=1: self._inplace(lambda t: t.sub(other, alpha), other)
-    __imul__ = mul_ = lambda self, other: self._inplace(lambda t: t * other, other)
-    __itruediv__ = div_ = lambda self, other: self._inplace(lambda t: t / other, other)
-    __ipow__ = pow_ = lambda self, other: self._inplace(lambda t: t ** other, other)
-    neg_ = lambda self: self._inplace(lambda t: -t)
-    relu_ = lambda self: self._inplace(lambda t: t.relu())
-    exp_ = lambda self: self._inplace(lambda t: t.exp())
-    sqrt_ = lambda self: self._inplace(lambda t: t.sqrt())
-    clamp_ = clip_ = lambda self, min=None, max=None: self._inplace(lambda t: t.clamp(min, max), min, max)
-    masked_fill_ = lambda self, mask, value: self._inplace(lambda t: t.masked_fill(mask, value), value)
-
-    abs_ = lambda self: self._inplace(lambda t: t.abs())
-
     def type_as(self, other):
         return self.to(other.dtype)
 
@@ -373,31 +358,3 @@ class MathMethods:
     def new_tensor(self, data, dtype=None, requires_grad=False):
         data = data.numpy() if _is_tensor(data) else data
         return self._new(np.array(data), dtype, requires_grad)
-
-    def fill_(self, value):
-        value = value.item() if _is_tensor(value) else value
-        return self._inplace(lambda t: Where.apply(np.True_, self.data.dtype.type(value), t))
-
-    def zero_(self):
-        return self.fill_(0)
-
-    def copy_(self, src):
-        """Copy src's values (broadcast, converted to self's dtype and device) into self."""
-        if not _is_tensor(src):
-            src = self._const(get_array_module(self.data).asarray(src))
-        src = src.to(self.device)._cast(self.data.dtype)
-        return self._inplace(lambda t: Where.apply(np.True_, src, t), src)
-
-    def _random_(self, draw):
-        xp = get_array_module(self.data)
-        values = draw(rng()).astype(self.data.dtype)
-        values = values if xp is np else xp.asarray(values)
-        return self._inplace(lambda t: Where.apply(np.True_, values, t))
-
-    def normal_(self, mean=0.0, std=1.0):
-        """Fill with samples of N(mean, std^2) from minigrad's seeded source."""
-        return self._random_(lambda r: r.normal(mean, std, self.shape))
-
-    def uniform_(self, a=0.0, b=1.0):
-        """Fill with samples of U[a, b) from minigrad's seeded source."""
-        return self._random_(lambda r: r.uniform(a, b, self.shape))

@@ -5,7 +5,22 @@ A view shares memory with its input (an in-place change to one shows in the
 other), as in PyTorch; `contiguous()` and `clone()` give a tensor of its own.
 """
 from .backend import get_array_module
-from .ops.shapes import Clone, Expand, Flip, Gather, Permute, Repeat, Reshape
+from .ops.shapes import Clone, Expand, Flip, Gather, GetItem, Permute, Repeat, Reshape
+
+
+def _is_tensor(x):
+    return hasattr(x, "_result_class")
+
+
+def index_arrays(index):
+    """An index may hold Tensors; the arrays take their place (on the indexed tensor's device)."""
+    if _is_tensor(index):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if _is_tensor(i) else i for i in index)
+    if isinstance(index, list) and any(_is_tensor(i) for i in index):
+        return [i.item() if _is_tensor(i) else i for i in index]
+    return index
 
 
 def _sizes(sizes):
@@ -16,6 +31,10 @@ def _sizes(sizes):
 
 
 class ShapeMethods:
+    def __getitem__(self, index):
+        return GetItem.apply(self, index=index_arrays(index))
+
+
     def reshape(self, *shape):
         return Reshape.apply(self, shape=_sizes(shape))
 

@@ -314,3 +314,19 @@ def test_autograd_and_core_ops_never_import_the_tensor_module():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom):
                 assert "tensor" not in (node.module or ""), f"{path.name} imports {node.module}: an upward arrow"
+
+
+def test_one_array_returned_for_two_leaves_is_not_shared_between_their_grads():
+    class Twice(minigrad.Function):
+        def forward(self, a, b):
+            return a + b
+
+        def backward(self, grad):
+            g = grad * 1.0  # a fresh array, handed to both inputs
+            return g, g
+
+    a, b = tensor([1.0], requires_grad=True), tensor([2.0], requires_grad=True)
+    Twice.apply(a, b).sum().backward()
+    assert a.grad.data is not b.grad.data
+    a.grad += 5
+    assert b.grad.tolist() == [1.0]

@@ -73,7 +73,9 @@ class Clamp(Function):
         if max is not None:
             keep = keep & (x <= max)
         self.save_for_backward(keep)
-        return xp.clip(x, min, max).astype(x.dtype, copy=False)
+        out = x if min is None else xp.maximum(x, min)
+        out = out if max is None else xp.minimum(out, max)
+        return out.astype(x.dtype, copy=False)
 
     def backward(self, grad):
         return grad * self.saved[0]
