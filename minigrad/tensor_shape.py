@@ -40,7 +40,8 @@ class ShapeMethods:
 
     def view(self, *shape):
         if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and not hasattr(shape[0], "__index__"):
-            return self.to(shape[0])  # view(dtype) with the same itemsize is rare: a conversion
+            raise TypeError("view(dtype) (reinterpreting the bits) is not supported by minigrad: "
+                            "use .to(dtype) to convert the values")
         return self.reshape(*shape)
 
     view_as = reshape_as = lambda self, other: self.reshape(other.shape)
