@@ -6,7 +6,7 @@ Read it in the order of the lecture: `backend` (numpy or cupy), `autograd`
 data and the training loop. The imports run one way: autograd <- ops <- tensor <- nn.
 """
 from . import accelerator, backends, cuda, return_types  # noqa: F401
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import cuda_available, get_num_threads, manual_seed, set_num_threads
 from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8, int16, int32,  # noqa: A004
                      int64, long, short, uint8)

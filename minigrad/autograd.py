@@ -75,6 +75,13 @@ class no_grad:
         return wrapper
 
 
+class inference_mode(no_grad):
+    """torch.inference_mode: here the same as no_grad (no graph is recorded)."""
+
+    def __init__(self, mode=True):
+        self.mode = not mode
+
+
 class enable_grad(no_grad):
     """Record the graph again inside a no_grad block."""
     mode = True

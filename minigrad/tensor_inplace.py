@@ -101,6 +101,12 @@ class InPlaceMethods:
 
     abs_ = lambda self: self._inplace(lambda t: t.abs())
 
+    def scatter_(self, dim, index, src=None, value=None):
+        return self._inplace(lambda t: t.scatter(dim, index, src, value), src)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace(lambda t: t.scatter_add(dim, index, src), src)
+
     def fill_(self, value):
         value = value.item() if _is_tensor(value) else value
         return self._inplace(lambda t: Where.apply(np.True_, self.data.dtype.type(value), t))

@@ -5,6 +5,7 @@ A view shares memory with its input (an in-place change to one shows in the
 other), as in PyTorch; `contiguous()` and `clone()` give a tensor of its own.
 """
 from .backend import get_array_module
+from .ops.scatter import Scatter
 from .ops.shapes import Clone, Expand, Flip, Gather, GetItem, Permute, Repeat, Reshape
 
 
@@ -137,6 +138,16 @@ class ShapeMethods:
         """out[i][j] = self[i][index[i][j]] for dim=1 (torch.gather)."""
         index = getattr(index, "data", index)
         return Gather.apply(self, index, dim=self._dim(dim))
+
+    def scatter(self, dim, index, src=None, value=None):
+        """A copy with src (a tensor, or `value`) written at `index` along dim (torch.Tensor.scatter)."""
+        src = value if src is None else src
+        src = src if hasattr(src, "_result_class") else self.data.dtype.type(src)
+        return Scatter.apply(self, src, getattr(index, "data", index), dim=self._dim(dim))
+
+    def scatter_add(self, dim, index, src):
+        """A copy with src added at `index` along dim; repeated places add up."""
+        return Scatter.apply(self, src, getattr(index, "data", index), dim=self._dim(dim), accumulate=True)
 
     def tile(self, *dims):
         dims = _sizes(dims)

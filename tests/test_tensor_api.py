@@ -191,6 +191,9 @@ def test_no_grad_and_set_grad_enabled_work_as_decorators_and_blocks():
         with minigrad.enable_grad():
             assert (x * 2).requires_grad
     assert (x * 2).requires_grad
+    with minigrad.inference_mode():
+        assert not (x * 2).requires_grad
+    assert (x * 2).requires_grad
 
 
 def test_max_with_dim_is_a_named_tuple_and_max_without_is_the_value():
@@ -260,6 +263,12 @@ OPS = [
     ("sort", lambda a: a.sort(0, descending=True)[0], lambda a: a.sort(0, descending=True)[0], [A]),
     ("gather", lambda a: a.gather(1, tensor([[0, 0], [2, 1], [3, 3]])),
      lambda a: a.gather(1, torch.tensor([[0, 0], [2, 1], [3, 3]])), [A]),
+    ("scatter", lambda a, b: a.scatter(1, tensor([[0, 1], [2, 3], [1, 0]]), b),
+     lambda a, b: a.scatter(1, torch.tensor([[0, 1], [2, 3], [1, 0]]), b), [A, randn(3, 2)]),
+    ("scatter_add", lambda a, b: a.scatter_add(0, tensor([[0, 1, 0, 2], [0, 0, 1, 2]]), b),
+     lambda a, b: a.scatter_add(0, torch.tensor([[0, 1, 0, 2], [0, 0, 1, 2]]), b), [A, randn(2, 4)]),
+    ("scatter_value", lambda a: a.scatter(1, tensor([[0], [2], [1]]), value=2.0),
+     lambda a: a.scatter(1, torch.tensor([[0], [2], [1]]), value=2.0), [A]),
     ("cat", lambda a, b: minigrad.cat([a, b], 1), lambda a, b: torch.cat([a, b], 1), [A, randn(3, 2)]),
     ("stack", lambda a, b: minigrad.stack([a, b], 1), lambda a, b: torch.stack([a, b], 1), [A, randn(3, 4) + 1]),
     ("expand", lambda a: a[:, :1].expand(3, 5), lambda a: a[:, :1].expand(3, 5), [A]),
@@ -330,3 +339,19 @@ def test_one_array_returned_for_two_leaves_is_not_shared_between_their_grads():
     assert a.grad.data is not b.grad.data
     a.grad += 5
     assert b.grad.tolist() == [1.0]
+
+
+def test_a_fresh_gradient_array_from_a_backward_is_kept_without_a_copy():
+    made = []
+
+    class Scale(minigrad.Function):
+        def forward(self, x):
+            return x * 3
+
+        def backward(self, grad):
+            made.append(grad * 3)  # a new array: the leaf may keep it (no copy per step)
+            return made[-1]
+
+    w = tensor([1.0, 2.0], requires_grad=True)
+    Scale.apply(w).sum().backward()
+    assert w.grad.data is made[0]

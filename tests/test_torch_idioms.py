@@ -358,6 +358,8 @@ J = [
  ("grad_none", lambda m: m.tensor([1.], requires_grad=True).grad),
  ("transpose_neg", lambda m: m.zeros(2, 3, 4).transpose(-1, -2).shape),
  ("mT", lambda m: m.zeros(2, 3, 4).mT.shape),
+ ("one_hot_scatter_", lambda m: m.zeros(3, 4).scatter_(1, m.tensor([2, 0, 3]).unsqueeze(1), 1)),
+ ("scatter_add_fn", lambda m: m.scatter_add(m.zeros(5), 0, m.tensor([0, 1, 1, 4]), m.ones(4))),
  ("split_sizes", lambda m: [t.shape for t in m.arange(10).split([3, 7])]),
 ]
 SCENARIOS = [sgd, alias, viewalias, setmask, setidx, set_tensor, leaf_err, version_err, retain, zero_grad, gnorm,
