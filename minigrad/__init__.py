@@ -41,7 +41,7 @@ __all__ = ["Tensor", "tensor", "from_numpy", "Function", "no_grad", "enable_grad
            "set_num_threads", "get_num_threads", "device", "zeros", "ones", "full", "empty", "arange",
            "linspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
            "empty_like", "rand_like", "randn_like", "float32", "float64", "float16", "int64", "int32", "int16",
-           "int8", "uint8", "bool", "is_tensor"]
+           "int8", "uint8", "is_tensor"]  # not `bool`, `int`, `float`: a star-import must not shadow builtins
 
 from .weights import load_weights, save_weights  # noqa: E402
 

@@ -1,6 +1,5 @@
 """PyTorch's module-level spellings of Tensor methods: minigrad.sum(x, 1),
 minigrad.max(x, dim=1), minigrad.exp(x)... Each calls the method of the same name."""
-from . import tensor_math  # noqa: F401
 
 
 def _method(name, doc=None):
