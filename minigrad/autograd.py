@@ -136,7 +136,7 @@ def _saved_versions(fn, tensors, out):
         if t is not None:
             b = _base(t.data)
             if any(s is b for s in bases):
-                checks.append((t._version, t._version[0], t))
+                checks.append((t._version, t._version[0], t.data.dtype, t.data.shape))  # not t: no cycle
     return checks
 
 
@@ -154,7 +154,7 @@ class Function(Node):
     _versions = ()
     is_view = False  # True when forward returns a view of input 0 (the output then shares its version)
     differentiable = True  # False: an op whose output never needs a gradient (argmax...)
-    retained = None  # the output tensor, when it asked for its gradient with retain_grad()
+    retained = None  # a weak reference to the output, when it asked for its gradient with retain_grad()
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
@@ -206,11 +206,11 @@ class Function(Node):
         return result
 
     def check_versions(self):
-        for box, version, t in self._versions:
+        for box, version, dtype, shape in self._versions:
             if box[0] != version:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an inplace "
-                    f"operation: a {t.data.dtype} tensor of shape {tuple(t.shape)} saved by {self.op_name()} "
+                    f"operation: a {dtype} tensor of shape {tuple(shape)} saved by {self.op_name()} "
                     f"is at version {box[0]}; expected version {version} instead. Hint: clone it before "
                     "the in-place change (x = x.clone()) or use the out-of-place form (x = x + 1).")
 
@@ -240,8 +240,8 @@ def backward(root_node, grad, retain_graph=False):
                 f"backward() through {node.op_name()} a second time: its graph was freed by the first "
                 "backward(). Recompute the forward pass, or call backward(retain_graph=True) the first time.")
         node.check_versions()
-        if node.retained is not None:
-            node.retained._retain(g)
+        if node.retained is not None and node.retained() is not None:
+            node.retained()._retain(g)
         input_grads = node.backward(g)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)

@@ -11,6 +11,8 @@ device moves, and Python's number protocol. The rest is mixed into the class
 indexing in `tensor_shape.py`, in-place ops and their rules in
 `tensor_inplace.py`; printing is in `printing.py`.
 """
+import weakref
+
 import numpy as np
 
 from . import backend, dtypes
@@ -163,7 +165,7 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in .grad during backward (leaves always do)."""
         if self._node is not None:
-            self._node.retained = self
+            self._node.retained = weakref.ref(self)  # weak: the tensor already holds its node
         return self
 
     def _retain(self, g):

@@ -237,3 +237,18 @@ def test_gradcheck_directional_mode_passes_a_right_backward():
 def test_gradcheck_refuses_float32():
     with pytest.raises(ValueError, match="float64"):
         gradcheck(lambda x: x * 2, [tensor([1.0], requires_grad=True)])
+
+
+def test_an_unused_graph_is_freed_by_reference_counting_alone():
+    """A forward pass whose backward never runs (a logged loss, an aborted step) must not
+    keep its activations alive through reference cycles until the garbage collector runs."""
+    gc.disable()
+    try:
+        x = tensor(np.random.randn(50, 50), requires_grad=True)
+        h = (x * 2.0).exp()  # exp saves its output
+        out = weakref.ref(h.data)
+        loss = h.sum()
+        del h, loss
+        assert out() is None
+    finally:
+        gc.enable()

@@ -355,3 +355,11 @@ def test_a_fresh_gradient_array_from_a_backward_is_kept_without_a_copy():
     w = tensor([1.0, 2.0], requires_grad=True)
     Scale.apply(w).sum().backward()
     assert w.grad.data is made[0]
+
+
+def test_retain_grad_keeps_a_non_leaf_gradient():
+    a = tensor([1.0, 2.0], requires_grad=True)
+    h = a * 2
+    h.retain_grad()
+    (h * h).sum().backward()
+    assert h.grad.tolist() == [4, 8] and a.grad.tolist() == [8, 16]
