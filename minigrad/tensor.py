@@ -90,12 +90,14 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
         if type(array) is not np.ndarray and isinstance(array, np.generic):
             array = np.asarray(array)  # a full reduction gives a numpy scalar: keep a 0-d array
         self.data = array
-        self._grad = None
         self._node = node  # the Function that made this tensor; None for a leaf
         self.requires_grad = node is not None
         self._version = [0]  # shared with views: how many in-place changes the memory has seen
-        self._view_of = None  # (base tensor, index or None) when this tensor is a view
-        self._acc = None  # a leaf's AccumulateGrad node, made on first use
+
+    # set per tensor only when needed (class defaults keep the per-op cost low)
+    _grad = None
+    _view_of = None  # (base, base's node then, view op, its options) when this tensor is a view
+    _acc = None  # a leaf's AccumulateGrad node, made on first use
 
     @classmethod
     def _wrap(cls, array, node=None):
