@@ -1,19 +1,47 @@
 """minigrad: a small deep-learning framework that makes fast.ai's lesson 1 explicit.
 
-Read it in the order of the lecture: `backend` (numpy or cupy), `tensor`
-(autograd), `ops/` (each op with its backward), `gradcheck`, `nn/` (layers),
-then optimisation, data and the training loop.
+Read it in the order of the lecture: `backend` (numpy or cupy), `autograd`
+(the graph and backpropagation), `ops/` (each op with its backward), `tensor`
+(the Tensor that calls them), `gradcheck`, `nn/` (layers), then optimisation,
+data and the training loop. The imports run one way: autograd <- ops <- tensor <- nn.
 """
-from . import ops  # noqa: F401  (installs Tensor's operators and methods)
+from . import accelerator, backends, cuda, return_types  # noqa: F401
+from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import cuda_available, get_num_threads, manual_seed, set_num_threads
+from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8, int16, int32,  # noqa: A004
+                     int64, long, short, uint8)
+from .factories import (arange, cat, concat, concatenate, empty, empty_like, eye, full, full_like, linspace, ones,
+                        ones_like, rand, rand_like, randint, randn, randn_like, randperm, stack, where, zeros,
+                        zeros_like)
+from .functions import *  # noqa: F401,F403  (minigrad.sum(x, 1), minigrad.max(x, 1), ...)
 from .gradcheck import gradcheck
-from .ops import cat
-from .tensor import Function, Tensor, is_grad_enabled, no_grad, tensor
+from .tensor import Tensor, device, from_numpy, tensor
 
 __version__ = "0.1.0"
 
-__all__ = ["Tensor", "tensor", "Function", "no_grad", "is_grad_enabled", "manual_seed",
-           "cuda_available", "gradcheck", "cat", "set_num_threads", "get_num_threads"]
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t):
+    return t.is_floating_point()
+
+
+def numel(t):
+    return t.numel()
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    return input.flatten(start_dim, end_dim)
+
+
+__all__ = ["Tensor", "tensor", "from_numpy", "Function", "no_grad", "enable_grad", "set_grad_enabled",
+           "is_grad_enabled", "manual_seed", "cuda_available", "gradcheck", "cat", "stack", "where",
+           "set_num_threads", "get_num_threads", "device", "zeros", "ones", "full", "empty", "arange",
+           "linspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
+           "empty_like", "rand_like", "randn_like", "float32", "float64", "float16", "int64", "int32", "int16",
+           "int8", "uint8", "is_tensor"]  # not `bool`, `int`, `float`: a star-import must not shadow builtins
 
 from .weights import load, load_weights, save, save_weights  # noqa: E402
 

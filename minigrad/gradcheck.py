@@ -14,7 +14,8 @@ as Chainer does. Use float64 inputs: float32 round-off swamps the differences.
 import numpy as np
 
 from .backend import get_array_module, rng
-from .tensor import Tensor, no_grad
+from .autograd import no_grad
+from .tensor import Tensor
 
 
 class GradcheckError(AssertionError):
@@ -42,7 +43,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, directions=None, seed=
     for x in checked:
         x.grad = None
     out.backward(upstream)
-    analytic = [x.grad if x.grad is not None else xp.zeros_like(x.data) for x in checked]
+    analytic = [x.grad.data if x.grad is not None else xp.zeros_like(x.data) for x in checked]
 
     def loss():
         with no_grad():

@@ -1,340 +1,348 @@
-"""The autograd engine: Tensor, Function and backpropagation.
+"""Tensor: an array that can remember how it was computed, so it can be differentiated.
 
-A `Tensor` wraps an array (`.data`) and, when it needs a gradient, remembers
-the `Function` that produced it. Each Function has a `forward` on arrays and a
-hand-written `backward` that turns the gradient of its output into gradients
-of its inputs (the chain rule, one op at a time). `Tensor.backward()` sorts the
-graph so that every node has received all of its gradient contributions before
-it passes them on, runs each Function's backward once, and frees the graph as
-it goes, so that a finished backward leaves no activations alive.
+A Tensor wraps a numpy (cpu) or cupy (cuda) array, `.data`. When it requires a
+gradient it also holds the node of the backward graph that made it (`grad_fn`;
+see minigrad/autograd.py); `backward()` runs the graph and leaves d(out)/d(leaf)
+in each leaf's `.grad`, itself a Tensor.
+
+This file holds what a Tensor *is*: construction, the gradient, dtype and
+device moves, and Python's number protocol. The rest is mixed into the class
+(defined with it, never patched on): maths in `tensor_math.py`, shapes and
+indexing in `tensor_shape.py`, in-place ops and their rules in
+`tensor_inplace.py`; printing is in `printing.py`.
 """
-import contextlib
+import weakref
 
 import numpy as np
 
-from . import backend
-
-# ---- graph recording switch -----------------------------------------------------------
-
-_grad_enabled = True
-
-
-def is_grad_enabled():
-    return _grad_enabled
-
-
-@contextlib.contextmanager
-def no_grad():
-    """Inside this block ops record no graph (evaluation, optimizer updates)."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+from . import backend, dtypes
+from .autograd import AccumulateGrad, backward as run_backward
+from .autograd import Function, no_grad  # noqa: F401  (older modules import them from here)
+from .ops.shapes import AsType, ToDevice
+from .printing import format_tensor
+from .tensor_inplace import InPlaceMethods
+from .tensor_math import MathMethods
+from .tensor_shape import ShapeMethods
 
 
-# ---- dtypes ---------------------------------------------------------------------------
+class device(str):
+    """A device name, 'cpu' or 'cuda', that compares equal to the plain string
+    (torch.device('cuda') == 'cuda' is False in torch; here both spellings work)."""
 
-def _is_float(dtype):
-    return np.issubdtype(dtype, np.floating)
+    def __new__(cls, type, index=None):
+        name = str(type).split(":")[0]
+        if name not in backend.DEVICES:
+            raise ValueError(f"unknown device {type!r}: use 'cpu' or 'cuda'")
+        return super().__new__(cls, name)
+
+    @property
+    def type(self):
+        return str(self)
+
+    def __repr__(self):
+        return f"device(type='{self}')"
 
 
-def _as_array(data, dtype=None, device=None):
-    """Turn anything array-like into a numpy/cupy array with minigrad's dtype rules:
-    floats become float32 unless `dtype` says otherwise; integers and bools stay."""
+CPU, CUDA = device("cpu"), device("cuda")
+
+
+def _to_array(data, dtype, dev):
+    """Anything array-like as a new array on `dev` (a copy, as torch.tensor makes)."""
     if isinstance(data, Tensor):
         data = data.data
-    if device is None:
-        device = backend.device_of(data)
-    xp = backend.xp_for(device)
-    if backend.device_of(data) != device:
-        data = backend.to_device(data, device) if hasattr(data, "shape") else data
-    array = xp.asarray(data)
-    if dtype is not None:
-        return array.astype(dtype, copy=False)
-    if _is_float(array.dtype) and array.dtype != np.float32:
-        return array.astype(np.float32)
-    return array
+    elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
+        data = [d.numpy() if isinstance(d, Tensor) else d for d in data]
+    source = backend.device_of(data)
+    dev = source if dev is None else backend.check_device(str(device(dev)))
+    if dev != source:
+        data = backend.to_device(data, dev) if hasattr(data, "shape") else data
+    xp = backend.xp_for(dev)
+    if dtype is None:
+        array = xp.array(data)
+        if array.dtype.kind == "f" and array.dtype != dtypes.float32:
+            array = array.astype(dtypes.float32)  # minigrad's rule: float data becomes float32
+        elif array.dtype.kind not in "biuf":
+            raise TypeError(f"cannot make a tensor from data of dtype {array.dtype}: give numbers or a numeric array")
+        return array
+    return xp.array(data, dtype=dtypes.as_dtype(dtype))
 
 
-class Tensor:
-    """An array that can remember how it was computed, so it can be differentiated.
+class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
+    """An n-dimensional array with autograd (PyTorch's Tensor, on numpy/cupy).
 
-    `data` is a numpy (cpu) or cupy (cuda) array; `grad` is None or an array of the
-    same shape, dtype and device, accumulated by every `backward()` until zeroed.
+    `Tensor(data)` is PyTorch's legacy constructor: the result is float32 (unless
+    `dtype=` says otherwise); `minigrad.tensor(data)` infers the dtype instead.
+    Both copy the data; `minigrad.from_numpy(array)` shares it.
     """
-    __array_priority__ = 1000  # make numpy defer to Tensor's operators (array * Tensor)
+    __array_priority__ = 1000  # numpy defers to Tensor's operators (array * Tensor)
 
-    def __init__(self, data, requires_grad=False, dtype=None, device=None):
-        self.data = _as_array(data, dtype, device)
-        if requires_grad and not _is_float(self.data.dtype):
-            raise TypeError(
-                f"only floating-point tensors can require a gradient, got dtype {self.data.dtype}: "
-                "convert it first, e.g. Tensor(data, dtype=np.float32)")
-        self.requires_grad = bool(requires_grad)
-        self.grad = None
-        self._fn = None  # the Function that produced this tensor (None for leaves)
+    def __init__(self, *data, requires_grad=False, dtype=None, device=None):
+        if len(data) != 1 or isinstance(data[0], int) and not isinstance(data[0], bool):
+            # Tensor(2, 3): PyTorch's legacy "a tensor of this size"; here zero-filled
+            shape = data[0] if len(data) == 1 and isinstance(data[0], (tuple, list)) else data
+            data = (np.zeros(tuple(shape)),)
+        array = _to_array(data[0], dtype or dtypes.float32, device)
+        self._init(array, None)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def _init(self, array, node):
+        if type(array) is not np.ndarray and isinstance(array, np.generic):
+            array = np.asarray(array)  # a full reduction gives a numpy scalar: keep a 0-d array
+        self.data = array
+        self._node = node  # the Function that made this tensor; None for a leaf
+        self.requires_grad = node is not None
+        self._version = [0]  # shared with views: how many in-place changes the memory has seen
+
+    # set per tensor only when needed (class defaults keep the per-op cost low)
+    _grad = None
+    _view_of = None  # (base, base's node then, view op, its options) when this tensor is a view
+    _acc = None  # a leaf's AccumulateGrad node, made on first use
 
     @classmethod
-    def _from_op(cls, array, fn):
-        """Wrap an op's output array without any conversion (the hot path)."""
+    def _wrap(cls, array, node=None):
+        """A Tensor around an op's output array, without any conversion (the hot path)."""
         out = cls.__new__(cls)
-        out.data, out.grad = array, None
-        out.requires_grad = fn is not None
-        out._fn = fn
+        out._init(array, node)
         return out
 
-    # ---- what it is -------------------------------------------------------------------
+    # ---- what it is ---------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
-    device = property(lambda self: backend.device_of(self.data))
-    is_leaf = property(lambda self: self._fn is None)
+    is_leaf = property(lambda self: self._node is None)
+    grad_fn = property(lambda self: self._node)
+    is_cuda = property(lambda self: backend.device_of(self.data) == "cuda")
+    itemsize = property(lambda self: self.data.dtype.itemsize)
+    is_floating_point = lambda self: self.data.dtype.kind == "f"
 
-    def __len__(self):
-        return len(self.data)
+    @property
+    def device(self):
+        return CUDA if backend.device_of(self.data) == "cuda" else CPU
 
-    def __repr__(self):
-        grad = ", requires_grad=True" if self.requires_grad else ""
-        dev = ", device='cuda'" if self.device == "cuda" else ""
-        body = np.array2string(self.numpy(), precision=4, separator=", ", threshold=20)
-        return f"tensor({body}{dev}{grad})"
+    def size(self, dim=None):
+        """The shape (a tuple), or the size of one dimension."""
+        return self.data.shape if dim is None else self.data.shape[dim]
 
-    # ---- moving between host and device --------------------------------------------------
+    def dim(self):
+        return self.data.ndim
+
+    ndimension = dim
+
+    def numel(self):
+        return self.data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self.data.dtype.itemsize
+
+    # ---- the gradient ------------------------------------------------------------------
+    @property
+    def grad(self):
+        """d(out)/d(self) after backward(): a Tensor without graph, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                value = type(self)._wrap(value if hasattr(value, "shape") else np.asarray(value, self.dtype))
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has shape {tuple(value.shape)}, but the tensor has "
+                                   f"shape {tuple(self.shape)}")
+        self._grad = value
+
+    def _grad_node(self):
+        """The node gradients flow into: the op that made it, or the leaf's accumulator."""
+        view = self._view_of
+        if view is not None and view[0]._node is not view[1]:
+            self._remake_view()
+        if self._node is not None:
+            return self._node
+        if self._acc is None:
+            self._acc = AccumulateGrad(self)
+        return self._acc
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in .grad during backward (leaves always do)."""
+        if self._node is not None:
+            self._node.retained = weakref.ref(self)  # weak: the tensor already holds its node
+        return self
+
+    def _retain(self, g):
+        g = g.astype(self.data.dtype, copy=True)
+        if self._grad is None:
+            self._grad = type(self)._wrap(g)
+        else:
+            self._grad.data += g
+
+    def _remake_view(self):
+        """The base of this view was changed in place since the view was made: as PyTorch,
+        the view's history now runs through the base's new history."""
+        base, _, op, options = self._view_of
+        fresh = op.apply(base, **options)
+        self._node, self.requires_grad, self._view_of = fresh._node, fresh.requires_grad, fresh._view_of
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        """Compute d(self)/d(leaf) for every leaf that requires grad and add it to leaf.grad.
+
+        `gradient` is d(some scalar)/d(self); a one-element tensor may omit it (it is 1).
+        The graph is freed as it is used unless `retain_graph=True`.
+        """
+        if create_graph:
+            raise RuntimeError("backward(create_graph=True): higher-order gradients are not supported by "
+                               "minigrad (a deliberate difference from PyTorch)")
+        if not self.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn: no input of the "
+                "computation had requires_grad=True (or it ran inside no_grad())")
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs, but this tensor has shape "
+                    f"{tuple(self.shape)}: reduce it first (loss.sum() or loss.mean()), or pass "
+                    f"backward(gradient) with a tensor of shape {tuple(self.shape)}")
+            grad = backend.get_array_module(self.data).ones_like(self.data)
+        else:
+            grad = gradient.data if isinstance(gradient, Tensor) else gradient
+            grad = backend.xp_for(backend.device_of(self.data)).asarray(
+                backend.to_device(grad, backend.device_of(self.data)) if hasattr(grad, "shape") else grad,
+                dtype=self.dtype)
+            if grad.shape != self.shape:
+                raise RuntimeError(f"backward(gradient): gradient has shape {tuple(grad.shape)}, but the tensor "
+                                   f"has shape {tuple(self.shape)}")
+        run_backward(self._grad_node(), grad, retain_graph=bool(retain_graph))
+
+    def detach(self):
+        """The same data (shared memory and version), cut off from the graph."""
+        out = type(self)._wrap(self.data)
+        out._version = self._version
+        return out
+
+    def detach_(self):
+        self._node, self.requires_grad = None, False
+        return self
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self.dtype}: "
+                               "convert it first, e.g. x.float()")
+        if not requires_grad and self._node is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables (use detach())")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    # ---- dtype and device --------------------------------------------------------------
+    def to(self, *args, **kwargs):
+        """to(device), to(dtype), to(device, dtype), to(other): a converted copy (self when nothing changes);
+        gradients flow back to the original."""
+        dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None), kwargs.pop("copy", None)
+        if kwargs:
+            raise TypeError(f"to(): unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dev, dtype = a.device, a.dtype
+            elif isinstance(a, str):
+                dev = a
+            else:
+                dtype = a
+        out = self
+        if dev is not None and str(device(dev)) != backend.device_of(self.data):
+            out = ToDevice.apply(out, device=backend.check_device(str(device(dev))))
+        if dtype is not None and dtypes.as_dtype(dtype) != self.dtype:
+            out = AsType.apply(out, dtype=dtypes.as_dtype(dtype))
+        return out
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"minigrad.{dtypes.name(self.dtype)}"
+        return self.to(dtype)
+
+    cpu = lambda self: self.to("cpu")
+    cuda = lambda self, device=None: self.to("cuda")
+    float = lambda self: self.to(dtypes.float32)
+    double = lambda self: self.to(dtypes.float64)
+    half = lambda self: self.to(dtypes.float16)
+    long = lambda self: self.to(dtypes.int64)
+    int = lambda self: self.to(dtypes.int32)
+    bool = lambda self: self.to(dtypes.bool)
+    astype = lambda self, dtype: self.to(dtype)
+
     def numpy(self):
-        """The data as a numpy array on the host (a copy from the GPU)."""
+        """The data as a numpy array on the host (shares memory on the CPU, a copy from the GPU).
+        Unlike PyTorch, also allowed on a tensor that requires grad."""
+        return backend.to_device(self.data, "cpu")
+
+    def _host(self):
         return backend.to_device(self.data, "cpu")
 
     def item(self):
         if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
         return self.data.reshape(()).item()
 
     def tolist(self):
-        return self.numpy().tolist()
+        return self._host().tolist()
 
-    def detach(self):
-        """The same data, cut off from the graph (no gradient flows through it)."""
-        return Tensor._from_op(self.data, None)
+    # ---- Python's number protocol ----------------------------------------------------------
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
 
-    def to(self, device):
-        """A copy on 'cpu' or 'cuda'; gradients flow back to the original."""
-        if device == self.device:
-            return self
-        from .ops.shapes import ToDevice
-        return ToDevice.apply(self, device=backend.check_device(device))
+    def __float__(self):
+        return float(self.item())  # item() raises for more than one element
 
-    def cpu(self):
-        return self.to("cpu")
+    def __int__(self):
+        return int(self.item())
 
-    def cuda(self):
-        return self.to("cuda")
+    def __index__(self):
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
 
-    def float(self):
-        return self if self.dtype == np.float32 else self.astype(np.float32)
+    def __format__(self, spec):
+        if self.data.ndim == 0 or (spec and self.data.size == 1):
+            return format(self.item(), spec)
+        return format(repr(self), spec)
 
-    def astype(self, dtype):
-        from .ops.shapes import AsType
-        return AsType.apply(self, dtype=np.dtype(dtype))
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
 
-    def requires_grad_(self, requires_grad=True):
-        if requires_grad and not _is_float(self.dtype):
-            raise TypeError(f"only floating-point tensors can require a gradient, got dtype {self.dtype}")
-        self.requires_grad = requires_grad
-        return self
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
 
-    # ---- backpropagation --------------------------------------------------------------
-    def backward(self, grad=None):
-        """Compute d(self)/d(leaf) for every leaf that requires a gradient, add it to leaf.grad.
-
-        `grad` is the gradient of some final scalar with respect to `self`; a
-        scalar tensor may omit it (it is 1). The graph is freed as it is used.
-        """
-        if not self.requires_grad:
-            raise RuntimeError(
-                "backward() on a tensor that does not require grad: no input of the computation "
-                "had requires_grad=True (or it ran inside no_grad())")
-        if grad is None:
-            if self.data.size != 1:
-                raise RuntimeError(
-                    f"backward() without a gradient works only on a scalar, but this tensor has shape "
-                    f"{self.shape}: reduce it first (e.g. loss.sum() or loss.mean()), or pass "
-                    f"backward(grad) with an array of shape {self.shape}")
-            grad = backend.get_array_module(self.data).ones_like(self.data)
-        else:
-            grad = _as_array(grad, self.dtype, self.device)
-            if grad.shape != self.shape:
-                raise ValueError(f"backward(grad): grad has shape {grad.shape}, but the tensor has shape {self.shape}")
-        _backpropagate(self, grad)
-
-    # ---- operators (each defined in minigrad/ops) -------------------------------------------
-    def __getitem__(self, index):
-        from .ops.shapes import GetItem
-        return GetItem.apply(self, index=_index_arrays(index))
+    def __array__(self, dtype=None, copy=None):
+        array = self._host()
+        return array if dtype is None else array.astype(dtype)
 
     def __hash__(self):
         return id(self)
 
-    # Comparisons give plain boolean Tensors without a gradient.
-    def _compare(self, other, op):
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor._from_op(op(self.data, other), None)
+    def __repr__(self):
+        return format_tensor(self)
 
-    __eq__ = lambda self, other: self._compare(other, lambda a, b: a == b)
-    __ne__ = lambda self, other: self._compare(other, lambda a, b: a != b)
-    __lt__ = lambda self, other: self._compare(other, lambda a, b: a < b)
-    __le__ = lambda self, other: self._compare(other, lambda a, b: a <= b)
-    __gt__ = lambda self, other: self._compare(other, lambda a, b: a > b)
-    __ge__ = lambda self, other: self._compare(other, lambda a, b: a >= b)
-
-    def argmax(self, dim=None, keepdim=False):
-        """Indices of the largest values (an integer Tensor, no gradient)."""
-        xp = backend.get_array_module(self.data)
-        out = xp.argmax(self.data, axis=dim)
-        if keepdim and dim is not None:
-            out = xp.expand_dims(out, dim)
-        return Tensor._from_op(out, None)
+Tensor._result_class = Tensor  # what Function.apply wraps its outputs in (Parameter's too)
 
 
-def _index_arrays(index):
-    """Indexing may use Tensors; the op wants their arrays."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return index
-
-
-def tensor(data, requires_grad=False, dtype=None, device=None):
-    """Make a Tensor: float data becomes float32 unless `dtype` is given, ints stay ints."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype,
-                  device=None if device is None else backend.check_device(device))
-
-
-# ---- Function: one differentiable op ---------------------------------------------------------
-
-class Function:
-    """One differentiable op. Subclasses write `forward(*arrays, **options)` and
-    `backward(grad)`, side by side. `forward` stores with `save_for_backward` only
-    what `backward` will need, and may skip that for inputs that need no gradient
-    (`self.needs_input_grad`). `backward` returns one gradient per input, or None.
-    """
-    name = None  # how errors refer to the op; defaults to the class name in lower case
-    saved = ()  # what save_for_backward kept
-
-    def save_for_backward(self, *arrays):
-        self.saved = arrays
-
-    def forward(self, *arrays, **options):
-        raise NotImplementedError
-
-    def backward(self, grad):
-        raise NotImplementedError
-
-    @classmethod
-    def op_name(cls):
-        return cls.name or cls.__name__.lower()
-
-    @classmethod
-    def apply(cls, *inputs, **options):
-        """Run the op on Tensors (or numbers), and record it in the graph if needed."""
-        tensors = _as_tensors(cls, inputs)
-        fn = cls()
-        record = _grad_enabled and any(t.requires_grad for t in tensors)
-        fn.needs_input_grad = tuple(record and t.requires_grad for t in tensors)
-        out = fn.forward(*(t.data for t in tensors), **options)
-        if not record:
-            return Tensor._from_op(out, None)
-        # The graph's edges: for each input, the Function that made it, or the leaf Tensor
-        # itself (whose .grad receives the result). Never an intermediate Tensor, so its
-        # array is freed as soon as no one else holds it, unless a backward saved it.
-        fn.parents = tuple((t._fn or t) if t.requires_grad else None for t in tensors)
-        return Tensor._from_op(out, fn)
-
-    def release(self):
-        """Drop everything this node holds once its backward has run."""
-        self.parents = None
-        self.saved = ()
-
-
-def _as_tensors(cls, inputs):
-    """Check that an op's inputs share one device, turn numbers into constant Tensors
-    of the same dtype, and make integer inputs float (differentiable ops are float)."""
-    tensors = [x for x in inputs if isinstance(x, Tensor)]
-    devices = {t.device for t in tensors}
-    if len(devices) > 1:
-        raise RuntimeError(
-            f"{cls.op_name()}: inputs are on different devices (cpu and cuda); "
-            "move them to one device first with .to('cuda') or .to('cpu')")
-    floats = [t.dtype for t in tensors if _is_float(t.dtype)]
-    dtype = floats[0] if floats else np.dtype(np.float32)
-    device = tensors[0].device if tensors else "cpu"
-    out = []
-    for x in inputs:
-        if not isinstance(x, Tensor):
-            x = Tensor._from_op(backend.xp_for(device).asarray(x, dtype=dtype), None)
-        elif not _is_float(x.dtype):
-            x = Tensor._from_op(x.data.astype(dtype), None)
-        out.append(x)
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new Tensor holding a copy of `data`. The dtype is inferred as PyTorch does: Python ints
+    give int64, bools bool, floats float32 (float data of any dtype becomes float32 unless `dtype`
+    says otherwise); integer arrays keep their dtype."""
+    out = Tensor._wrap(_to_array(data, dtype, device))
+    if requires_grad:
+        out.requires_grad_(True)
     return out
 
 
-def _backpropagate(root, grad):
-    """Run every Function's backward once, outputs before inputs, then free it."""
-    given = set()  # arrays already handed to a leaf as its .grad
-    if root._fn is None:  # backward() on a leaf: its gradient is the given one
-        _accumulate(root, grad, given)
-        return
-    grads = {id(root._fn): grad}
-    for fn in _topological_order(root._fn):
-        g = grads.pop(id(fn), None)
-        if g is None:
-            continue
-        if fn.parents is None:
-            raise RuntimeError(
-                f"backward() through {fn.op_name()} a second time: its graph was freed by the first "
-                "backward(). Recompute the forward pass before calling backward() again.")
-        input_grads = fn.backward(g)
-        if not isinstance(input_grads, tuple):
-            input_grads = (input_grads,)
-        for parent, gx in zip(fn.parents, input_grads):
-            if parent is None or gx is None:
-                continue
-            if isinstance(parent, Tensor):  # a leaf
-                _accumulate(parent, gx, given)
-            else:
-                key = id(parent)
-                grads[key] = gx if key not in grads else grads[key] + gx
-        fn.release()
-
-
-def _accumulate(leaf, g, given):
-    """leaf.grad += g, never in place (an array may be shared), never aliasing another leaf's."""
-    if leaf.grad is not None:
-        leaf.grad = leaf.grad + g
-        return
-    owned = g.base is None and id(g) not in given and g.dtype == leaf.dtype
-    leaf.grad = g if owned else g.astype(leaf.dtype, copy=True)
-    given.add(id(leaf.grad))
-
-
-def _topological_order(root):
-    """Functions reachable from root, each before every Function that made its inputs.
-    An explicit stack rather than recursion, so a 10,000-op chain is fine."""
-    order, seen = [], set()
-    stack = [(root, False)]
-    while stack:
-        fn, parents_done = stack.pop()
-        if parents_done:
-            order.append(fn)
-            continue
-        if id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        stack.append((fn, True))
-        for parent in fn.parents or ():
-            if isinstance(parent, Function) and id(parent) not in seen:
-                stack.append((parent, False))
-    return order[::-1]
+def from_numpy(array):
+    """A Tensor sharing memory with a numpy array (its dtype kept, float64 included)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._wrap(array)

@@ -47,7 +47,7 @@ def test_state_dict_keys_match_torch():
 def test_parameters_children_modules_and_train_eval():
     net = small_net()
     assert len(list(net.children())) == 12
-    assert sum(p.data.size for p in net.parameters()) == 3 * 8 * 9 + 16 + 72 + 16 + 16 + 40 + 5
+    assert sum(p.numel() for p in net.parameters()) == 3 * 8 * 9 + 16 + 72 + 16 + 16 + 40 + 5
     assert [n for n, _ in net.named_parameters()][:3] == ["0.weight", "1.weight", "1.bias"]
     net.eval()
     assert all(not m.training for m in net.modules())

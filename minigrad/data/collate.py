@@ -13,11 +13,12 @@ import numbers
 import numpy as np
 
 from .. import backend
+from ..tensor import Tensor
 
 
-def _tensor_class():
-    from ..tensor import Tensor
-    return Tensor
+def _as_tensor(array):
+    """A batch array as a Tensor of the same dtype (Tensor(data) alone is PyTorch's float32 constructor)."""
+    return Tensor(array, dtype=array.dtype)
 
 
 def _stack(arrays):
@@ -28,7 +29,6 @@ def _stack(arrays):
 
 def default_collate(batch):
     """[sample, ...] -> batch (see the module docstring)."""
-    Tensor = _tensor_class()
     elem = batch[0]
     if isinstance(elem, (Tensor, np.ndarray)) or type(elem).__module__.startswith("cupy"):
         arrays = [e.data if isinstance(e, Tensor) else e for e in batch]
@@ -36,13 +36,13 @@ def default_collate(batch):
         if len(shapes) > 1:
             raise ValueError(f"DataLoader: cannot stack samples of different shapes {sorted(shapes)} into one "
                              "batch; resize/crop them to one size in the data set's transform")
-        return Tensor(_stack(arrays))
+        return _as_tensor(_stack(arrays))
     if isinstance(elem, (bool, np.bool_)):
-        return Tensor(np.asarray(batch, dtype=bool))
+        return _as_tensor(np.asarray(batch, dtype=bool))
     if isinstance(elem, numbers.Integral):
-        return Tensor(np.asarray(batch, dtype=np.int64 if isinstance(elem, int) else np.asarray(elem).dtype))
+        return _as_tensor(np.asarray(batch, dtype=np.int64 if isinstance(elem, int) else np.asarray(elem).dtype))
     if isinstance(elem, numbers.Real):
-        return Tensor(np.asarray(batch, dtype=np.float32))
+        return _as_tensor(np.asarray(batch, dtype=np.float32))
     if isinstance(elem, (str, bytes)):
         return list(batch)
     if isinstance(elem, dict):
@@ -61,9 +61,8 @@ def default_collate(batch):
 
 def default_convert(sample):
     """batch_size=None: one sample, arrays made Tensors, nothing stacked (torch's default_convert)."""
-    Tensor = _tensor_class()
     if isinstance(sample, np.ndarray) and sample.dtype.kind in "biuf":
-        return Tensor(sample)
+        return _as_tensor(sample.astype(np.float32) if sample.dtype.kind == 'f' else sample)
     if isinstance(sample, dict):
         return {k: default_convert(v) for k, v in sample.items()}
     if isinstance(sample, tuple):

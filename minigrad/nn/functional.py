@@ -120,8 +120,8 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     in place when training. The output has x's dtype whatever the statistics' dtype."""
     if (weight is None) != (bias is None):  # one affine part given: the other is the identity
         xp = get_array_module(x.data)
-        weight = weight if weight is not None else Tensor(xp.ones(x.shape[1], dtype=x.dtype))
-        bias = bias if bias is not None else Tensor(xp.zeros(x.shape[1], dtype=x.dtype))
+        weight = weight if weight is not None else Tensor(xp.ones(x.shape[1], dtype=x.dtype), dtype=x.dtype)
+        bias = bias if bias is not None else Tensor(xp.zeros(x.shape[1], dtype=x.dtype), dtype=x.dtype)
     inputs = (x,) if weight is None else (x, weight, bias)
     op = pick(normalization.BatchNorm, fast_normalization.BatchNorm)
     return op.apply(*inputs, running_mean=_array(running_mean), running_var=_array(running_var),

@@ -6,7 +6,7 @@ it (sigmoid' = s(1-s), tanh' = 1-t^2, exp' = exp), so the input need not be
 kept. Softmax subtracts the row maximum first, so exp never overflows.
 """
 from ..backend import get_array_module
-from ..tensor import Function
+from ..autograd import Function
 
 
 class Exp(Function):

@@ -7,7 +7,7 @@ every copy of the input contributed to the loss. `unbroadcast` does that sum.
 import numpy as np
 
 from ..backend import get_array_module
-from ..tensor import Function
+from ..autograd import Function
 
 
 def unbroadcast(grad, shape):
@@ -40,7 +40,9 @@ class Add(Broadcasting):
         return a + b
 
     def backward(self, grad):
-        return unbroadcast(grad, self.a_shape), unbroadcast(grad, self.b_shape)
+        need_a, need_b = self.needs_input_grad
+        return (unbroadcast(grad, self.a_shape) if need_a else None,
+                unbroadcast(grad, self.b_shape) if need_b else None)
 
 
 class Sub(Broadcasting):
@@ -51,7 +53,7 @@ class Sub(Broadcasting):
 
     def backward(self, grad):
         gb = -unbroadcast(grad, self.b_shape) if self.needs_input_grad[1] else None
-        return unbroadcast(grad, self.a_shape), gb
+        return unbroadcast(grad, self.a_shape) if self.needs_input_grad[0] else None, gb
 
 
 class Mul(Broadcasting):
@@ -85,18 +87,30 @@ class Div(Broadcasting):
 
 
 class Pow(Broadcasting):
-    """out = a ** b;  d/da = b * a^(b-1), d/db = out * log(a)."""
+    """out = a ** b;  d/da = b * a^(b-1), d/db = out * log(a).
+    As PyTorch: d/da is 0 where b == 0, and d/db is 0 where a == 0 and b >= 0
+    (the limits, where the formulas give 0 * inf = NaN)."""
     def forward(self, a, b):
         self.check_shapes(a, b)
-        out = a ** b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = a ** b
         self.save_for_backward(a, b, out if self.needs_input_grad[1] else None)
         return out
 
     def backward(self, grad):
         a, b, out = self.saved
         xp = get_array_module(a)
-        ga = unbroadcast(grad * b * a ** (b - 1), self.a_shape) if self.needs_input_grad[0] else None
-        gb = unbroadcast(grad * out * xp.log(a), self.b_shape) if self.needs_input_grad[1] else None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self._grads(xp, grad, a, b, out)
+
+    def _grads(self, xp, grad, a, b, out):
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = unbroadcast(xp.where(b == 0, 0, grad * b * a ** (b - 1)).astype(grad.dtype, copy=False),
+                             self.a_shape)
+        if self.needs_input_grad[1]:
+            gb = xp.where((a == 0) & (b >= 0), 0, grad * out * xp.log(a)).astype(grad.dtype, copy=False)
+            gb = unbroadcast(gb, self.b_shape)
         return ga, gb
 
 

@@ -3,7 +3,7 @@ survivors by 1/(1-p) ("inverted" dropout), so that the expected value is
 unchanged and evaluation needs no rescaling. The mask comes from minigrad's
 seeded random source; backward multiplies by the same mask."""
 from ..backend import get_array_module, random_uniform
-from ..tensor import Function
+from ..autograd import Function
 
 
 class Dropout(Function):

@@ -5,7 +5,7 @@ two more matrix products. Each input is kept only if the other one needs a
 gradient (with the weights frozen, x need not be kept at all).
 """
 from .arithmetic import unbroadcast
-from ..tensor import Function
+from ..autograd import Function
 
 
 def _swap(x):

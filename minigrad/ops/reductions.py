@@ -1,4 +1,4 @@
-"""Reductions: sum, mean and max over some dimensions.
+"""Reductions: sum, mean, max (amax), prod and cumsum over some dimensions.
 
 Their backward spreads the output gradient back over the reduced dimensions:
 sum copies it to every element, mean copies it divided by the count, and max
@@ -6,7 +6,7 @@ sends it only to the elements that were the maximum (shared equally on ties,
 as torch.amax does).
 """
 from ..backend import get_array_module
-from ..tensor import Function
+from ..autograd import Function
 
 
 def _axes(dim, ndim):
@@ -54,13 +54,15 @@ class Mean(Function):
 
 
 class Max(Function):
-    """out = max of x over `dim` (values, like torch.amax);  dx = grad where x was
+    """out = max of x over `dim` (values, torch.amax);  dx = grad where x was
     the maximum, split equally between ties. Only a boolean mask is kept."""
     def forward(self, x, dim=None, keepdim=False):
         self.shape, self.keepdim = x.shape, keepdim
         self.axes = _axes(dim, x.ndim)
         if x.size == 0:
             raise ValueError("max(): the tensor is empty, so it has no maximum")
+        if not self.needs_input_grad[0]:
+            return x.max(axis=self.axes, keepdims=keepdim)
         out = x.max(axis=self.axes, keepdims=True)
         if self.needs_input_grad[0]:
             mask = x == out
@@ -71,3 +73,31 @@ class Max(Function):
         mask, ties = self.saved
         grad = _expand(grad, self.axes, self.shape, self.keepdim)
         return grad * mask / ties
+
+
+class Prod(Function):
+    """out = product of x over `dim`;  dx = grad * out / x (needs x without zeros)."""
+    def forward(self, x, dim=None, keepdim=False):
+        self.shape, self.keepdim = x.shape, keepdim
+        self.axes = _axes(dim, x.ndim)
+        out = x.prod(axis=self.axes, keepdims=keepdim)
+        self.save_for_backward(x, out)
+        return out
+
+    def backward(self, grad):
+        x, out = self.saved
+        if (x == 0).any():
+            raise RuntimeError("prod(): minigrad's backward of prod needs an input without zeros "
+                               "(PyTorch handles zeros; here use exp(log(x).sum()) or mask the zeros)")
+        return _expand(grad * out, self.axes, self.shape, self.keepdim) / x
+
+
+class Cumsum(Function):
+    """out_i = sum_{j <= i} x_j along `dim`;  dx_j = sum_{i >= j} grad_i (a reversed cumsum)."""
+    def forward(self, x, dim):
+        self.dim = dim
+        return get_array_module(x).cumsum(x, axis=dim)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        return xp.flip(xp.cumsum(xp.flip(grad, self.dim), axis=self.dim), self.dim)

@@ -1,0 +1,86 @@
+"""dtypes and PyTorch's type promotion.
+
+minigrad's dtypes are numpy's (`minigrad.float32 is np.dtype('float32')`), so
+`x.dtype == minigrad.float32` and `x.dtype == np.float32` both work.
+
+PyTorch's promotion rule, which minigrad follows: the categories are ordered
+bool < integer < floating. Operands come in three tiers: tensors with
+dimensions, zero-dimensional tensors, Python numbers. A lower tier changes the
+result's dtype only when its category is higher: int tensor + 2.5 is float32
+(the default float), int8 tensor + 300 stays int8, float32 tensor + a 0-d
+float64 tensor stays float32, but an int tensor + a 0-d float64 tensor is float64.
+"""
+import builtins
+
+import numpy as np
+
+float32 = float = np.dtype(np.float32)
+float64 = double = np.dtype(np.float64)
+float16 = half = np.dtype(np.float16)
+int64 = long = np.dtype(np.int64)
+int32 = int = np.dtype(np.int32)
+int16 = short = np.dtype(np.int16)
+int8 = np.dtype(np.int8)
+uint8 = np.dtype(np.uint8)
+bool = np.dtype(np.bool_)
+
+default_float = float32
+_SCALAR = {builtins.bool: bool, builtins.int: int64, builtins.float: float32}
+_NAMES = {float32: "float32", float64: "float64", float16: "float16", int64: "int64", int32: "int32",
+          int16: "int16", int8: "int8", uint8: "uint8", bool: "bool"}
+
+
+def category(dtype):
+    """0 for bool, 1 for integers, 2 for floating point."""
+    kind = dtype.kind
+    return 0 if kind == "b" else 2 if kind in "fc" else 1
+
+
+def is_floating_point(dtype):
+    return dtype.kind == "f"
+
+
+def name(dtype):
+    return _NAMES.get(dtype, str(dtype))
+
+
+def as_dtype(dtype):
+    """np.dtype of anything naming a dtype (minigrad.float32, np.float32, 'float32', float, int, bool)."""
+    if dtype is None:
+        return None
+    if dtype in _SCALAR:
+        return _SCALAR[dtype]
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{dtype!r} is not a dtype: use e.g. minigrad.float32, minigrad.int64 or minigrad.bool") from None
+
+
+def _promote(a, b):
+    ca, cb = category(a), category(b)
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
+def result_type(dims, zero_dims, scalars):
+    """The dtype of an op on tensors with dimensions (their dtypes), 0-d tensors, and Python numbers."""
+    result = None
+    for tier in (dims, zero_dims, [scalar_dtype(s) for s in scalars]):
+        tier_dtype = None
+        for d in tier:
+            tier_dtype = d if tier_dtype is None else _promote(tier_dtype, d)
+        if tier_dtype is not None and (result is None or category(tier_dtype) > category(result)):
+            result = tier_dtype
+    return result
+
+
+def scalar_dtype(value):
+    """The dtype PyTorch gives a Python number: bool, int64, or the default float32."""
+    if isinstance(value, builtins.bool) or isinstance(value, np.bool_):
+        return bool
+    if isinstance(value, (builtins.int, np.integer)):
+        return int64
+    if isinstance(value, (builtins.float, np.floating)):
+        return float32
+    raise TypeError(f"expected a Tensor or a Python number, got {type(value).__name__}")

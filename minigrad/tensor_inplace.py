@@ -1,0 +1,136 @@
+"""In-place ops with PyTorch's rules: `x += 1`, `x.add_(y)`, `x[mask] = 0`, `x.zero_()`...
+
+They change the tensor's own array, so every alias and view sees the change.
+Outside the graph (no_grad, or nothing requires grad) that is all they do. A
+leaf that requires grad refuses them outside no_grad(), as in PyTorch. A tensor
+in the graph gets its history rewritten: the op runs out of place on a copy of
+the old value and the tensor continues from the result. A view of a tensor
+(x[0], x[:, 1]) writes through to its base, whose history changes the same way.
+Every change counts in the version counter that a tensor shares with its views,
+so a backward that saved the old value refuses to run (autograd.Function.check_versions).
+"""
+import numpy as np
+
+from . import dtypes
+from .autograd import is_grad_enabled
+from .backend import get_array_module, rng
+from .ops.elementwise import Where
+from .ops.shapes import GetItem, IndexPut
+from .tensor_shape import index_arrays
+
+
+def _is_tensor(x):
+    return hasattr(x, "_result_class")
+
+
+class InPlaceMethods:
+    def _inplace(self, compute, *others):
+        """Write `compute(t)` (an out-of-place op on a tensor holding self's values) into self.
+
+        Outside the graph this is a plain write. In the graph, `compute` runs on a copy of
+        the old value (a backward may keep it) and self's history becomes the result's."""
+        recording = is_grad_enabled() and (
+            self.requires_grad or any(getattr(o, "requires_grad", False) for o in others))
+        if not recording:
+            result = compute(self)
+            self._write(result.data)
+            return self
+        if self._view_of is not None and self._view_of[0]._node is not self._view_of[1]:
+            self._remake_view()
+        if self.requires_grad and self._node is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        old = self._result_class._wrap(self.data.copy(), self._node)
+        result = compute(old)
+        if result.dtype != self.dtype:
+            result = result.to(self.dtype)
+        view = self._view_of
+        if view is None:
+            self._write(result.data)
+        elif view[2] is GetItem:  # a slice of a base tensor: the base's history changes
+            base = view[0]
+            if base.requires_grad and base._node is None:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                                   "operation.")
+            base[view[3]["index"]] = result
+            self._view_of = (base, base._node, GetItem, view[3])
+        else:
+            raise RuntimeError(
+                "an in-place op on a view made by reshape/view/transpose/expand of a tensor in the graph is not "
+                "supported by minigrad (PyTorch rewrites the base's history): use the out-of-place form, or "
+                "change the base tensor itself")
+        self._node, self.requires_grad = result._node, True
+        return self
+
+    def _write(self, array):
+        """Copy `array` into self's own memory and count the change."""
+        if array.dtype != self.data.dtype and dtypes.category(array.dtype) > dtypes.category(self.data.dtype):
+            raise RuntimeError(f"result type {dtypes.name(array.dtype)} can't be cast to the desired output "
+                               f"type {dtypes.name(self.data.dtype)}")
+        if array is not self.data:
+            self.data[...] = array
+        self._version[0] += 1
+
+    def __setitem__(self, index, value):
+        """x[index] = value, in place, with PyTorch's rules (value: a number or a Tensor)."""
+        index = index_arrays(index)
+        if _is_tensor(value):
+            if value.device != self.device:
+                raise RuntimeError(f"x[index] = value: value is on {value.device}, the tensor on {self.device}")
+        elif not isinstance(value, (int, float, bool, np.generic)):
+            value = self.new_tensor(value)
+        if not (is_grad_enabled() and (self.requires_grad or getattr(value, "requires_grad", False))):
+            self.data[index] = value.data if _is_tensor(value) else value
+            self._version[0] += 1
+            return
+        if _is_tensor(value) and value.dtype != self.dtype:
+            value = value.to(self.dtype)
+        self._inplace(lambda t: IndexPut.apply(t, value, index=index), value)
+
+    # ---- the in-place forms --------------------------------------------------------------------
+    __iadd__ = add_ = lambda self, other, alpha=1: self._inplace(lambda t: t.add(other, alpha), other)
+    __isub__ = sub_ = lambda self, other, alpha=1: self._inplace(lambda t: t.sub(other, alpha), other)
+    __imul__ = mul_ = lambda self, other: self._inplace(lambda t: t * other, other)
+    __itruediv__ = div_ = lambda self, other: self._inplace(lambda t: t / other, other)
+    __ipow__ = pow_ = lambda self, other: self._inplace(lambda t: t ** other, other)
+    neg_ = lambda self: self._inplace(lambda t: -t)
+    relu_ = lambda self: self._inplace(lambda t: t.relu())
+    exp_ = lambda self: self._inplace(lambda t: t.exp())
+    sqrt_ = lambda self: self._inplace(lambda t: t.sqrt())
+    clamp_ = clip_ = lambda self, min=None, max=None: self._inplace(lambda t: t.clamp(min, max), min, max)
+    masked_fill_ = lambda self, mask, value: self._inplace(lambda t: t.masked_fill(mask, value), value)
+
+    abs_ = lambda self: self._inplace(lambda t: t.abs())
+
+    def scatter_(self, dim, index, src=None, value=None):
+        return self._inplace(lambda t: t.scatter(dim, index, src, value), src)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace(lambda t: t.scatter_add(dim, index, src), src)
+
+    def fill_(self, value):
+        value = value.item() if _is_tensor(value) else value
+        return self._inplace(lambda t: Where.apply(np.True_, self.data.dtype.type(value), t))
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def copy_(self, src):
+        """Copy src's values (broadcast, converted to self's dtype and device) into self."""
+        if not _is_tensor(src):
+            src = self._const(get_array_module(self.data).asarray(src))
+        src = src.to(self.device)._cast(self.data.dtype)
+        return self._inplace(lambda t: Where.apply(np.True_, src, t), src)
+
+    def _random_(self, draw):
+        xp = get_array_module(self.data)
+        values = draw(rng()).astype(self.data.dtype)
+        values = values if xp is np else xp.asarray(values)
+        return self._inplace(lambda t: Where.apply(np.True_, values, t))
+
+    def normal_(self, mean=0.0, std=1.0):
+        """Fill with samples of N(mean, std^2) from minigrad's seeded source."""
+        return self._random_(lambda r: r.normal(mean, std, self.shape))
+
+    def uniform_(self, a=0.0, b=1.0):
+        """Fill with samples of U[a, b) from minigrad's seeded source."""
+        return self._random_(lambda r: r.uniform(a, b, self.shape))

@@ -1,0 +1,134 @@
+"""In-place ops with PyTorch's rules: they change the tensor itself (views see it), a leaf that
+requires grad refuses them, a saved-and-modified tensor makes backward() raise, and a tensor in
+the graph gets its history rewritten so its gradient is right."""
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad import no_grad, tensor
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def test_aliases_and_views_see_an_in_place_change(device):
+    x = tensor([[1.0, 2.0], [3.0, 4.0]], device=device)
+    y, v = x, x[0]
+    x += 1
+    np.testing.assert_allclose(y.numpy(), [[2, 3], [4, 5]])
+    np.testing.assert_allclose(v.numpy(), [2, 3])
+
+
+def test_hand_written_sgd_updates_the_parameter_itself(device):
+    w = tensor([1.0, 2.0], requires_grad=True, device=device)
+    params = [w]
+    (w * w).sum().backward()
+    with no_grad():
+        for p in params:
+            p -= 0.1 * p.grad
+    np.testing.assert_allclose(w.numpy(), [0.8, 1.6], rtol=1e-6)
+    assert w.is_leaf and w.requires_grad
+
+
+def test_leaf_that_requires_grad_refuses_in_place_outside_no_grad():
+    w = tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation"):
+        w += 1
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        w[0] = 2.0
+
+
+@pytest.mark.parametrize("modify", [lambda b: b.add_(1), lambda b: b.mul_(2), lambda b: b.__setitem__(0, 5.0)])
+def test_modifying_a_saved_tensor_makes_backward_raise(modify):
+    a = tensor([1.0, 2.0], requires_grad=True)
+    b = a.exp()  # exp saves its output for backward
+    modify(b)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        b.sum().backward()
+
+
+def test_modifying_a_saved_input_through_a_view_makes_backward_raise():
+    a = tensor([1.0, 2.0], requires_grad=True)
+    x = tensor([[1.0, 2.0], [3.0, 4.0]])
+    out = (a * x[0]).sum()  # Mul saves x[0] for a's gradient
+    x[0, 0] = 10.0
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.backward()
+
+
+def _grads_both(fn):
+    a = tensor(np.arange(6.0).reshape(2, 3) - 2, dtype=np.float64, requires_grad=True)
+    fn(minigrad, a).sum().backward()
+    ta = torch.tensor(np.arange(6.0).reshape(2, 3) - 2, requires_grad=True)
+    fn(torch, ta).sum().backward()
+    return a.grad.numpy(), ta.grad.numpy()
+
+
+def _setitem(y, index, value):
+    y[index] = value
+    return y
+
+
+CASES = {
+    "setitem_constant": lambda m, a: _setitem(a * 2, 0, 0.0) * a,
+    "setitem_mask": lambda m, a: _setitem(a * 2, a * 2 < 0, 0.0) ** 2,
+    "setitem_tensor": lambda m, a: _setitem(a * 1, (0, 1), a[1, 2] * 3) ** 2,
+    "iadd_nonleaf": lambda m, a: (lambda y: y.__iadd__(1) * y)(a * 2),
+    "imul_by_graph_tensor": lambda m, a: (lambda y: y.__imul__(a))(a * 2),
+    "item_iadd_view": lambda m, a: (lambda y: (y[0].__iadd__(1), y * y)[1])(a * 1),
+    "slice_mul_": lambda m, a: (lambda y: (y[:, 1].mul_(2), y * y)[1])(a * 1),
+    "x_index_iadd": lambda m, a: (lambda y: (_setitem(y, 0, y[0] + a[1]), y ** 2)[1])(a * 1),
+    "clamp_": lambda m, a: (a * 2).clamp_(-1, 1) * a,
+    "zero_then_add": lambda m, a: (a * 2).zero_() + a,
+    "view_used_after_base_changed": lambda m, a: (lambda y: (lambda v: (y.mul_(a), v * 3)[1])(y[1]))(a * 2),
+    "reshaped_view_after_base_changed": lambda m, a: (lambda y: (lambda v: (y.__iadd__(a * a), v * v)[1])(
+        y.view(3, 2)))(a * 2),
+    "view_of_view": lambda m, a: (lambda y: (y[1:][0].mul_(3), y * a)[1])(a * 2),
+}
+
+
+@pytest.mark.skipif(torch is None, reason="torch is not installed")
+@pytest.mark.parametrize("name", list(CASES))
+def test_in_place_in_the_graph_gives_torchs_gradient(name):
+    mine, theirs = _grads_both(CASES[name])
+    np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_in_place_on_a_reshaped_view_in_the_graph_raises_instead_of_a_wrong_gradient():
+    a = tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    v = (a * 2).view(2, 2)
+    with pytest.raises(RuntimeError, match="view"):
+        v.mul_(2)
+
+
+def test_in_place_forms_give_the_out_of_place_values(device):
+    x = minigrad.ones(3, device=device)
+    x.add_(1).mul_(3).sub_(1).div_(2).clamp_(max=2)
+    np.testing.assert_allclose(x.numpy(), [2, 2, 2])
+    x.fill_(4)
+    np.testing.assert_allclose(x.numpy(), [4, 4, 4])
+    x.copy_(tensor([1.0, 2.0, 3.0], device=device))
+    np.testing.assert_allclose(x.numpy(), [1, 2, 3])
+    x.zero_()
+    np.testing.assert_allclose(x.numpy(), [0, 0, 0])
+    x[tensor([0, 2], device=device)] = tensor([5.0, 6.0], device=device)
+    x[x == 0] = -1
+    np.testing.assert_allclose(x.numpy(), [5, -1, 6])
+
+
+def test_normal_and_uniform_fill_in_place_from_the_seeded_source():
+    minigrad.manual_seed(3)
+    a = minigrad.zeros(1000).normal_(2.0, 0.5)
+    minigrad.manual_seed(3)
+    b = minigrad.zeros(1000).normal_(2.0, 0.5)
+    assert a.equal(b) and abs(a.mean().item() - 2) < 0.1 and abs(a.std().item() - 0.5) < 0.05
+    u = minigrad.zeros(1000).uniform_(-1, 1)
+    assert -1 <= u.min().item() and u.max().item() < 1
+
+
+def test_integer_tensor_refuses_a_float_in_place_result():
+    x = tensor([1, 2])
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        x += 1.5
