@@ -7,7 +7,9 @@ data and the training loop. The imports run one way: autograd <- ops <- tensor <
 """
 from . import accelerator, backends, cuda, return_types  # noqa: F401
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .backend import cuda_available, get_num_threads, manual_seed, set_num_threads
+from .backend import cuda_available
+from .random_source import manual_seed
+from .ops.fast.workspace import get_num_threads, set_num_threads
 from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8, int16, int32,  # noqa: A004
                      int64, long, short, uint8)
 from .factories import (arange, cat, concat, concatenate, empty, empty_like, eye, full, full_like, linspace, ones,
@@ -46,3 +48,5 @@ __all__ = ["Tensor", "tensor", "from_numpy", "Function", "no_grad", "enable_grad
 from .weights import load, load_weights, save, save_weights  # noqa: E402
 
 __all__ += ["load_weights", "save_weights", "save", "load"]
+
+from . import utils  # noqa: E402,F401  (torch.utils.data's names: minigrad.utils.data.DataLoader)

@@ -3,13 +3,13 @@
 Every op is written once against an "array module" `xp`, which is either
 `numpy` or `cupy`; `get_array_module(*arrays)` picks the right one, the way
 Chainer does. This file knows only arrays and devices. The seeded random source
-lives in `random_source.py`, the fast ops' scratch memory and threads in
-`ops/fast/workspace.py`; their names are re-exported here so that
-`backend.rng()`, `backend.manual_seed(...)`, `backend.set_num_threads(...)` keep working.
+lives in `random_source.py` (its names are re-exported here, so that `backend.rng()`
+and `backend.manual_seed(...)` keep working); the fast ops' scratch memory and threads
+in `ops/fast/workspace.py`.
 """
 import numpy as np
 
-try:  # cupy is optional: `pip install minigrad[gpu]`
+try:  # cupy is optional: `pip install -e '.[gpu]'`
     import cupy
 except ImportError:  # pragma: no cover - depends on the machine
     cupy = None
@@ -49,7 +49,7 @@ def check_device(device):
         why = "cupy is not installed" if cupy is None else "cupy finds no GPU"
         raise RuntimeError(
             f"device 'cuda' is not available here ({why}): install cupy for your CUDA "
-            "version (e.g. `pip install minigrad[gpu]` or `pip install cupy-cuda12x`) "
+            "version (e.g. `pip install -e '.[gpu]'` in the minigrad checkout, or `pip install cupy-cuda12x`) "
             "on a machine with an NVIDIA GPU, or use device='cpu'")
     return device
 
@@ -70,18 +70,3 @@ def scatter_add(target, index, values):
     """target[index] += values, adding repeated indices (a plain += would keep only one)."""
     get_array_module(target).add.at(target, index, values)
 
-
-# ---- names that moved (kept importable from here) ---------------------------------------
-
-from .random_source import manual_seed, random_uniform, rng, use_rng  # noqa: E402,F401
-
-_MOVED_TO_WORKSPACE = ("set_num_threads", "get_num_threads", "workspace", "over_batch", "PARALLEL_MIN_SIZE")
-
-
-def __getattr__(name):
-    """The thread and scratch-memory names moved to ops/fast/workspace.py; import them
-    lazily (ops imports the tensor module, which imports this one)."""
-    if name in _MOVED_TO_WORKSPACE:
-        from .ops.fast import workspace
-        return getattr(workspace, name)
-    raise AttributeError(f"module 'minigrad.backend' has no attribute {name!r}")

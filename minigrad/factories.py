@@ -4,7 +4,7 @@ source, so `manual_seed` makes them repeatable), the *_like forms, and the
 joins cat, stack and where."""
 import numpy as np
 
-from . import backend, dtypes
+from . import backend, dtypes, random_source
 from .ops.elementwise import Where
 from .ops.shapes import Concat
 from .tensor import Tensor, from_numpy, tensor  # noqa: F401  (tensor/from_numpy re-exported)
@@ -61,23 +61,23 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 def rand(*size, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
-    return _make(backend.rng().random(_size(size)), dtype or dtypes.float32, device, requires_grad)
+    return _make(random_source.rng().random(_size(size)), dtype or dtypes.float32, device, requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False):
     """Standard normal samples."""
-    return _make(backend.rng().standard_normal(_size(size)), dtype or dtypes.float32, device, requires_grad)
+    return _make(random_source.rng().standard_normal(_size(size)), dtype or dtypes.float32, device, requires_grad)
 
 
 def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
     """Integers in [low, high): randint(high, size) or randint(low, high, size)."""
     if size is None:
         low, high, size = 0, low, high
-    return _make(backend.rng().integers(low, high, _size((size,))), dtype or dtypes.int64, device, requires_grad)
+    return _make(random_source.rng().integers(low, high, _size((size,))), dtype or dtypes.int64, device, requires_grad)
 
 
 def randperm(n, dtype=None, device=None):
-    return _make(backend.rng().permutation(n), dtype or dtypes.int64, device, False)
+    return _make(random_source.rng().permutation(n), dtype or dtypes.int64, device, False)
 
 
 def _like(x, make, dtype, device, requires_grad, *args):

@@ -18,32 +18,13 @@ import numpy as np
 from . import backend, dtypes
 from .autograd import AccumulateGrad, backward as run_backward
 from .autograd import Function, no_grad  # noqa: F401  (older modules import them from here)
+from .device import CPU, CUDA, device  # noqa: F401  (minigrad.device)
 from .ops.shapes import AsType, ToDevice
 from .printing import format_tensor
 from .tensor_inplace import InPlaceMethods
 from .tensor_math import MathMethods
+from .tensor_reduce import ReductionMethods
 from .tensor_shape import ShapeMethods
-
-
-class device(str):
-    """A device name, 'cpu' or 'cuda', that compares equal to the plain string
-    (torch.device('cuda') == 'cuda' is False in torch; here both spellings work)."""
-
-    def __new__(cls, type, index=None):
-        name = str(type).split(":")[0]
-        if name not in backend.DEVICES:
-            raise ValueError(f"unknown device {type!r}: use 'cpu' or 'cuda'")
-        return super().__new__(cls, name)
-
-    @property
-    def type(self):
-        return str(self)
-
-    def __repr__(self):
-        return f"device(type='{self}')"
-
-
-CPU, CUDA = device("cpu"), device("cuda")
 
 
 def _to_array(data, dtype, dev):
@@ -67,7 +48,7 @@ def _to_array(data, dtype, dev):
     return xp.array(data, dtype=dtypes.as_dtype(dtype))
 
 
-class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
+class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods):
     """An n-dimensional array with autograd (PyTorch's Tensor, on numpy/cupy).
 
     `Tensor(data)` is PyTorch's legacy constructor: the result is float32 (unless

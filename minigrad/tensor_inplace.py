@@ -13,7 +13,8 @@ import numpy as np
 
 from . import dtypes
 from .autograd import is_grad_enabled
-from .backend import get_array_module, rng
+from .backend import get_array_module
+from .random_source import rng
 from .ops.elementwise import Where
 from .ops.shapes import GetItem, IndexPut
 from .tensor_shape import index_arrays

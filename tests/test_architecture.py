@@ -12,7 +12,7 @@ PACKAGES = ("minigrad", "models")
 
 # Lower layers never import higher ones. A module's layer is the longest prefix listed here.
 LAYERS = {
-    "minigrad.backend": 0, "minigrad.random": 0, "minigrad.dtypes": 0,
+    "minigrad.backend": 0, "minigrad.random_source": 0, "minigrad.device": 0, "minigrad.dtypes": 0,
     "minigrad.autograd": 1,
     "minigrad.ops": 2,
     "minigrad.tensor": 3, "minigrad.factories": 3, "minigrad.functions": 3,

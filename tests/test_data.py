@@ -57,7 +57,7 @@ class Numbers:
         return self.n
 
     def __getitem__(self, i):
-        return np.array([i, minigrad.backend.rng().random()], dtype=np.float32), i % 3
+        return np.array([i, minigrad.random_source.rng().random()], dtype=np.float32), i % 3
 
 
 def epoch(loader):

@@ -158,7 +158,7 @@ class Numbers(minigrad.utils.data.Dataset):
         return self.n
 
     def __getitem__(self, i):
-        return np.array([i, minigrad.backend.rng().random()], np.float32), i % 3
+        return np.array([i, minigrad.random_source.rng().random()], np.float32), i % 3
 
 
 def epoch(loader):
@@ -179,9 +179,9 @@ def test_one_extra_loader_does_not_change_another_loaders_batches():
     np.testing.assert_array_equal(a1, b1)
     np.testing.assert_array_equal(a2, b2)
     assert not np.array_equal(a1, a2)  # still a new order (and new draws) every epoch
-    before = minigrad.backend.rng().bit_generator.state
+    before = minigrad.random_source.rng().bit_generator.state
     epoch(DataLoader(Numbers(10), batch_size=3, shuffle=True))
-    assert minigrad.backend.rng().bit_generator.state == before  # loaders never draw from the global generator
+    assert minigrad.random_source.rng().bit_generator.state == before  # loaders never draw from the global generator
 
 
 def test_a_loader_rebuilt_every_epoch_still_shuffles_anew_and_restoring_the_state_repeats_it():
@@ -191,12 +191,12 @@ def test_a_loader_rebuilt_every_epoch_still_shuffles_anew_and_restoring_the_stat
     assert not np.array_equal(first[:, 0], second[:, 0])
     minigrad.manual_seed(1)
     np.testing.assert_array_equal(first, epoch(DataLoader(Numbers(20), batch_size=4, shuffle=True)))
-    state = minigrad.backend.rng().bit_generator.state
-    minigrad.backend.rng().random()  # training draws (dropout) between epochs...
+    state = minigrad.random_source.rng().bit_generator.state
+    minigrad.random_source.rng().random()  # training draws (dropout) between epochs...
     third = epoch(DataLoader(Numbers(20), batch_size=4, shuffle=True))
     minigrad.manual_seed(99)  # ...a resumed run restores the generator's state from its checkpoint
-    minigrad.backend.rng().bit_generator.state = state
-    minigrad.backend.rng().random()
+    minigrad.random_source.rng().bit_generator.state = state
+    minigrad.random_source.rng().random()
     np.testing.assert_array_equal(third, epoch(DataLoader(Numbers(20), batch_size=4, shuffle=True)))
 
 

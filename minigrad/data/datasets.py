@@ -82,12 +82,12 @@ class MNIST:
     @property
     def data(self):
         from ..tensor import Tensor
-        return Tensor(self._images)
+        return Tensor(self._images, dtype=self._images.dtype)
 
     @property
     def targets(self):
         from ..tensor import Tensor
-        return Tensor(self._labels)
+        return Tensor(self._labels, dtype=self._labels.dtype)
 
     def _find(self, name):
         for candidate in (name, name + ".gz"):

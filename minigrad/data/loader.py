@@ -34,7 +34,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
 
-from .. import backend
+from .. import random_source
 from .collate import collate, default_collate, default_convert  # noqa: F401  (re-exported)
 
 _epochs = {"generator": None, "counts": {}}
@@ -116,7 +116,7 @@ class DataLoader:
         """This epoch's generator, seeded by (global generator state, identity, repeat count)."""
         if self.generator is not None:
             return np.random.default_rng(int(self.generator.integers(2**63)))
-        global_rng = backend.rng()
+        global_rng = random_source.rng()
         state = _state_word(global_rng)
         if state is None:  # not a numpy Generator: fall back to drawing from it
             return np.random.default_rng(int(global_rng.integers(2**63)))
@@ -151,7 +151,7 @@ class DataLoader:
         epoch_seed = int(generator.integers(2**63))
 
         def load(index):
-            with backend.use_rng(np.random.default_rng([epoch_seed, int(index)])):
+            with random_source.use_rng(np.random.default_rng([epoch_seed, int(index)])):
                 return self.dataset[int(index)]
 
         if self.num_workers <= 0:

@@ -6,7 +6,7 @@ fastai's presets and `tfms_from_model` live in `fastai_transforms.py`.
 Augmentation shows the model a slightly different picture of each image every
 epoch (flipped, rotated a few degrees, zoomed, lighter or darker), so that it
 learns what is in the picture rather than the exact pixels. All randomness
-comes from minigrad's seeded source (`backend.rng()`), so a run repeats exactly.
+comes from minigrad's seeded source (`random_source.rng()`), so a run repeats exactly.
 
 Order: PIL steps (resize, zoom, rotate, flip, crop), then `ToArray`/`ToTensor` (CHW float32
 in [0, 1]), then array steps (lighting), then `Normalize`.
@@ -16,7 +16,8 @@ import math
 import numpy as np
 from PIL import Image
 
-from ..backend import get_array_module, rng
+from ..backend import get_array_module
+from ..random_source import rng
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from .. import backend
+from .. import backend, random_source
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -64,12 +64,12 @@ def _fill(tensor, values):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with samples of U(a, b)."""
-    return _fill(tensor, backend.rng().uniform(a, b, tensor.shape))
+    return _fill(tensor, random_source.rng().uniform(a, b, tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with samples of N(mean, std^2)."""
-    return _fill(tensor, backend.rng().normal(mean, std, tensor.shape))
+    return _fill(tensor, random_source.rng().normal(mean, std, tensor.shape))
 
 
 def constant_(tensor, val):

@@ -1,4 +1,4 @@
-"""Module and Parameter: how layers hold their weights (containers, Sequential included, in containers.py).
+"""Module and Parameter: how layers hold their weights (the containers, Sequential included, are in containers.py).
 
 A Module registers what is assigned to it: a `Parameter` (a weight to train),
 another Module (a child), or a buffer (state that is saved but not trained,
@@ -318,4 +318,3 @@ class Module:
         return head + (")" if not lines else "\n  " + "\n  ".join(lines) + "\n)")
 
 
-from .containers import Sequential  # noqa: E402,F401  (its home is containers.py; imported here too)

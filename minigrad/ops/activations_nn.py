@@ -2,7 +2,7 @@
 import math
 
 from ..backend import get_array_module
-from ..tensor import Function
+from ..autograd import Function
 from .activations import stable_sigmoid
 
 

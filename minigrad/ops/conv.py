@@ -16,7 +16,7 @@ This is the version to read. ops/fast/conv.py computes the same numbers faster
 switches every op to the reference versions, and the tests run both.
 """
 from ..backend import get_array_module
-from ..tensor import Function
+from ..autograd import Function
 from .geometry import pad2d, unpad2d, window
 
 

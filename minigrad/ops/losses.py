@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from ..backend import device_of, get_array_module, to_device
-from ..tensor import Function
+from ..autograd import Function
 from .activations import stable_sigmoid
 from .arithmetic import unbroadcast
 

@@ -21,7 +21,7 @@ CPU refuses that mix; minigrad computes in x's dtype). ops/fast/normalization.py
 computes the same numbers with fewer passes and less memory.
 """
 from ..backend import get_array_module
-from ..tensor import Function
+from ..autograd import Function
 
 
 def channel_axes(x):

@@ -10,7 +10,7 @@ evenly over the window. ops/fast/pooling.py computes the same faster.
 import numpy as np
 
 from ..backend import get_array_module
-from ..tensor import Function
+from ..autograd import Function
 from .geometry import pad2d, unpad2d
 
 

@@ -20,7 +20,7 @@ import os
 
 import numpy as np
 
-from .. import backend
+from .. import backend, random_source
 from ..tensor import Tensor
 from ..weights import load_weights, save_weights
 from .precompute import data_fingerprint, describe
@@ -89,7 +89,7 @@ def write(learner, path, call, start, epochs_done):
     optim = _flatten(learner.opt.state_dict(), "optim", arrays)
     meta = {"run": learner.run_record(), "call": call, "start": start, "epochs_done": epochs_done,
             "history": learner.history, "lr_history": learner.lr_history, "fit_ends": learner.fit_ends,
-            "optim": optim, "rng": backend.rng().bit_generator.state, "seconds": learner.seconds}
+            "optim": optim, "rng": random_source.rng().bit_generator.state, "seconds": learner.seconds}
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     save_weights(arrays, path)
 
@@ -124,5 +124,5 @@ def restore(learner, state, meta):
     learner.history, learner.lr_history = meta["history"], meta["lr_history"]
     learner.fit_ends = meta.get("fit_ends", [])
     learner.carry_seconds(meta.get("seconds", 0.0))
-    backend.rng().bit_generator.state = meta["rng"]
+    random_source.rng().bit_generator.state = meta["rng"]
     return meta["epochs_done"]

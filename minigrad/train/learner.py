@@ -17,7 +17,7 @@ import numpy as np
 from .. import backend
 from ..data.loader import DataLoader, training_loader
 from ..nn import functional as F
-from ..nn.module import Sequential
+from ..nn.containers import Sequential
 from ..optim import sgdr_epochs, sgdr_multiplier
 from ..tensor import Tensor
 from ..weights import load_weights, save_weights

@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 
-from .. import backend
+from .. import backend, random_source
 from ..download import cache_dir
 from ..tensor import Tensor, no_grad
 from ..weights import load_weights, save_weights
@@ -76,7 +76,7 @@ def compute_activations(features, loader, device):
     Its own random generator: computing (or not) never moves the run's random state, so a
     cold and a warm cache give the same training."""
     outs, labels = [], []
-    with no_grad(), backend.use_rng(np.random.default_rng(0)):
+    with no_grad(), random_source.use_rng(np.random.default_rng(0)):
         for x, y in loader:
             outs.append(features(x.to(device)).numpy())
             labels.append(y.numpy())

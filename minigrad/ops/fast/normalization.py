@@ -10,7 +10,7 @@ first) with fewer passes over memory and fewer arrays kept. Same arguments, same
 import numpy as np
 
 from ...backend import get_array_module
-from ...tensor import Function
+from ...autograd import Function
 from ..normalization import channel_axes, check_batch_norm, per_channel
 
 

@@ -15,7 +15,7 @@ with less memory traffic. Same arguments, same results.
 import numpy as np
 
 from ...backend import get_array_module
-from ...tensor import Function
+from ...autograd import Function
 from ..geometry import pad2d, unpad2d
 from ..pooling import AdaptivePool2d, AvgPool2d  # noqa: F401 - re-exported as the fast versions
 from .workspace import over_batch

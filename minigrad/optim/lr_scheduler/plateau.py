@@ -8,7 +8,7 @@ count again. mode='max' watches a metric that should grow (accuracy).
 import math
 import warnings
 
-from .optimizer import Optimizer
+from ..optimizer import Optimizer
 
 
 class ReduceLROnPlateau:

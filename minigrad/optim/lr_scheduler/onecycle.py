@@ -8,7 +8,7 @@ PyTorch's three-phase variant (up, back down to the initial rate, then down to t
 """
 import math
 
-from .lr_scheduler import LRScheduler
+from .schedulers import LRScheduler
 
 
 def _per_group(name, optimizer, value):
