@@ -139,6 +139,21 @@ class Tensor:
         from .ops.shapes import AsType
         return AsType.apply(self, dtype=np.dtype(dtype))
 
+    _post_accumulate_grad_hooks = None  # {key: hook}, set by register_post_accumulate_grad_hook
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call hook(self) in every backward() once this leaf's .grad holds all of that backward's
+        gradient (PyTorch's name and timing). DistributedDataParallel uses it to start averaging a
+        gradient while backward is still computing the others. Returns a handle with remove()."""
+        if not self.is_leaf:
+            raise RuntimeError("register_post_accumulate_grad_hook: only a leaf tensor (a parameter, not the "
+                               "result of an op) accumulates a .grad; register the hook on the leaf")
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = {}
+        key = object()
+        self._post_accumulate_grad_hooks[key] = hook
+        return _HookHandle(self._post_accumulate_grad_hooks, key)
+
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not _is_float(self.dtype):
             raise TypeError(f"only floating-point tensors can require a gradient, got dtype {self.dtype}")
@@ -196,6 +211,19 @@ class Tensor:
         if keepdim and dim is not None:
             out = xp.expand_dims(out, dim)
         return Tensor._from_op(out, None)
+
+
+class _HookHandle:
+    def __init__(self, hooks, key):
+        self.hooks, self.key = hooks, key
+
+    def remove(self):
+        self.hooks.pop(self.key, None)
+
+
+def _run_post_accumulate_grad_hooks(leaf):
+    for hook in list((leaf._post_accumulate_grad_hooks or {}).values()):
+        hook(leaf)
 
 
 def _index_arrays(index):
@@ -286,11 +314,15 @@ def _backpropagate(root, grad):
     given = set()  # arrays already handed to a leaf as its .grad
     if root._fn is None:  # backward() on a leaf: its gradient is the given one
         _accumulate(root, grad, given)
+        _run_post_accumulate_grad_hooks(root)
         return
     grads = {id(root._fn): grad}
-    for fn in _topological_order(root._fn):
+    order = _topological_order(root._fn)
+    waiting = _hooked_leaf_edges(order)
+    for fn in order:
         g = grads.pop(id(fn), None)
         if g is None:
+            _leaf_edges_done(fn, waiting)
             continue
         if fn.parents is None:
             raise RuntimeError(
@@ -304,10 +336,37 @@ def _backpropagate(root, grad):
                 continue
             if isinstance(parent, Tensor):  # a leaf
                 _accumulate(parent, gx, given)
+                if id(parent) in waiting:
+                    waiting[id(parent)][1] = True
             else:
                 key = id(parent)
                 grads[key] = gx if key not in grads else grads[key] + gx
+        _leaf_edges_done(fn, waiting)
         fn.release()
+
+
+def _hooked_leaf_edges(order):
+    """For each leaf with a post-accumulate-grad hook: [edges into it still to run, got a gradient]."""
+    waiting = {}
+    for fn in order:
+        for parent in fn.parents or ():
+            if isinstance(parent, Tensor) and parent._post_accumulate_grad_hooks:
+                waiting.setdefault(id(parent), [0, False])[0] += 1
+    return waiting
+
+
+def _leaf_edges_done(fn, waiting):
+    """fn has passed its gradients on: a hooked leaf with no edge left holds its whole gradient."""
+    if not waiting:
+        return
+    for parent in fn.parents or ():
+        if isinstance(parent, Tensor) and id(parent) in waiting:
+            entry = waiting[id(parent)]
+            entry[0] -= 1
+            if entry[0] == 0:
+                del waiting[id(parent)]
+                if entry[1]:
+                    _run_post_accumulate_grad_hooks(parent)
 
 
 def _accumulate(leaf, g, given):

@@ -1,0 +1,118 @@
+"""What each rank runs in tests/test_distributed.py, launched as `mpiexec -n 2 python distributed_worker.py MODE`.
+
+Rank 0 prints one line `RESULT <json>` with what the test checks; any failure raises
+(and the excepthook of minigrad.distributed aborts every rank, so nothing hangs).
+"""
+import json
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import minigrad  # noqa: E402
+from minigrad import distributed as dist  # noqa: E402
+from minigrad import nn  # noqa: E402
+from minigrad.nn import functional as F  # noqa: E402
+from minigrad.optim import SGD  # noqa: E402
+
+B, STEPS = 4, 4  # per-rank batch, SGD steps
+
+
+def make_model(batchnorm):
+    minigrad.manual_seed(0)
+    if batchnorm:
+        return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                             nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))
+    return nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
+
+
+def data(batchnorm, n):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((STEPS, n, 3, 5, 5) if batchnorm else (STEPS, n, 6)).astype(np.float32)
+    return x, rng.integers(0, 3, (STEPS, n))
+
+
+def train(model, xs, ys, bucket_cap_mb=None, on_backward=None):
+    opt = SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
+    losses = []
+    for x, y in zip(xs, ys):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(minigrad.tensor(x)), minigrad.tensor(y))
+        loss.backward()
+        if on_backward:
+            on_backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+def state(model):
+    return {k: np.asarray(v, dtype=np.float64).tolist() for k, v in model.state_dict().items()}
+
+
+def equivalence(batchnorm, sync=True):
+    """2 ranks x batch B against 1 process x batch 2B (computed by rank 0 alone, at the end)."""
+    rank, world = dist.get_rank(), dist.get_world_size()
+    xs, ys = data(batchnorm, B * world)
+    model = make_model(batchnorm)
+    if rank:  # a different start: broadcast_parameters must fix it
+        for p in model.parameters():
+            p.data += 1.0
+    if batchnorm and sync:
+        model = dist.convert_sync_batchnorm(model)
+    ddp = dist.DistributedDataParallel(model, bucket_cap_mb=1e-4)  # tiny buckets: several per backward
+    started = []  # how many parameters had their gradient when each bucket started
+    count = {"grads": 0}
+    for p in model.parameters():
+        p.register_post_accumulate_grad_hook(lambda p: count.__setitem__("grads", count["grads"] + 1))
+    start = ddp._group.iall_reduce
+    ddp._group.iall_reduce = lambda a: (started.append(count["grads"]), start(a))[1]
+
+    def reset():
+        count["grads"] = 0
+    shard = slice(rank * B, (rank + 1) * B)
+    train(ddp, xs[:, shard], ys[:, shard], on_backward=reset)
+    mine = state(model)
+    others = dist.group.group().all_gather_object(mine)
+    if rank:
+        return None
+    reference = make_model(batchnorm)
+    train(reference, xs, ys)
+    ref = state(reference)
+    gap = max(float(np.max(np.abs(np.subtract(mine[k], ref[k])))) for k in ref)
+    ranks_gap = max(float(np.max(np.abs(np.subtract(o[k], mine[k])))) for o in others for k in mine)
+    n_params = len(list(model.parameters()))
+    return {"gap": gap, "ranks_gap": ranks_gap, "started": started[:8], "n_params": n_params,
+            "keys": sorted(ref)}
+
+
+def sampler(n, drop_last):
+    rank, world = dist.get_rank(), dist.get_world_size()
+    s = dist.DistributedSampler(range(n), shuffle=True, seed=3, drop_last=drop_last)
+    epochs = []
+    for epoch in range(2):
+        s.set_epoch(epoch)
+        epochs.append(dist.group.group().all_gather_object([int(i) for i in s]))
+    return {"epochs": epochs, "len": len(s), "world": world} if rank == 0 else None
+
+
+def fail():
+    """Rank 1 raises; rank 0 waits in an all-reduce that can never finish."""
+    if dist.get_rank() == 1:
+        raise ValueError("rank 1 fails on purpose")
+    dist.all_reduce(np.ones(3, dtype=np.float32))
+    return {"unreachable": True}
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if dist.get_world_size() < 2:
+        raise SystemExit("run me with mpiexec -n 2")
+    result = {"plain": lambda: equivalence(False), "syncbn": lambda: equivalence(True),
+              "unsynced_bn": lambda: equivalence(True, sync=False),
+              "sampler": lambda: sampler(11, False), "sampler_drop": lambda: sampler(11, True),
+              "fail": fail}[mode]()
+    if result is not None:
+        print("RESULT " + json.dumps(result), flush=True)
