@@ -21,9 +21,10 @@ import time
 
 import numpy as np
 
-from . import backend, metrics, plots
+from . import backend, distributed, metrics, plots
 from .data.loader import DataLoader, training_loader
 from .data.transforms import denormalize
+from .distributed.learner import wrap_learner
 from .lr_find import lr_find
 from .nn import functional as F
 from .nn.layers import _BatchNorm
@@ -41,6 +42,7 @@ class TrainingDiverged(FloatingPointError):
 class Learner:
     def __init__(self, body, head, data, layer_groups, device="cpu", out_dir="runs/learner",
                  feature_layers=2, momentum=0.9, weight_decay=0.0, verbose=True):
+        distributed.init_process_group()  # under mpiexec: join the ranks, each its own GPU, before .to(device)
         self.body, self.head, self.data = body, head, data
         self.model = Sequential(body, head).to(backend.check_device(device))
         self.layer_groups, self.device, self.out_dir = layer_groups, device, out_dir
@@ -50,6 +52,7 @@ class Learner:
         self.history = {"epoch": [], "train_loss": [], "val_loss": [], "accuracy": [], "overfitting": []}
         self.lr_history = []  # every iteration's per-group rates, for plot_lr
         self.freeze()
+        wrap_learner(self)  # under mpiexec: sharded batches, averaged gradients, rank 0 writes; else nothing
 
     # ---- messages and files --------------------------------------------------------------
     def log(self, message):

@@ -22,6 +22,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import minigrad  # noqa: E402
+from minigrad import distributed  # noqa: E402
 import models  # noqa: E402
 from minigrad import metrics  # noqa: E402
 from minigrad.data import ImageClassifierData, make_shapes_dataset, transforms_side_on  # noqa: E402
@@ -54,11 +55,14 @@ def step(n, title, concept):
 def main(argv=None):
     args = parse_args(argv)
     started = time.time()
+    distributed.init_process_group()  # under mpiexec: one process per rank (and GPU); else a world of one
+    distributed.quiet_other_ranks()
     minigrad.manual_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
 
     if args.data is None:
-        path = make_shapes_dataset()
+        with distributed.main_process_first():  # one rank writes the images, the others find them
+            path = make_shapes_dataset()
         size = args.size or 32
         print(f"data: minigrad's built-in generated images (circles vs crosses), {path}")
     else:
@@ -135,8 +139,9 @@ def main(argv=None):
               "weights": args.weights, "device": args.device, "seed": args.seed, "lr": lr,
               "history": learn.history, "confusion_matrix": matrix.tolist(), "classes": data.classes,
               "plots": [p for p in plots if p], "model": model_path}
-    with open(os.path.join(args.out, "metrics.json"), "w") as f:
-        json.dump(result, f, indent=2)
+    if distributed.is_main_process():
+        with open(os.path.join(args.out, "metrics.json"), "w") as f:
+            json.dump(result, f, indent=2)
     for p in plots:
         if p:
             print(f"plot: {p}")

@@ -102,6 +102,10 @@ class DistributedDataParallel(Module):
         # gradients travel on a group of their own, so that SyncBatchNorm's collectives inside
         # backward never interleave with the buckets in flight
         object.__setattr__(self, "_group", pg.dup() if hasattr(pg, "dup") else pg)
+        if any(type(m).__name__ == "SyncBatchNorm" for m in module.modules()):
+            # NCCL kernels of two communicators on two streams could wait on each other across GPUs;
+            # with SyncBatchNorm's collectives in backward, the buckets go on the main stream too
+            self._group.cuda_side_stream = False
         object.__setattr__(self, "bucket_cap_mb", bucket_cap_mb)
         object.__setattr__(self, "broadcast_buffers", broadcast_buffers)
         object.__setattr__(self, "require_backward_grad_sync", True)
@@ -184,10 +188,15 @@ class DistributedDataParallel(Module):
             bucket.work = self._group.iall_reduce(bucket.buffer)
             object.__setattr__(self, "_next", self._next + 1)
 
-    def finish_gradient_sync(self):
+    def finish_gradient_sync(self, force=False):
         """Send what backward left (parameters without a gradient count as zeros), wait for every
-        bucket, and write the averages into .grad. Does nothing when already done."""
-        if self._buckets is None or (self._next == 0 and not any(b.ready for b in self._buckets)):
+        bucket, and write the averages into .grad. Does nothing when already done, unless `force`:
+        a rank that skipped backward must still take part when the others did."""
+        if self._group.size == 1:
+            return
+        if force:
+            self._build_buckets()
+        elif self._buckets is None or (self._next == 0 and not any(b.ready for b in self._buckets)):
             return
         for bucket in self._buckets:
             for i, p in enumerate(bucket.params):

@@ -16,6 +16,7 @@ rank 0 makes and MPI broadcasts.
 A script that is not started by mpiexec is a group of one (rank 0, world size 1): every
 collective returns its input unchanged, and mpi4py is not even imported.
 """
+import contextlib
 import os
 import sys
 
@@ -79,6 +80,35 @@ def is_main_process():
 
 def barrier():
     group().barrier()
+
+
+@contextlib.contextmanager
+def main_process_first():
+    """Rank 0 runs the block first (e.g. writes a data set or a cache), then the others (who find it made)."""
+    if not is_main_process():
+        barrier()
+    try:
+        yield
+    finally:
+        if is_main_process():
+            barrier()
+
+
+def quiet_other_ranks():
+    """Only rank 0 prints: print() elsewhere does nothing unless called with force=True."""
+    if is_main_process():
+        return
+    import builtins
+    if getattr(builtins.print, "_minigrad_quiet", False):
+        return
+    original = builtins.print
+
+    def print(*args, force=False, **kwargs):
+        if force:
+            original(*args, **kwargs)
+
+    print._minigrad_quiet = True
+    builtins.print = print
 
 
 def all_reduce(array, op="sum"):
@@ -148,6 +178,7 @@ class MPIGroup:
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
         self.local_rank = self.comm.Split_type(MPI.COMM_TYPE_SHARED).Get_rank()
         self._nccl = None
+        self.cuda_side_stream = True  # NCCL all-reduces started by iall_reduce may run on a stream of their own
         _abort_on_uncaught_exception(self.comm)
         _use_local_gpu(self.local_rank)
 
@@ -186,7 +217,7 @@ class MPIGroup:
         if backend.device_of(array) == "cuda":
             nccl = self._nccl_comm()
             if nccl:
-                return nccl.all_reduce(array, blocking)
+                return nccl.all_reduce(array, blocking or not self.cuda_side_stream)
             host = backend.to_device(array, "cpu")  # an MPI without CUDA support: through the host
             self.comm.Allreduce(self.MPI.IN_PLACE, host, op=self.MPI.SUM)
             array[...] = backend.to_device(host, "cuda")

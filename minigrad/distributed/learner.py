@@ -1,0 +1,135 @@
+"""The Learner, data-parallel: `mpiexec -n N python recipes/lesson1.py` with no change to the lesson.
+
+`wrap_learner(learner)` (a no-op in a world of one) makes N processes train as one:
+- gradients are averaged over the ranks (DistributedDataParallel's hooks on the model's
+  parameters, also while precompute trains the head alone), the weights start equal;
+- every training loader becomes a shard: each rank takes its part of one shared
+  permutation (DistributedSampler), with batch_size // N samples per mini-batch, so
+  --bs stays the size of the combined batch and the lesson's learning rates still fit;
+- the training loss each step returns is the mean over the ranks, so lr_find and the
+  progress agree everywhere;
+- rank 0 alone prints, shows progress, writes checkpoints, weights and plots; the
+  others read the same checkpoints with --resume, so they resume at the same epoch;
+- validation, predict and TTA run on every rank over the whole validation set (identical
+  results everywhere, no all-reduce needed; the price is repeating that work).
+SyncBatchNorm replaces the batch norms when asked (sync_batchnorm=True, or the
+environment variable MINIGRAD_SYNC_BATCHNORM=1): statistics over the combined batch.
+"""
+import math
+import os
+
+import numpy as np
+
+from .. import backend
+from ..data.loader import DataLoader
+from . import group
+from .ddp import DistributedDataParallel
+from .sampler import DistributedSampler
+from .sync_batchnorm import convert_sync_batchnorm
+
+
+class _Shard:
+    """A rank's samples: item i is dataset[indices[i]], augmented from a generator seeded by the
+    GLOBAL index, so two ranks' i-th samples never share their random augmentation."""
+
+    def __init__(self, dataset, indices):
+        self.dataset, self.indices = dataset, indices
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getitem__(self, i):
+        index = int(self.indices[i])
+        seed = int(backend.rng().integers(2**63))  # the loader's per-sample generator, for this epoch
+        with backend.use_rng(np.random.default_rng([seed, index])):
+            return self.dataset[index]
+
+
+class ShardedLoader:
+    """A DataLoader's epoch split over the ranks: this rank's shard, in mini-batches of batch_size // N."""
+
+    def __init__(self, loader, process_group=None):
+        pg = process_group or group.group()
+        self.loader, self.dataset = loader, loader.dataset
+        self.batch_size = max(1, loader.batch_size // pg.size)
+        self.sampler = DistributedSampler(loader.dataset, pg.size, pg.rank, shuffle=loader.shuffle)
+        # a last mini-batch of one sample cannot be batch-normalised: dropped, as training_loader does
+        self.drop_last = loader.drop_last or len(self.sampler) % self.batch_size == 1
+
+    def __len__(self):
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __iter__(self):
+        # The ranks' random generators move in step (same seed, same draws), so this epoch number, and with
+        # it the permutation, is the same on every rank; a resumed run restores the generator, and so the order.
+        self.sampler.set_epoch(int(backend.rng().integers(2**31)) if self.loader.shuffle else 0)
+        shard = _Shard(self.dataset, self.sampler.indices())
+        return iter(DataLoader(shard, self.batch_size, shuffle=False, drop_last=self.drop_last,
+                               num_workers=self.loader.num_workers))
+
+
+def wrap_learner(learner, sync_batchnorm=None, bucket_cap_mb=25):
+    """Make `learner` train data-parallel over the processes mpiexec started; returns it."""
+    pg = group.group()
+    if pg.size == 1 or getattr(learner, "_distributed", None) is not None:
+        return learner
+    if sync_batchnorm is None:
+        sync_batchnorm = os.environ.get("MINIGRAD_SYNC_BATCHNORM", "0") not in ("", "0")
+    if sync_batchnorm:
+        convert_sync_batchnorm(learner.model)
+    ddp = DistributedDataParallel(learner.model, bucket_cap_mb=bucket_cap_mb, broadcast_buffers=False)
+    learner._distributed = ddp
+    _average_gradients_before_each_step(learner, ddp)
+    _shard_training_batches(learner, pg)
+    if not group.is_main_process():
+        _rank_zero_writes_only(learner)
+    group.quiet_other_ranks()
+    if group.is_main_process():
+        print(f"distributed: {pg.size} processes, mini-batches of {learner.data.bs} split {pg.size} ways "
+              f"({max(1, learner.data.bs // pg.size)} per process){', SyncBatchNorm' if sync_batchnorm else ''}",
+              flush=True)
+    return learner
+
+
+def _average_gradients_before_each_step(learner, ddp):
+    make_optimizer, train_step = learner.make_optimizer, learner.train_step
+
+    def make_synced_optimizer(lrs):
+        opt = make_optimizer(lrs)
+        step = opt.step
+
+        def synced_step(*args, **kwargs):
+            ddp.finish_gradient_sync()  # normally already done by the last gradient's hook
+            return step(*args, **kwargs)
+        opt.step = synced_step
+        return opt
+
+    def synced_train_step(x, y, optimizer, check=True):
+        local = train_step(x, y, optimizer, check=check)
+        if not math.isfinite(local):  # this rank skipped backward (lr_find past its blow-up): still take part
+            ddp.finish_gradient_sync(force=True)
+        loss = np.array([local], dtype=np.float64)
+        return float(group.all_reduce(loss, "mean")[0])  # NaN anywhere is NaN everywhere: all stop together
+
+    learner.make_optimizer, learner.train_step = make_synced_optimizer, synced_train_step
+
+
+def _shard_training_batches(learner, pg):
+    train_batches = learner.train_batches
+
+    def sharded():
+        batches = train_batches()
+        return ShardedLoader(batches, pg) if isinstance(batches, DataLoader) else batches
+    learner.train_batches = sharded
+
+
+def _rank_zero_writes_only(learner):
+    """Ranks other than 0: no output, no files (they still read the checkpoints rank 0 writes)."""
+    learner.verbose = False
+    learner._checkpoint = lambda *args, **kwargs: None
+    learner.save = lambda name: None
+    for name in ("plot_lr", "plot_losses", "plot_confusion_matrix", "plot_most_confident_wrong"):
+        setattr(learner, name, lambda *args, **kwargs: None)
+    lr_find = learner.lr_find
+    learner.lr_find = lambda *args, **kwargs: lr_find(*args, **{**kwargs, "plot": False})
