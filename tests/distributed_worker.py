@@ -15,17 +15,20 @@ import minigrad  # noqa: E402
 from minigrad import distributed as dist  # noqa: E402
 from minigrad import nn  # noqa: E402
 from minigrad.nn import functional as F  # noqa: E402
+from minigrad.backend import to_device  # noqa: E402
 from minigrad.optim import SGD  # noqa: E402
 
 B, STEPS = 4, 4  # per-rank batch, SGD steps
+DEVICE = os.environ.get("MINIGRAD_TEST_DEVICE", "cpu")  # "cuda": the same checks on GPUs
+BACKEND = os.environ.get("MINIGRAD_TEST_BACKEND") or None  # "mpi" or "nccl" for GPU arrays; None: NCCL if there
 
 
 def make_model(batchnorm):
     minigrad.manual_seed(0)
     if batchnorm:
         return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
-                             nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))
-    return nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
+                             nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3)).to(DEVICE)
+    return nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3)).to(DEVICE)
 
 
 def data(batchnorm, n):
@@ -39,7 +42,7 @@ def train(model, xs, ys, bucket_cap_mb=None, on_backward=None):
     losses = []
     for x, y in zip(xs, ys):
         opt.zero_grad()
-        loss = F.cross_entropy(model(minigrad.tensor(x)), minigrad.tensor(y))
+        loss = F.cross_entropy(model(minigrad.tensor(x, device=DEVICE)), minigrad.tensor(y, device=DEVICE))
         loss.backward()
         if on_backward:
             on_backward()
@@ -49,7 +52,7 @@ def train(model, xs, ys, bucket_cap_mb=None, on_backward=None):
 
 
 def state(model):
-    return {k: np.asarray(v, dtype=np.float64).tolist() for k, v in model.state_dict().items()}
+    return {k: np.asarray(to_device(v, "cpu"), dtype=np.float64).tolist() for k, v in model.state_dict().items()}
 
 
 def equivalence(batchnorm, sync=True):
@@ -98,6 +101,33 @@ def sampler(n, drop_last):
     return {"epochs": epochs, "len": len(s), "world": world} if rank == 0 else None
 
 
+def nccl_alone():
+    """One rank, NCCL forced: the communicator, all-reduce (blocking and on its stream), broadcast,
+    SyncBatchNorm, all on the GPU. (Two ranks cannot share one GPU in NCCL.)"""
+    import cupy
+    from minigrad.distributed.sync_batchnorm import SyncBatchNormFunction
+    pg = dist.group.group()
+    a = cupy.arange(5, dtype=cupy.float32)
+    pg.all_reduce(a)
+    work = pg.iall_reduce(a)
+    work.wait()
+    pg.broadcast(a, 0)
+    x = minigrad.tensor(np.random.default_rng(0).standard_normal((4, 3, 2, 2)), device="cuda", requires_grad=True)
+    w = minigrad.tensor(np.ones(3), device="cuda", requires_grad=True)
+    b = minigrad.tensor(np.zeros(3), device="cuda", requires_grad=True)
+    out = SyncBatchNormFunction.apply(x, w, b, process_group=pg)
+    ref = F.batch_norm(x, None, None, w, b, training=True)
+    g = minigrad.tensor(np.random.default_rng(1).standard_normal((4, 3, 2, 2)), device="cuda")
+    out.backward(g)
+    gx = to_device(x.grad.data if isinstance(x.grad, minigrad.Tensor) else x.grad, "cpu")
+    x.grad = None
+    ref.backward(g)
+    gx_ref = to_device(x.grad.data if isinstance(x.grad, minigrad.Tensor) else x.grad, "cpu")
+    return {"nccl": type(pg._nccl).__name__, "sum": to_device(a, "cpu").tolist(),
+            "forward_gap": float(np.abs(to_device(out.data - ref.data, "cpu")).max()),
+            "grad_gap": float(np.abs(gx - gx_ref).max())}
+
+
 def fail():
     """Rank 1 raises; rank 0 waits in an all-reduce that can never finish."""
     if dist.get_rank() == 1:
@@ -108,6 +138,11 @@ def fail():
 
 if __name__ == "__main__":
     mode = sys.argv[1]
+    if mode == "nccl_alone":
+        dist.init_process_group("nccl")
+        print("RESULT " + json.dumps(nccl_alone()), flush=True)
+        raise SystemExit(0)
+    dist.init_process_group(BACKEND)
     if dist.get_world_size() < 2:
         raise SystemExit("run me with mpiexec -n 2")
     result = {"plain": lambda: equivalence(False), "syncbn": lambda: equivalence(True),

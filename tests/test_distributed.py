@@ -198,3 +198,41 @@ def test_convert_sync_batchnorm_keeps_order_weights_and_mode():
     x = minigrad.tensor(np.random.default_rng(0).standard_normal((2, 3, 5, 5)))
     model.train()
     assert model(x).shape == (2, 36)
+
+
+# ---- GPUs (NCCL) --------------------------------------------------------------------------------------
+
+def _gpus():
+    from minigrad.backend import cuda_available
+    if not cuda_available():
+        pytest.skip("needs cupy and an NVIDIA GPU")
+    import cupy
+    return cupy.cuda.runtime.getDeviceCount()
+
+
+def test_nccl_alone_on_the_gpu():
+    """NCCL's communicator (unique id over MPI), all-reduce, broadcast and SyncBatchNorm on one GPU."""
+    _gpus()
+    from minigrad.distributed import nccl
+    if not nccl.available():
+        pytest.skip("cupy.cuda.nccl is not available (install nvidia-nccl for cupy's CUDA version)")
+    if _mpiexec()[0] is None:
+        pytest.skip("mpi4py cannot start here")
+    done = subprocess.run([sys.executable, WORKER, "nccl_alone"], capture_output=True, text=True, timeout=120)
+    lines = [line[7:] for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, done.stderr[-2000:]
+    result = json.loads(lines[0])
+    assert result["nccl"] == "Communicator" and result["sum"] == [0, 1, 2, 3, 4]
+    assert result["forward_gap"] < 1e-5 and result["grad_gap"] < 1e-5, result
+
+
+@pytest.mark.parametrize("mode", ["plain", "syncbn"])
+def test_two_ranks_on_gpus_equal_one_process(mode, monkeypatch):
+    """The equivalence on the GPU: NCCL between 2 GPUs, or (one GPU: NCCL cannot put two ranks on one
+    device) MPI through host copies."""
+    gpus = _gpus()
+    monkeypatch.setenv("MINIGRAD_TEST_DEVICE", "cuda")
+    monkeypatch.setenv("MINIGRAD_TEST_BACKEND", "nccl" if gpus >= 2 else "mpi")
+    rc, out, err, result = launch(mode, timeout=180)
+    assert rc == 0 and result is not None, err[-2000:]
+    assert result["gap"] < 1e-5 and result["ranks_gap"] == 0, result

@@ -49,7 +49,7 @@ class ShardedLoader:
     """A DataLoader's epoch split over the ranks: this rank's shard, in mini-batches of batch_size // N."""
 
     def __init__(self, loader, process_group=None):
-        pg = process_group or group.group()
+        self.group = pg = process_group or group.group()
         self.loader, self.dataset = loader, loader.dataset
         self.batch_size = max(1, loader.batch_size // pg.size)
         self.sampler = DistributedSampler(loader.dataset, pg.size, pg.rank, shuffle=loader.shuffle)
@@ -61,9 +61,10 @@ class ShardedLoader:
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self):
-        # The ranks' random generators move in step (same seed, same draws), so this epoch number, and with
-        # it the permutation, is the same on every rank; a resumed run restores the generator, and so the order.
-        self.sampler.set_epoch(int(backend.rng().integers(2**31)) if self.loader.shuffle else 0)
+        # One permutation for all: rank 0's generator picks the epoch number (the others' generators may have
+        # drifted, e.g. one rank found a cache the other computed); a resumed run restores rank 0's generator.
+        seed = int(backend.rng().integers(2**31)) if self.loader.shuffle else 0
+        self.sampler.set_epoch(self.group.broadcast_object(seed, 0))
         shard = _Shard(self.dataset, self.sampler.indices())
         return iter(DataLoader(shard, self.batch_size, shuffle=False, drop_last=self.drop_last,
                                num_workers=self.loader.num_workers))
