@@ -128,6 +128,50 @@ def nccl_alone():
             "grad_gap": float(np.abs(gx - gx_ref).max())}
 
 
+def learner(out_dir):
+    """The Learner under mpiexec: precompute, augmented, unfrozen fits and lr_find; the ranks must end
+    identical, agree on every logged number, and rank 1 must write no file."""
+    import builtins
+    from minigrad.data import ImageClassifierData, make_shapes_dataset
+    from minigrad.learner import Learner
+    from models import fastai_head
+    from models.head import FEATURE_LAYERS
+    rank = dist.get_rank()
+    with dist.main_process_first():
+        shapes = make_shapes_dataset(os.path.join(out_dir, "data"), n_train=12, n_valid=4, size=16)
+    written = []
+    if rank:
+        real_open, real_replace = builtins.open, os.replace
+        builtins.open = lambda f, mode="r", *a, **k: (written.append(str(f)) if set(mode) & set("wax+") else None,
+                                                      real_open(f, mode, *a, **k))[1]
+        os.replace = lambda a, b, *r, **k: (written.append(str(b)), real_replace(a, b, *r, **k))[1]
+    minigrad.manual_seed(rank)  # different starts: the learner must broadcast rank 0's weights
+    data = ImageClassifierData.from_paths(shapes, size=16, bs=8)
+    body = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1, bias=False), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(8, 8, 3, 1, 1, bias=False), nn.BatchNorm2d(8), nn.ReLU(),
+                         nn.Conv2d(8, 16, 3, 1, 1, bias=False))
+    head = fastai_head(16, data.c)
+    learn = Learner(body, head, data, [body[:4], body[4:], head], out_dir=os.path.join(out_dir, "run"),
+                    feature_layers=FEATURE_LAYERS, verbose=True)
+    learn.precompute = True
+    learn.fit(0.01, 1)
+    learn.precompute = False
+    learn.fit(0.01, 1, cycle_len=1)
+    learn.unfreeze()
+    learn.lr_find(start_lr=[1e-4, 1e-3, 1e-2])
+    learn.fit([1e-3, 3e-3, 1e-2], 1, cycle_len=1)
+    learn.save("final")
+    mine = state(learn.model)
+    everyone = dist.group.group().all_gather_object({"state": mine, "history": learn.history,
+                                                    "steps": len(learn.train_batches()), "written": written})
+    if rank:
+        return None
+    return {"ranks_gap": max(float(np.max(np.abs(np.subtract(o["state"][k], mine[k])))) for o in everyone for k in mine),
+            "histories_equal": all(o["history"] == learn.history for o in everyone),
+            "steps": [o["steps"] for o in everyone], "written_by_rank1": everyone[1]["written"],
+            "files": sorted(os.listdir(os.path.join(out_dir, "run", "checkpoints")))}
+
+
 def fail():
     """Rank 1 raises; rank 0 waits in an all-reduce that can never finish."""
     if dist.get_rank() == 1:
@@ -145,9 +189,14 @@ if __name__ == "__main__":
     dist.init_process_group(BACKEND)
     if dist.get_world_size() < 2:
         raise SystemExit("run me with mpiexec -n 2")
-    result = {"plain": lambda: equivalence(False), "syncbn": lambda: equivalence(True),
-              "unsynced_bn": lambda: equivalence(True, sync=False),
-              "sampler": lambda: sampler(11, False), "sampler_drop": lambda: sampler(11, True),
-              "fail": fail}[mode]()
+    modes = {"plain": lambda: equivalence(False), "syncbn": lambda: equivalence(True),
+             "unsynced_bn": lambda: equivalence(True, sync=False),
+             "sampler": lambda: sampler(11, False), "sampler_drop": lambda: sampler(11, True),
+             "learner": lambda: learner(sys.argv[2]), "fail": fail}
+    if mode == "all":  # one launch for the quick checks: plain, syncbn, unsynced_bn, sampler, sampler_drop
+        result = {m: modes[m]() for m in ("plain", "syncbn", "unsynced_bn", "sampler", "sampler_drop")}
+        result = result if dist.get_rank() == 0 else None
+    else:
+        result = modes[mode]()
     if result is not None:
         print("RESULT " + json.dumps(result), flush=True)

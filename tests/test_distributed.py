@@ -49,7 +49,7 @@ def _mpiexec():
 _MPI = None
 
 
-def launch(mode, timeout=60):
+def launch(mode, timeout=60, *args, **env):
     """Run the worker on 2 ranks; returns (returncode, stdout, stderr, rank 0's RESULT or None)."""
     global _MPI
     if _MPI is None:
@@ -57,8 +57,8 @@ def launch(mode, timeout=60):
     exe, why = _MPI
     if exe is None:
         pytest.skip(why)
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MINIGRAD_NUM_THREADS="1")
-    done = subprocess.run([exe, "-n", "2", sys.executable, WORKER, mode], capture_output=True, text=True,
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MINIGRAD_NUM_THREADS="1", **env)
+    done = subprocess.run([exe, "-n", "2", sys.executable, WORKER, mode, *args], capture_output=True, text=True,
                           timeout=timeout, env=env)
     lines = [line[7:] for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     return done.returncode, done.stdout, done.stderr, json.loads(lines[0]) if lines else None
@@ -66,12 +66,19 @@ def launch(mode, timeout=60):
 
 # ---- two ranks -------------------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def quick_checks():
+    """One 2-rank launch runs the equivalence, control and sampler checks (each launch costs seconds)."""
+    rc, out, err, result = launch("all", 90)
+    assert rc == 0 and result is not None, err[-2000:]
+    return result
+
+
 @pytest.mark.parametrize("mode", ["plain", "syncbn"])
-def test_two_ranks_equal_one_process_with_twice_the_batch(mode):
+def test_two_ranks_equal_one_process_with_twice_the_batch(mode, quick_checks):
     """2 ranks x batch 4, 4 SGD steps (momentum, weight decay) == 1 process x batch 8: parameters and
     batch-norm statistics, starting from different weights on rank 1 (broadcast_parameters fixes them)."""
-    rc, out, err, result = launch(mode)
-    assert rc == 0 and result is not None, err[-2000:]
+    result = quick_checks[mode]
     assert result["gap"] < 1e-5, result
     assert result["ranks_gap"] == 0, "the ranks' models drifted apart"
     if mode == "syncbn":
@@ -80,17 +87,15 @@ def test_two_ranks_equal_one_process_with_twice_the_batch(mode):
     assert 0 < result["started"][0] < result["n_params"], result["started"]
 
 
-def test_plain_batchnorm_is_not_the_combined_batch():
+def test_plain_batchnorm_is_not_the_combined_batch(quick_checks):
     """The control: with per-rank batch statistics the result differs, so the SyncBatchNorm test can fail."""
-    rc, out, err, result = launch("unsynced_bn")
-    assert rc == 0 and result is not None, err[-2000:]
+    result = quick_checks["unsynced_bn"]
     assert result["gap"] > 1e-4
 
 
 @pytest.mark.parametrize("mode, drop_last", [("sampler", False), ("sampler_drop", True)])
-def test_sampler_shards_are_disjoint_and_cover_the_epoch(mode, drop_last):
-    rc, out, err, result = launch(mode)
-    assert rc == 0 and result is not None, err[-2000:]
+def test_sampler_shards_are_disjoint_and_cover_the_epoch(mode, drop_last, quick_checks):
+    result = quick_checks[mode]
     first, second = result["epochs"]
     for shards in (first, second):
         assert len({len(s) for s in shards}) == 1  # every rank the same number of samples
@@ -101,6 +106,17 @@ def test_sampler_shards_are_disjoint_and_cover_the_epoch(mode, drop_last):
             assert sorted(set(everything)) == list(range(11)) and len(everything) == 12
             assert len(set(shards[0]) & set(shards[1])) <= 1
     assert first != second, "set_epoch must give a new permutation"
+
+
+def test_the_learner_under_mpiexec(tmp_path):
+    """precompute, augmented and unfrozen fits and lr_find on 2 ranks: the ranks end identical (weights and
+    batch-norm statistics), log the same numbers, split each epoch in two, and rank 1 writes no file."""
+    rc, out, err, result = launch("learner", 120, str(tmp_path), MINIGRAD_CACHE=str(tmp_path / "cache"))
+    assert rc == 0 and result is not None, err[-2000:]
+    assert result["ranks_gap"] == 0 and result["histories_equal"], result
+    assert result["steps"] == [3, 3]  # 24 images, batch 8 split in two: 12 per rank, 3 mini-batches of 4
+    assert result["written_by_rank1"] == [] and result["files"] == ["fit.npz"], result
+    assert out.count("fit: 1 epoch(s)") == 3, "rank 0 alone prints"
 
 
 def test_a_failing_rank_is_an_error_not_a_hang():

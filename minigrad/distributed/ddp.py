@@ -117,11 +117,26 @@ class DistributedDataParallel(Module):
             self._handles = [p.register_post_accumulate_grad_hook(self._on_grad) for p in module.parameters()]
 
     def forward(self, *inputs, **kwargs):
-        if self.broadcast_buffers and self.training and self._group.size > 1:
-            with no_grad():  # rank 0's batch-norm statistics everywhere, as PyTorch's default
-                for _, b in self.module.named_buffers():
-                    self._group.broadcast(b.data, 0)
+        if self.broadcast_buffers and self.training:
+            self.sync_buffers()
         return self.module(*inputs, **kwargs)
+
+    def sync_buffers(self):
+        """Rank 0's buffers (batch-norm running statistics) everywhere, as PyTorch's DDP does before
+        each training forward: one broadcast per dtype, of all buffers laid end to end."""
+        if self._group.size == 1:
+            return
+        kinds = {}
+        for _, b in self.module.named_buffers():
+            kinds.setdefault((b.device, b.dtype), []).append(b)
+        for buffers in kinds.values():
+            xp = get_array_module(buffers[0].data)
+            flat = xp.concatenate([b.data.reshape(-1) for b in buffers])
+            self._group.broadcast(flat, 0)
+            start = 0
+            for b in buffers:
+                b.data[...] = flat[start:start + b.data.size].reshape(b.shape)
+                start += b.data.size
 
     @contextlib.contextmanager
     def no_sync(self):

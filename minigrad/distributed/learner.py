@@ -7,9 +7,11 @@
   permutation (DistributedSampler), with batch_size // N samples per mini-batch, so
   --bs stays the size of the combined batch and the lesson's learning rates still fit;
 - the training loss each step returns is the mean over the ranks, so lr_find and the
-  progress agree everywhere;
+  progress agree everywhere; before each training forward rank 0's batch-norm running
+  statistics are copied to the others (as PyTorch's DDP), so every rank validates alike;
 - rank 0 alone prints, shows progress, writes checkpoints, weights and plots; the
-  others read the same checkpoints with --resume, so they resume at the same epoch;
+  others read the same checkpoints with --resume, so they resume at the same epoch, and
+  read the precompute cache rank 0 wrote;
 - validation, predict and TTA run on every rank over the whole validation set (identical
   results everywhere, no all-reduce needed; the price is repeating that work).
 SyncBatchNorm replaces the batch norms when asked (sync_batchnorm=True, or the
@@ -22,6 +24,7 @@ import numpy as np
 
 from .. import backend
 from ..data.loader import DataLoader
+from ..tensor import is_grad_enabled
 from . import group
 from .ddp import DistributedDataParallel
 from .sampler import DistributedSampler
@@ -113,7 +116,26 @@ def _average_gradients_before_each_step(learner, ddp):
         loss = np.array([local], dtype=np.float64)
         return float(group.all_reduce(loss, "mean")[0])  # NaN anywhere is NaN everywhere: all stop together
 
-    learner.make_optimizer, learner.train_step = make_synced_optimizer, synced_train_step
+    forward = learner.forward
+
+    dirty = [False]
+
+    def synced_forward(x):
+        # rank 0's batch-norm statistics everywhere before each training forward, as DistributedDataParallel's
+        # forward, and once more before evaluating, so that every rank validates (and rank 0 saves) the same model
+        training = is_grad_enabled() and learner.model.training
+        if training or dirty[0]:
+            ddp.sync_buffers()
+        dirty[0] = training
+        return forward(x)
+
+    learner.make_optimizer, learner.train_step, learner.forward = make_synced_optimizer, synced_train_step, synced_forward
+    activations = learner._activations
+
+    def activations_rank_zero_first(split):
+        with group.main_process_first():  # rank 0 computes and caches the body's activations; the others read them
+            return activations(split)
+    learner._activations = activations_rank_zero_first
 
 
 def _shard_training_batches(learner, pg):
