@@ -161,6 +161,10 @@ def learner(out_dir):
     learn.lr_find(start_lr=[1e-4, 1e-3, 1e-2])
     learn.fit([1e-3, 3e-3, 1e-2], 1, cycle_len=1)
     learn.save("final")
+    probs, targets = learn.predict()  # sharded over the ranks, gathered
+    whole, whole_targets = learn.predict(learn.val_batches())  # this rank alone, the whole validation set
+    tta_probs, tta_targets = learn.TTA(n_aug=2)
+    predict_gap = float(np.abs(probs - whole).max()) if np.array_equal(targets, whole_targets) else -1.0
     mine = state(learn.model)
     everyone = dist.group.group().all_gather_object({"state": mine, "history": learn.history,
                                                     "steps": len(learn.train_batches()), "written": written})
@@ -169,7 +173,8 @@ def learner(out_dir):
     return {"ranks_gap": max(float(np.max(np.abs(np.subtract(o["state"][k], mine[k])))) for o in everyone for k in mine),
             "histories_equal": all(o["history"] == learn.history for o in everyone),
             "steps": [o["steps"] for o in everyone], "written_by_rank1": everyone[1]["written"],
-            "files": sorted(os.listdir(os.path.join(out_dir, "run", "checkpoints")))}
+            "files": sorted(os.listdir(os.path.join(out_dir, "run", "checkpoints"))), "predict_gap": predict_gap,
+            "tta": [len(tta_probs), int(np.array_equal(tta_targets, whole_targets))]}
 
 
 def fail():

@@ -110,13 +110,16 @@ def test_sampler_shards_are_disjoint_and_cover_the_epoch(mode, drop_last, quick_
 
 def test_the_learner_under_mpiexec(tmp_path):
     """precompute, augmented and unfrozen fits and lr_find on 2 ranks: the ranks end identical (weights and
-    batch-norm statistics), log the same numbers, split each epoch in two, and rank 1 writes no file."""
+    batch-norm statistics), log the same numbers, split each epoch in two, and rank 1 writes no file;
+    predict and TTA, sharded, give every image's prediction in order."""
     rc, out, err, result = launch("learner", 120, str(tmp_path), MINIGRAD_CACHE=str(tmp_path / "cache"))
     assert rc == 0 and result is not None, err[-2000:]
     assert result["ranks_gap"] == 0 and result["histories_equal"], result
     assert result["steps"] == [3, 3]  # 24 images, batch 8 split in two: 12 per rank, 3 mini-batches of 4
     assert result["written_by_rank1"] == [] and result["files"] == ["fit.npz"], result
     assert out.count("fit: 1 epoch(s)") == 3, "rank 0 alone prints"
+    assert 0 <= result["predict_gap"] < 1e-6, "predictions gathered from the shards, in order"
+    assert result["tta"] == [8, 1]
 
 
 def test_a_failing_rank_is_an_error_not_a_hang():

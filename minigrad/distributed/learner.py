@@ -12,8 +12,9 @@
 - rank 0 alone prints, shows progress, writes checkpoints, weights and plots; the
   others read the same checkpoints with --resume, so they resume at the same epoch, and
   read the precompute cache rank 0 wrote;
-- validation, predict and TTA run on every rank over the whole validation set (identical
-  results everywhere, no all-reduce needed; the price is repeating that work).
+- validation, predict and TTA: each rank predicts its share of the validation images, and
+  the predictions are gathered in order on every rank, so every rank computes the same
+  metrics over the whole validation set.
 SyncBatchNorm replaces the batch norms when asked (sync_batchnorm=True, or the
 environment variable MINIGRAD_SYNC_BATCHNORM=1): statistics over the combined batch.
 """
@@ -51,13 +52,13 @@ class _Shard:
 class ShardedLoader:
     """A DataLoader's epoch split over the ranks: this rank's shard, in mini-batches of batch_size // N."""
 
-    def __init__(self, loader, process_group=None):
+    def __init__(self, loader, process_group=None, training=True):
         self.group = pg = process_group or group.group()
         self.loader, self.dataset = loader, loader.dataset
-        self.batch_size = max(1, loader.batch_size // pg.size)
+        self.batch_size = max(1, loader.batch_size // pg.size) if training else loader.batch_size
         self.sampler = DistributedSampler(loader.dataset, pg.size, pg.rank, shuffle=loader.shuffle)
-        # a last mini-batch of one sample cannot be batch-normalised: dropped, as training_loader does
-        self.drop_last = loader.drop_last or len(self.sampler) % self.batch_size == 1
+        # a last mini-batch of one sample cannot be batch-normalised: dropped in training, as training_loader does
+        self.drop_last = training and (loader.drop_last or len(self.sampler) % self.batch_size == 1)
 
     def __len__(self):
         n = len(self.sampler)
@@ -86,6 +87,7 @@ def wrap_learner(learner, sync_batchnorm=None, bucket_cap_mb=25):
     learner._distributed = ddp
     _average_gradients_before_each_step(learner, ddp)
     _shard_training_batches(learner, pg)
+    _shard_evaluation(learner, pg)
     if not group.is_main_process():
         _rank_zero_writes_only(learner)
     group.quiet_other_ranks()
@@ -145,6 +147,41 @@ def _shard_training_batches(learner, pg):
         batches = train_batches()
         return ShardedLoader(batches, pg) if isinstance(batches, DataLoader) else batches
     learner.train_batches = sharded
+
+
+def _gather(shard, *arrays):
+    """Every rank's per-sample results (in its shard's order) put back in the data set's order, on every rank.
+    The padding's repeated samples land on the same places with the same values."""
+    parts = shard.group.all_gather_object((shard.sampler.indices(),) + arrays)
+    full = []
+    for k in range(1, len(arrays) + 1):
+        out = np.empty((len(shard.dataset),) + parts[0][k].shape[1:], dtype=parts[0][k].dtype)
+        for part in parts:
+            out[part[0]] = part[k]
+        full.append(out)
+    return tuple(full)
+
+
+def _shard_evaluation(learner, pg):
+    """predict (hence validate) and TTA: each rank its share of the images, the results gathered."""
+    predict, tta, tta_dl = learner.predict, learner.TTA, learner.data.tta_dl
+    last = {}
+
+    def sharded_predict(loader=None):
+        if loader is not None:
+            return predict(loader)
+        shard = ShardedLoader(learner.val_batches(), pg, training=False)
+        return _gather(shard, *predict(shard))
+
+    def sharded_tta_dl(*args, **kwargs):
+        last["shard"] = ShardedLoader(tta_dl(*args, **kwargs), pg, training=False)
+        return last["shard"]
+
+    def sharded_tta(*args, **kwargs):
+        probs, targets = tta(*args, **kwargs)
+        return _gather(last.pop("shard"), probs, targets)
+
+    learner.predict, learner.TTA, learner.data.tta_dl = sharded_predict, sharded_tta, sharded_tta_dl
 
 
 def _rank_zero_writes_only(learner):
