@@ -35,6 +35,7 @@ from ..backend import get_array_module
 from ..nn.module import Module
 from ..tensor import Tensor, no_grad
 from . import group
+from .sync_batchnorm import SyncBatchNorm
 
 
 def _grad_array(p):
@@ -102,7 +103,7 @@ class DistributedDataParallel(Module):
         # gradients travel on a group of their own, so that SyncBatchNorm's collectives inside
         # backward never interleave with the buckets in flight
         object.__setattr__(self, "_group", pg.dup() if hasattr(pg, "dup") else pg)
-        if any(type(m).__name__ == "SyncBatchNorm" for m in module.modules()):
+        if any(isinstance(m, SyncBatchNorm) for m in module.modules()):
             # NCCL kernels of two communicators on two streams could wait on each other across GPUs;
             # with SyncBatchNorm's collectives in backward, the buckets go on the main stream too
             self._group.cuda_side_stream = False

@@ -40,12 +40,14 @@ def launched_by_mpi():
 def init_process_group(backend_name=None):
     """Join the group of processes started together (idempotent; returns the group).
 
-    backend_name: None picks by array: MPI for numpy arrays, NCCL for cupy arrays
-    when cupy has NCCL (else MPI through host copies); "mpi" sends everything through
-    MPI; "nccl" insists on NCCL for GPU arrays. Without a launcher and without
-    backend_name, this is a group of one that costs nothing.
+    backend_name (default: $MINIGRAD_DISTRIBUTED_BACKEND): None picks by array: MPI for
+    numpy arrays, NCCL for cupy arrays when cupy has NCCL and each process has a GPU of its
+    own (else MPI through host copies); "mpi" sends everything through MPI; "nccl" insists
+    on NCCL for GPU arrays. Without a launcher and without backend_name, this is a group of
+    one that costs nothing.
     """
     global _group
+    backend_name = backend_name or os.environ.get("MINIGRAD_DISTRIBUTED_BACKEND") or None
     if _group is None:
         if backend_name is None and not launched_by_mpi():
             _group = SingleProcessGroup()
@@ -176,7 +178,8 @@ class MPIGroup:
         self.MPI, self.backend_name = MPI, backend_name
         self.comm = MPI.COMM_WORLD
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
-        self.local_rank = self.comm.Split_type(MPI.COMM_TYPE_SHARED).Get_rank()
+        local = self.comm.Split_type(MPI.COMM_TYPE_SHARED)
+        self.local_rank, self.local_size = local.Get_rank(), local.Get_size()
         self._nccl = None
         self.cuda_side_stream = True  # NCCL all-reduces started by iall_reduce may run on a stream of their own
         _abort_on_uncaught_exception(self.comm)
@@ -195,10 +198,17 @@ class MPIGroup:
         """The NCCL communicator, made on first use: rank 0 makes a unique id, MPI broadcasts it."""
         if self._nccl is None:
             from . import nccl
-            if self.backend_name == "mpi" or not nccl.available():
-                if self.backend_name == "nccl":
-                    raise RuntimeError("init_process_group('nccl'): cupy.cuda.nccl is not available here; install "
-                                       "cupy with NCCL (e.g. cupy-cuda12x and nvidia-nccl-cu12), or use backend 'mpi'")
+            why = None
+            if not nccl.available():
+                why = "cupy.cuda.nccl is not available here (install NCCL for cupy, e.g. nvidia-nccl-cu12)"
+            elif self.local_size > backend.cupy.cuda.runtime.getDeviceCount():
+                why = (f"{self.local_size} processes share {backend.cupy.cuda.runtime.getDeviceCount()} GPU(s) on "
+                       "this machine, and NCCL needs one GPU per process")
+            if self.backend_name == "nccl" and why:
+                raise RuntimeError(f"init_process_group('nccl'): {why}; start one process per GPU, or use 'mpi'")
+            if self.backend_name == "mpi" or why:
+                if why and self.rank == 0:
+                    print(f"minigrad.distributed: GPU arrays go through MPI and the host: {why}", file=sys.stderr)
                 self._nccl = False
             else:
                 self._nccl = nccl.Communicator(self.comm, self.rank, self.size)
