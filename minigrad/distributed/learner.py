@@ -85,7 +85,9 @@ def wrap_learner(learner, sync_batchnorm=None, bucket_cap_mb=25):
         convert_sync_batchnorm(learner.model)
     ddp = DistributedDataParallel(learner.model, bucket_cap_mb=bucket_cap_mb, broadcast_buffers=False)
     learner._distributed = ddp
-    _average_gradients_before_each_step(learner, ddp)
+    _average_gradients(learner, ddp)
+    _same_batchnorm_statistics(learner, ddp)
+    _precompute_on_rank_zero_first(learner)
     _shard_training_batches(learner, pg)
     _shard_evaluation(learner, pg)
     if not group.is_main_process():
@@ -98,7 +100,7 @@ def wrap_learner(learner, sync_batchnorm=None, bucket_cap_mb=25):
     return learner
 
 
-def _average_gradients_before_each_step(learner, ddp):
+def _average_gradients(learner, ddp):
     make_optimizer, train_step = learner.make_optimizer, learner.train_step
 
     def make_synced_optimizer(lrs):
@@ -118,9 +120,11 @@ def _average_gradients_before_each_step(learner, ddp):
         loss = np.array([local], dtype=np.float64)
         return float(group.all_reduce(loss, "mean")[0])  # NaN anywhere is NaN everywhere: all stop together
 
-    forward = learner.forward
+    learner.make_optimizer, learner.train_step = make_synced_optimizer, synced_train_step
 
-    dirty = [False]
+
+def _same_batchnorm_statistics(learner, ddp):
+    forward, dirty = learner.forward, [False]
 
     def synced_forward(x):
         # rank 0's batch-norm statistics everywhere before each training forward, as DistributedDataParallel's
@@ -131,7 +135,10 @@ def _average_gradients_before_each_step(learner, ddp):
         dirty[0] = training
         return forward(x)
 
-    learner.make_optimizer, learner.train_step, learner.forward = make_synced_optimizer, synced_train_step, synced_forward
+    learner.forward = synced_forward
+
+
+def _precompute_on_rank_zero_first(learner):
     activations = learner._activations
 
     def activations_rank_zero_first(split):
