@@ -133,7 +133,7 @@ def learner(out_dir):
     identical, agree on every logged number, and rank 1 must write no file."""
     import builtins
     from minigrad.data import ImageClassifierData, make_shapes_dataset
-    from minigrad.learner import Learner
+    from minigrad.train import Learner
     from models import fastai_head
     from models.head import FEATURE_LAYERS
     rank = dist.get_rank()
@@ -152,19 +152,20 @@ def learner(out_dir):
                          nn.Conv2d(8, 16, 3, 1, 1, bias=False))
     head = fastai_head(16, data.c)
     learn = Learner(body, head, data, [body[:4], body[4:], head], out_dir=os.path.join(out_dir, "run"),
-                    feature_layers=FEATURE_LAYERS, verbose=True)
+                    feature_layers=FEATURE_LAYERS, verbose=True, models_name=os.path.join(out_dir, "run", "models"))
     learn.precompute = True
-    learn.fit(0.01, 1)
+    learn.fit(0.01, 1, checkpoint="head")
     learn.precompute = False
-    learn.fit(0.01, 1, cycle_len=1)
+    learn.fit(0.01, 1, cycle_len=1, checkpoint="augmented")
     learn.unfreeze()
-    learn.lr_find(start_lr=[1e-4, 1e-3, 1e-2])
-    learn.fit([1e-3, 3e-3, 1e-2], 1, cycle_len=1)
+    learn.lr_find(start_lr=[1e-4, 1e-3, 1e-2], plot=True)
+    learn.fit([1e-3, 3e-3, 1e-2], 1, cycle_len=1, checkpoint="unfrozen")
     learn.save("final")
-    probs, targets = learn.predict()  # sharded over the ranks, gathered
-    whole, whole_targets = learn.predict(learn.val_batches())  # this rank alone, the whole validation set
-    tta_probs, tta_targets = learn.TTA(n_aug=2)
-    predict_gap = float(np.abs(probs - whole).max()) if np.array_equal(targets, whole_targets) else -1.0
+    learn.plot_losses()
+    log_preds, targets = learn.predict_with_targs()  # sharded over the ranks, gathered
+    whole, whole_targets, _ = type(learn)._evaluate(learn, learn.val_batches())  # this rank alone, every image
+    tta_log_preds, tta_targets = learn.TTA(n_aug=2)
+    predict_gap = float(np.abs(log_preds - whole).max()) if np.array_equal(targets, whole_targets) else -1.0
     mine = state(learn.model)
     everyone = dist.group.group().all_gather_object({"state": mine, "history": learn.history,
                                                     "steps": len(learn.train_batches()), "written": written})
@@ -174,12 +175,15 @@ def learner(out_dir):
             "histories_equal": all(o["history"] == learn.history for o in everyone),
             "steps": [o["steps"] for o in everyone], "written_by_rank1": everyone[1]["written"],
             "files": sorted(os.listdir(os.path.join(out_dir, "run", "checkpoints"))), "predict_gap": predict_gap,
-            "tta": [len(tta_probs), int(np.array_equal(tta_targets, whole_targets))]}
+            "tta": [list(tta_log_preds.shape), int(np.array_equal(tta_targets, whole_targets))]}
 
 
-def fail():
-    """Rank 1 raises; rank 0 waits in an all-reduce that can never finish."""
+def fail(exit=False):
+    """Rank 1 raises (an exception, or SystemExit with a message under distributed.run); rank 0 waits in
+    an all-reduce that can never finish."""
     if dist.get_rank() == 1:
+        if exit:
+            raise SystemExit("rank 1 fails on purpose")
         raise ValueError("rank 1 fails on purpose")
     dist.all_reduce(np.ones(3, dtype=np.float32))
     return {"unreachable": True}
@@ -197,7 +201,8 @@ if __name__ == "__main__":
     modes = {"plain": lambda: equivalence(False), "syncbn": lambda: equivalence(True),
              "unsynced_bn": lambda: equivalence(True, sync=False),
              "sampler": lambda: sampler(11, False), "sampler_drop": lambda: sampler(11, True),
-             "learner": lambda: learner(sys.argv[2]), "fail": fail}
+             "learner": lambda: learner(sys.argv[2]), "fail": fail,
+             "fail_exit": lambda: dist.run(fail, exit=True)}
     if mode == "all":  # one launch for the quick checks: plain, syncbn, unsynced_bn, sampler, sampler_drop
         result = {m: modes[m]() for m in ("plain", "syncbn", "unsynced_bn", "sampler", "sampler_drop")}
         result = result if dist.get_rank() == 0 else None

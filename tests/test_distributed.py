@@ -116,14 +116,17 @@ def test_the_learner_under_mpiexec(tmp_path):
     assert rc == 0 and result is not None, err[-2000:]
     assert result["ranks_gap"] == 0 and result["histories_equal"], result
     assert result["steps"] == [3, 3]  # 24 images, batch 8 split in two: 12 per rank, 3 mini-batches of 4
-    assert result["written_by_rank1"] == [] and result["files"] == ["fit.npz"], result
+    assert result["written_by_rank1"] == [], result
+    assert result["files"] == ["augmented.npz", "head.npz", "unfrozen.npz"], result
     assert out.count("fit: 1 epoch(s)") == 3, "rank 0 alone prints"
     assert 0 <= result["predict_gap"] < 1e-6, "predictions gathered from the shards, in order"
-    assert result["tta"] == [8, 1]
+    assert result["tta"] == [[3, 8, 2], 1]
 
 
-def test_a_failing_rank_is_an_error_not_a_hang():
-    rc, out, err, result = launch("fail", timeout=60)  # a hang would raise TimeoutExpired here
+@pytest.mark.parametrize("mode", ["fail", "fail_exit"])
+def test_a_failing_rank_is_an_error_not_a_hang(mode):
+    """An exception, or SystemExit with a message inside distributed.run (the recipe's way out)."""
+    rc, out, err, result = launch(mode, timeout=60)  # a hang would raise TimeoutExpired here
     assert rc != 0
     assert "rank 1 fails on purpose" in err and result is None
 

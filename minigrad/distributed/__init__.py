@@ -21,11 +21,12 @@ sampler.py: the shards; sync_batchnorm.py: batch statistics over all ranks.
 """
 from .ddp import DistributedDataParallel, broadcast_parameters
 from .group import (all_reduce, barrier, broadcast, get_rank, get_world_size, init_process_group,
-                    is_initialized, is_main_process, launched_by_mpi, main_process_first, quiet_other_ranks)
+                    is_initialized, is_main_process, launched_by_mpi, main_process_first, quiet_other_ranks,
+                    run)
 from .sampler import DistributedSampler
 from .sync_batchnorm import SyncBatchNorm, convert_sync_batchnorm
 
 __all__ = ["DistributedDataParallel", "broadcast_parameters", "DistributedSampler", "SyncBatchNorm",
            "convert_sync_batchnorm", "init_process_group", "is_initialized", "get_rank", "get_world_size",
            "is_main_process", "barrier", "all_reduce", "broadcast", "launched_by_mpi", "main_process_first",
-           "quiet_other_ranks"]
+           "quiet_other_ranks", "run"]

@@ -96,6 +96,23 @@ def main_process_first():
             barrier()
 
 
+def run(main, *args, **kwargs):
+    """main(*args, **kwargs); under mpiexec, a rank that ends with an error stops every rank (MPI_Abort).
+    An exception already does (init_process_group's excepthook), but SystemExit with a message or a
+    non-zero code, a script's way to end with an error, does not reach the excepthook, and the other
+    ranks would wait forever in their next collective."""
+    try:
+        return main(*args, **kwargs)
+    except SystemExit as e:
+        if e.code not in (None, 0) and _group is not None and _group.size > 1:
+            if not isinstance(e.code, int):
+                print(e.code, file=sys.stderr)
+            sys.stderr.write(f"minigrad.distributed: rank {_group.rank} exited with an error; aborting all ranks\n")
+            sys.stderr.flush()
+            _group.comm.Abort(e.code if isinstance(e.code, int) else 1)
+        raise
+
+
 def quiet_other_ranks():
     """Only rank 0 prints: print() elsewhere does nothing unless called with force=True."""
     if is_main_process():

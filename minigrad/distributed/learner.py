@@ -7,14 +7,14 @@
   permutation (DistributedSampler), with batch_size // N samples per mini-batch, so
   --bs stays the size of the combined batch and the lesson's learning rates still fit;
 - the training loss each step returns is the mean over the ranks, so lr_find and the
-  progress agree everywhere; before each training forward rank 0's batch-norm running
-  statistics are copied to the others (as PyTorch's DDP), so every rank validates alike;
-- rank 0 alone prints, shows progress, writes checkpoints, weights and plots; the
-  others read the same checkpoints with --resume, so they resume at the same epoch, and
-  read the precompute cache rank 0 wrote;
-- validation, predict and TTA: each rank predicts its share of the validation images, and
-  the predictions are gathered in order on every rank, so every rank computes the same
-  metrics over the whole validation set.
+  progress agree everywhere;
+- validation, predict and TTA: each rank predicts its share of the images with rank 0's
+  batch-norm running statistics (as PyTorch's DDP broadcasts them), and the predictions
+  are gathered in order on every rank: every rank computes the same metrics over the
+  whole validation set;
+- rank 0 alone prints, shows progress and writes checkpoints, weights, plots (hooks in
+  minigrad/train: checkpoint.write, plots.finish, export) and the precompute cache, which
+  the others then read; on --resume every rank reads rank 0's checkpoint.
 SyncBatchNorm replaces the batch norms when asked (sync_batchnorm=True, or the
 environment variable MINIGRAD_SYNC_BATCHNORM=1): statistics over the combined batch.
 """
@@ -25,7 +25,6 @@ import numpy as np
 
 from .. import backend
 from ..data.loader import DataLoader
-from ..tensor import is_grad_enabled
 from . import group
 from .ddp import DistributedDataParallel
 from .sampler import DistributedSampler
@@ -38,6 +37,8 @@ class _Shard:
 
     def __init__(self, dataset, indices):
         self.dataset, self.indices = dataset, indices
+        # what a loader's identity (its epoch seeds) reads: the shard's loader stays the data set's
+        self.transform, self.samples = getattr(dataset, "transform", None), getattr(dataset, "samples", None)
 
     def __len__(self):
         return len(self.indices)
@@ -47,6 +48,16 @@ class _Shard:
         seed = int(backend.rng().integers(2**63))  # the loader's per-sample generator, for this epoch
         with backend.use_rng(np.random.default_rng([seed, index])):
             return self.dataset[index]
+
+
+def _epoch_number(loader):
+    """A new number each epoch, from the loader's own epoch generator where it has one (minigrad's loaders
+    that never move the global generator), else drawn from the global generator."""
+    if not loader.shuffle:
+        return 0
+    if hasattr(loader, "epoch_generator"):
+        return int(loader.epoch_generator().integers(2**31))
+    return int(backend.rng().integers(2**31))
 
 
 class ShardedLoader:
@@ -67,15 +78,15 @@ class ShardedLoader:
     def __iter__(self):
         # One permutation for all: rank 0's generator picks the epoch number (the others' generators may have
         # drifted, e.g. one rank found a cache the other computed); a resumed run restores rank 0's generator.
-        seed = int(backend.rng().integers(2**31)) if self.loader.shuffle else 0
-        self.sampler.set_epoch(self.group.broadcast_object(seed, 0))
+        self.sampler.set_epoch(self.group.broadcast_object(_epoch_number(self.loader), 0))
         shard = _Shard(self.dataset, self.sampler.indices())
         return iter(DataLoader(shard, self.batch_size, shuffle=False, drop_last=self.drop_last,
                                num_workers=self.loader.num_workers))
 
 
 def wrap_learner(learner, sync_batchnorm=None, bucket_cap_mb=25):
-    """Make `learner` train data-parallel over the processes mpiexec started; returns it."""
+    """Make `learner` (minigrad.train.Learner) train data-parallel over the processes mpiexec started;
+    returns it. In a world of one it does nothing."""
     pg = group.group()
     if pg.size == 1 or getattr(learner, "_distributed", None) is not None:
         return learner
@@ -86,12 +97,12 @@ def wrap_learner(learner, sync_batchnorm=None, bucket_cap_mb=25):
     ddp = DistributedDataParallel(learner.model, bucket_cap_mb=bucket_cap_mb, broadcast_buffers=False)
     learner._distributed = ddp
     _average_gradients(learner, ddp)
-    _same_batchnorm_statistics(learner, ddp)
-    _precompute_on_rank_zero_first(learner)
     _shard_training_batches(learner, pg)
-    _shard_evaluation(learner, pg)
+    _shard_evaluation(learner, ddp, pg)
+    _precompute_on_rank_zero_first(learner)
     if not group.is_main_process():
-        _rank_zero_writes_only(learner)
+        learner.verbose = False  # no log lines, no progress bar
+        learner.save = lambda name: learner.get_model_path(name)  # rank 0 writes it
     group.quiet_other_ranks()
     if group.is_main_process():
         print(f"distributed: {pg.size} processes, mini-batches of {learner.data.bs} split {pg.size} ways "
@@ -123,30 +134,6 @@ def _average_gradients(learner, ddp):
     learner.make_optimizer, learner.train_step = make_synced_optimizer, synced_train_step
 
 
-def _same_batchnorm_statistics(learner, ddp):
-    forward, dirty = learner.forward, [False]
-
-    def synced_forward(x):
-        # rank 0's batch-norm statistics everywhere before each training forward, as DistributedDataParallel's
-        # forward, and once more before evaluating, so that every rank validates (and rank 0 saves) the same model
-        training = is_grad_enabled() and learner.model.training
-        if training or dirty[0]:
-            ddp.sync_buffers()
-        dirty[0] = training
-        return forward(x)
-
-    learner.forward = synced_forward
-
-
-def _precompute_on_rank_zero_first(learner):
-    activations = learner._activations
-
-    def activations_rank_zero_first(split):
-        with group.main_process_first():  # rank 0 computes and caches the body's activations; the others read them
-            return activations(split)
-    learner._activations = activations_rank_zero_first
-
-
 def _shard_training_batches(learner, pg):
     train_batches = learner.train_batches
 
@@ -169,34 +156,26 @@ def _gather(shard, *arrays):
     return tuple(full)
 
 
-def _shard_evaluation(learner, pg):
-    """predict (hence validate) and TTA: each rank its share of the images, the results gathered."""
-    predict, tta, tta_dl = learner.predict, learner.TTA, learner.data.tta_dl
-    last = {}
+def _shard_evaluation(learner, ddp, pg):
+    """Every evaluation pass (validate, predict, TTA): rank 0's batch-norm statistics on every rank, each
+    rank its share of the images, the log-probabilities gathered; the loss is their mean over all images."""
+    evaluate = learner._evaluate
 
-    def sharded_predict(loader=None):
-        if loader is not None:
-            return predict(loader)
-        shard = ShardedLoader(learner.val_batches(), pg, training=False)
-        return _gather(shard, *predict(shard))
-
-    def sharded_tta_dl(*args, **kwargs):
-        last["shard"] = ShardedLoader(tta_dl(*args, **kwargs), pg, training=False)
-        return last["shard"]
-
-    def sharded_tta(*args, **kwargs):
-        probs, targets = tta(*args, **kwargs)
-        return _gather(last.pop("shard"), probs, targets)
-
-    learner.predict, learner.TTA, learner.data.tta_dl = sharded_predict, sharded_tta, sharded_tta_dl
+    def sharded_evaluate(loader, images=False):
+        ddp.sync_buffers()
+        if not isinstance(loader, DataLoader):
+            return evaluate(loader, images)
+        shard = ShardedLoader(loader, pg, training=False)
+        log_preds, targets = _gather(shard, *evaluate(shard, images)[:2])
+        loss = -float(np.mean(log_preds[np.arange(len(targets)), targets], dtype=np.float64))
+        return log_preds, targets, loss
+    learner._evaluate = sharded_evaluate
 
 
-def _rank_zero_writes_only(learner):
-    """Ranks other than 0: no output, no files (they still read the checkpoints rank 0 writes)."""
-    learner.verbose = False
-    learner._checkpoint = lambda *args, **kwargs: None
-    learner.save = lambda name: None
-    for name in ("plot_lr", "plot_losses", "plot_confusion_matrix", "plot_most_confident_wrong"):
-        setattr(learner, name, lambda *args, **kwargs: None)
-    lr_find = learner.lr_find
-    learner.lr_find = lambda *args, **kwargs: lr_find(*args, **{**kwargs, "plot": False})
+def _precompute_on_rank_zero_first(learner):
+    activations = learner.activations
+
+    def activations_rank_zero_first(loader):
+        with group.main_process_first():  # rank 0 computes and caches the body's activations; the others read them
+            return activations(loader)
+    learner.activations = activations_rank_zero_first
