@@ -13,11 +13,13 @@ like one with an R times larger batch, R times faster when communication is chea
     model = dist.DistributedDataParallel(model)  # same start everywhere; averaged gradients
     sampler = dist.DistributedSampler(dataset)   # each rank its shard; set_epoch(e) each epoch
     if dist.is_main_process(): save(...)         # one process writes files
+    dist.run(main)                               # an error on one rank stops all (no hang)
 
 Started without mpiexec, a script is a world of one: the same code runs unchanged
 and mpi4py is not imported. group.py: ranks and collectives (MPI via mpi4py, NCCL via
-cupy); ddp.py: broadcast and bucketed gradient averaging overlapped with backward;
-sampler.py: the shards; sync_batchnorm.py: batch statistics over all ranks.
+cupy, nccl.py); ddp.py: broadcast and bucketed gradient averaging overlapped with
+backward; sampler.py: the shards; sync_batchnorm.py: batch statistics over all ranks;
+learner.py: the Learner under mpiexec (minigrad.train calls wrap_learner).
 """
 from .ddp import DistributedDataParallel, broadcast_parameters
 from .group import (all_reduce, barrier, broadcast, get_rank, get_world_size, init_process_group,
