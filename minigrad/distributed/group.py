@@ -19,6 +19,7 @@ collective returns its input unchanged, and mpi4py is not even imported.
 import contextlib
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -277,7 +278,11 @@ class MPIGroup:
         return self.comm.allgather(obj)
 
     def barrier(self):
-        self.comm.Barrier()
+        """Wait for every rank, sleeping between looks: MPI's own Barrier spins on a core, which would
+        slow down the rank that everyone waits for when they share a machine (main_process_first)."""
+        request = self.comm.Ibarrier()
+        while not request.Test():
+            time.sleep(0.005)
 
 
 def _abort_on_uncaught_exception(comm):
