@@ -61,7 +61,7 @@ def test_ps_as_a_number_or_a_list_and_xtra_fc():
 
 
 def test_save_and_load_under_path_models_and_cycle_save_name(shapes, tmp_path):
-    data = __import__("minigrad.data", fromlist=["x"]).ImageClassifierData.from_paths(shapes, size=32, bs=8)
+    data = __import__("minigrad.data", fromlist=["x"]).ImageClassifierData.from_paths(shapes, size=16, bs=8)
     learn = ConvLearner.pretrained(resnet18, data, ps=0.5, out_dir=str(tmp_path / "tmp"), verbose=False,
                                    models_name=str(tmp_path / "models"))
     assert learn.save("224_lastlayer") == str(tmp_path / "models" / "224_lastlayer.npz")

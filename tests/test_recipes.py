@@ -19,12 +19,12 @@ from minigrad.data import make_shapes_dataset  # noqa: E402
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    return make_shapes_dataset(str(tmp_path_factory.mktemp("data")), n_train=24, n_valid=8, size=32)
+    return make_shapes_dataset(str(tmp_path_factory.mktemp("data")), n_train=8, n_valid=4, size=32)
 
 
 def test_lesson1_runs_every_step_and_its_model_classifies_a_new_photo(small, tmp_path, capsys):
     out = tmp_path / "run"
-    args = ["--data", small, "--arch", "resnet18", "--size", "32", "--bs", "8", "--cycles", "1",
+    args = ["--data", small, "--arch", "resnet18", "--size", "16", "--bs", "8", "--cycles", "1",
             "--out", str(out), "--workers", "0"]
     result = lesson1.main(args)
     printed = capsys.readouterr().out

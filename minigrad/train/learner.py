@@ -156,22 +156,10 @@ class Learner(LayerGroups, Predictions):
                 "precompute": self._precompute, "frozen_groups": self.frozen_groups}
         self.opt, self.sched = self.make_optimizer(lrs), Sched("fit", folder=self.out_dir)
         ckpt = self.path(os.path.join("checkpoints", f"{checkpoint}.npz")) if checkpoint else None
-        start, first_epoch = (ckpts.weights_fingerprint(self.model) if ckpt else None), 0
-        if resume and ckpt and os.path.exists(ckpt):
-            state, meta = ckpts.read_meta(ckpt)
-            stale = ckpts.check(ckpt, meta, self.run_record(), call, start)
-            if stale:
-                self.log(f"fit: not resuming from {ckpt}: {stale}; training this stage again")
-            else:
-                first_epoch = ckpts.restore(self, state, meta)
-                if first_epoch >= epochs:
-                    self.log(f"fit: '{checkpoint}' already finished ({epochs} epochs); loaded its result")
-                    return self.history
-                self.log(f"fit: resuming '{checkpoint}' after epoch {first_epoch} of {epochs}")
-        schedule = f"SGDR, {n_cycle} cycle(s) of {cycle_len} epoch(s) x {cycle_mult}" if cycle_len else "constant rate"
-        self.log(f"fit: {epochs} epoch(s), {len(batches)} mini-batches each, {schedule}, rates "
-                 + ", ".join(f"{lr:.2g}" for lr in lrs))
-        self.log(f"{'epoch':>5}  {'train_loss':>10}  {'val_loss':>8}  {'accuracy':>8}  {'time':>6}")
+        start = ckpts.weights_fingerprint(self.model) if ckpt else None
+        first_epoch = self._resume(ckpt, call, start, epochs) if resume and ckpt and os.path.exists(ckpt) else 0
+        if first_epoch < epochs:
+            self._announce(epochs, len(batches), lrs, n_cycle, cycle_len, cycle_mult)
         call_id = len(self.fit_ends)
         try:
             for epoch in range(first_epoch, epochs):
@@ -182,17 +170,32 @@ class Learner(LayerGroups, Predictions):
                 self._check_finite(val_loss)
                 if ckpt:
                     ckpts.write(self, ckpt, call, start, epoch + 1)
-                if cycle_save_name and cycle_len and _ends_cycle(epoch + 1, n_cycle, cycle_len, cycle_mult):
-                    self.save(f"{cycle_save_name}_cyc_{_ends_cycle(epoch + 1, n_cycle, cycle_len, cycle_mult) - 1}")
+                cycles_done = _ends_cycle(epoch + 1, n_cycle, cycle_len, cycle_mult)
+                if cycle_save_name and cycles_done:
+                    self.save(f"{cycle_save_name}_cyc_{cycles_done - 1}")
         except KeyboardInterrupt:
-            where = (f"the last finished epoch is saved in {ckpt}; run again with resume=True (the recipe: "
-                     "--resume) to continue from there") if ckpt and os.path.exists(ckpt) else \
-                ("no epoch of this fit call had finished, so there is no checkpoint of it yet" if ckpt else
-                 "this fit call keeps no checkpoint (fit(..., checkpoint='NAME') would)")
-            self.log(f"\ninterrupted: {where}")
+            self.log(f"\ninterrupted: {_saved_where(ckpt)}")
             raise
         self.fit_ends.append(len(self.lr_history))
         return self.history
+
+    def _resume(self, ckpt, call, start, epochs):
+        """The epochs a checkpoint of this very run and call has finished (0 if its starting weights differ)."""
+        state, meta = ckpts.read_meta(ckpt)
+        stale = ckpts.check(ckpt, meta, self.run_record(), call, start)  # another run or call: ResumeRefused
+        if stale:
+            self.log(f"fit: not resuming from {ckpt}: {stale}; training this stage again")
+            return 0
+        done = ckpts.restore(self, state, meta)
+        self.log(f"fit: '{ckpt}' already finished ({epochs} epochs); loaded its result" if done >= epochs
+                 else f"fit: resuming '{ckpt}' after epoch {done} of {epochs}")
+        return done
+
+    def _announce(self, epochs, per_epoch, lrs, n_cycle, cycle_len, cycle_mult):
+        schedule = f"SGDR, {n_cycle} cycle(s) of {cycle_len} epoch(s) x {cycle_mult}" if cycle_len else "constant rate"
+        self.log(f"fit: {epochs} epoch(s), {per_epoch} mini-batches each, {schedule}, rates "
+                 + ", ".join(f"{lr:.2g}" for lr in lrs))
+        self.log(f"{'epoch':>5}  {'train_loss':>10}  {'val_loss':>8}  {'accuracy':>8}  {'time':>6}")
 
     def _train_epoch(self, batches, epoch, epochs, lrs, n_cycle, cycle_len, cycle_mult):
         self.set_train_mode()
@@ -255,8 +258,19 @@ class Learner(LayerGroups, Predictions):
         return plots.plot_losses(self.history, self.path(name))
 
 
+def _saved_where(ckpt):
+    if ckpt and os.path.exists(ckpt):
+        return (f"the last finished epoch is saved in {ckpt}; run again with resume=True (the recipe: --resume) "
+                "to continue from there")
+    if ckpt:
+        return "no epoch of this fit call had finished, so there is no checkpoint of it yet"
+    return "this fit call keeps no checkpoint (fit(..., checkpoint='NAME') would)"
+
+
 def _ends_cycle(epochs_done, n_cycle, cycle_len, cycle_mult):
-    """The number of cycles finished when `epochs_done` epochs end one (else 0)."""
+    """The number of cycles finished when `epochs_done` epochs end one (else 0; none without cycle_len)."""
+    if not cycle_len:
+        return 0
     total = 0
     for i in range(n_cycle):
         total += cycle_len * cycle_mult ** i
