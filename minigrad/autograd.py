@@ -119,6 +119,8 @@ class AccumulateGrad(Node):
             leaf._grad = leaf._result_class._wrap(g)
         else:
             current.data += g
+        for hook in list((leaf._post_accumulate_grad_hooks or {}).values()):
+            hook(leaf)  # the leaf's gradient of this backward is complete (DistributedDataParallel starts here)
 
 
 def _base(array):

@@ -3,9 +3,8 @@
 Every op is written once against an "array module" `xp`, which is either
 `numpy` or `cupy`; `get_array_module(*arrays)` picks the right one, the way
 Chainer does. This file knows only arrays and devices. The seeded random source
-lives in `random_source.py` (its names are re-exported here, so that `backend.rng()`
-and `backend.manual_seed(...)` keep working); the fast ops' scratch memory and threads
-in `ops/fast/workspace.py`.
+lives in `random_source.py`; the fast ops' scratch memory and threads in
+`ops/fast/workspace.py`.
 """
 import numpy as np
 

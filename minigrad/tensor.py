@@ -21,6 +21,7 @@ from .autograd import Function, no_grad  # noqa: F401  (older modules import the
 from .device import CPU, CUDA, device  # noqa: F401  (minigrad.device)
 from .ops.shapes import AsType, ToDevice
 from .printing import format_tensor
+from .tensor_hooks import HookMethods
 from .tensor_inplace import InPlaceMethods
 from .tensor_math import MathMethods
 from .tensor_reduce import ReductionMethods
@@ -48,7 +49,7 @@ def _to_array(data, dtype, dev):
     return xp.array(data, dtype=dtypes.as_dtype(dtype))
 
 
-class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods):
+class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, HookMethods):
     """An n-dimensional array with autograd (PyTorch's Tensor, on numpy/cupy).
 
     `Tensor(data)` is PyTorch's legacy constructor: the result is float32 (unless

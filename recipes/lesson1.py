@@ -23,6 +23,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import minigrad  # noqa: E402
+from minigrad import distributed  # noqa: E402
 from minigrad import data as mdata  # noqa: E402
 from minigrad.download import DownloadError  # noqa: E402
 from minigrad.fastai import (ConvLearner, ImageClassifierData, accuracy_np, confusion_matrix, np,  # noqa: E402
@@ -109,12 +110,15 @@ def main(argv=None):
 
 
 def run(args):
+    distributed.init_process_group()  # under mpiexec: one process per rank (and GPU); else a world of one
+    distributed.quiet_other_ranks()
     minigrad.manual_seed(args.seed)
-    if args.download:
-        print(f"data: downloading {args.download} (once, into minigrad's cache)")
-        path = {"dogscats": mdata.download_dogscats, "pets": mdata.download_pets}[args.download]()
-    else:
-        path = args.data or mdata.make_shapes_dataset()
+    with distributed.main_process_first():  # one rank downloads or writes the images, the others find them
+        if args.download:
+            print(f"data: downloading {args.download} (once, into minigrad's cache)")
+            path = {"dogscats": mdata.download_dogscats, "pets": mdata.download_pets}[args.download]()
+        else:
+            path = args.data or mdata.make_shapes_dataset()
     real = args.data is not None or args.download is not None
     size = args.size if args.size is not None else (224 if real else 32)
     out = args.out or default_out(path if real else None)
@@ -196,12 +200,13 @@ def results(args, learn, data, path, size, lr, out, plots):
               "data": path, "weights": args.weights, "device": args.device, "seed": args.seed, "lr": lr,
               "history": learn.history, "confusion_matrix": cm.tolist(), "classes": data.classes,
               "plots": [p for p in plots if p], "model": model_path}
-    with open(os.path.join(out, "metrics.json"), "w") as f:
-        json.dump(result, f, indent=2)
+    if distributed.is_main_process():
+        with open(os.path.join(out, "metrics.json"), "w") as f:
+            json.dump(result, f, indent=2)
     print(f"model: {model_path} (classes beside it; try `python recipes/classify.py PHOTO --model {model_path}`)")
     print(f"metrics: {os.path.join(out, 'metrics.json')}\ntime: {learn.seconds:.0f} s")
     return result
 
 
 if __name__ == "__main__":
-    main()
+    distributed.run(main)  # under mpiexec, a rank that stops with an error stops them all (no hang)

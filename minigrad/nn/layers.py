@@ -70,7 +70,7 @@ class Conv2d(Module):
         return s + ("" if self.bias is not None else ", bias=False")
 
 
-class _BatchNorm(Module):
+class BatchNormBase(Module):
     """Learned scale (weight) and shift (bias) per channel, plus running statistics
     used in eval mode and updated (momentum 0.1) in training mode."""
 
@@ -95,11 +95,11 @@ class _BatchNorm(Module):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
 
 
-class BatchNorm2d(_BatchNorm):
+class BatchNorm2d(BatchNormBase):
     expected_ndim = 4
 
 
-class BatchNorm1d(_BatchNorm):
+class BatchNorm1d(BatchNormBase):
     expected_ndim = 2
 
 

@@ -8,6 +8,7 @@ import os
 
 import numpy as np
 
+from .. import distributed
 from ..nn import Sequential
 from ..weights import load_weights, save_weights
 
@@ -23,6 +24,8 @@ def _normalisation(transform):
 
 def export(learner, path):
     """Write the model's weights to `path` (.npz) and what they are to the .json beside it."""
+    if not distributed.is_main_process():
+        return path  # data-parallel: rank 0 alone writes
     mean, std = _normalisation(getattr(learner.data, "val_tfm", None))
     info = {"arch": learner.arch, "classes": list(learner.data.classes), "size": learner.data.size,
             "mean": mean, "std": std, "xtra_fc": getattr(learner, "xtra_fc", [512]),

@@ -14,8 +14,9 @@ import time
 
 import numpy as np
 
-from .. import backend
+from .. import backend, distributed
 from ..data.loader import DataLoader, training_loader
+from ..distributed.learner import wrap_learner
 from ..nn import functional as F
 from ..nn.containers import Sequential
 from ..optim import sgdr_epochs, sgdr_multiplier
@@ -38,6 +39,7 @@ class Learner(LayerGroups, Predictions):
     def __init__(self, body, head, data, layer_groups, device="cpu", out_dir=None, feature_layers=2,
                  momentum=0.9, weight_decay=0.0, verbose=True, arch=None, seed=None, group_names=None,
                  models_name="models", precompute_folder=None):
+        distributed.init_process_group()  # under mpiexec: join the ranks, each its own GPU, before .to(device)
         self.body, self.head, self.data = body, head, data
         self.model = Sequential(body, head).to(backend.check_device(device))
         self.layer_groups, self.device = layer_groups, device
@@ -56,6 +58,7 @@ class Learner(LayerGroups, Predictions):
         self.created, self._carried = time.time(), 0.0
         ckpts.remove_stale_temp_files(self.out_dir) if os.path.isdir(self.out_dir) else None
         self.freeze()
+        wrap_learner(self)  # under mpiexec: sharded batches, averaged gradients, rank 0 writes; else nothing
 
     # ---- messages, files, time ---------------------------------------------------------------------
     def log(self, message):

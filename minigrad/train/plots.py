@@ -13,6 +13,8 @@ import textwrap
 
 import numpy as np
 
+from .. import distributed
+
 _warned = False
 
 
@@ -44,6 +46,8 @@ def finish(fig, path, plt):
     """Show the figure (notebook) and/or write it to `path` (PNG), then let it go."""
     if fig.get_layout_engine() is None:
         fig.tight_layout()
+    if path and not distributed.is_main_process():
+        path = None  # data-parallel: rank 0 alone writes the pictures
     if path:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         fig.savefig(path, dpi=100)
