@@ -42,7 +42,10 @@ def _item(t, index):
     """t[index], read from the array underneath a Tensor: data loading records no graph, and the
     dtype stays the tensor's (int64 labels stay int64)."""
     from ..tensor import Tensor
-    return Tensor(t.data[index]) if isinstance(t, Tensor) else t[index]
+    if not isinstance(t, Tensor):
+        return t[index]
+    item = t.data[index]
+    return Tensor(item, dtype=item.dtype)
 
 
 class Subset(Dataset):
