@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The GPU check, for a machine with an NVIDIA GPU and cupy, torch and pytest installed:
-# the test suite (its cuda cases run there), the benchmark with --device cuda, and the
-# lesson 1 recipe on the GPU. Logs go to $OUT (default ./gpu-logs). Installs nothing.
+# the test suite's cuda cases (the CPU cases run in CI), the benchmark with --device cuda,
+# and the lesson 1 recipe on the GPU. Logs go to $OUT (default ./gpu-logs). Installs nothing.
+#   bash benchmarks/gpu_check.sh                 # everything, about 6 minutes on an H100/H200
+#   TESTS="-k cuda" bash benchmarks/gpu_check.sh   # pytest arguments for the test part
 set -u
 OUT=${OUT:-gpu-logs}
 mkdir -p "$OUT"
@@ -9,10 +11,12 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 MINIGRAD_
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
   python3 -c "import cupy, torch, numpy; print('cupy', cupy.__version__, '| torch', torch.__version__, '| numpy', numpy.__version__)"
 } 2>&1 | tee "$OUT/env.txt"
-timeout "${TEST_TIMEOUT:-200}" python3 -m pytest -q -p no:cacheprovider tests 2>&1 | tee "$OUT/tests.log" | tail -15
-timeout "${BENCH_TIMEOUT:-150}" python3 benchmarks/run.py --device cuda --repeat 10 --json "$OUT/bench_cuda.json" \
+# shellcheck disable=SC2086
+timeout "${TEST_TIMEOUT:-240}" python3 -m pytest -q -p no:cacheprovider -n 4 ${TESTS:--k "cuda or gpu or fused"} tests \
+    2>&1 | tee "$OUT/tests.log" | tail -15
+timeout "${BENCH_TIMEOUT:-120}" python3 benchmarks/run.py --device cuda --repeat 10 --json "$OUT/bench_cuda.json" \
     ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench_cuda.log"
-timeout "${RECIPE_TIMEOUT:-120}" python3 recipes/lesson1.py --device cuda --out "$OUT/lesson1" --workers 4 \
+timeout "${RECIPE_TIMEOUT:-90}" python3 recipes/lesson1.py --device cuda --out "$OUT/lesson1" --workers 4 \
     > "$OUT/lesson1.log" 2>&1
 grep -E "^ +[0-9]+ |accuracy|time:" "$OUT/lesson1.log" | tail -12
 cp "$OUT/lesson1/metrics.json" "$OUT/lesson1_metrics.json" 2>/dev/null

@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 from .. import backend
+from .work import Work
 
 # Environment variables by which launchers tell a process that it is one of several:
 # MPICH and Intel MPI (hydra), Open MPI, PMIx, Slurm's srun.
@@ -141,22 +142,6 @@ def broadcast(array, src=0):
     return group().broadcast(array, src)
 
 
-class Work:
-    """A collective in flight: wait() blocks until its result is in the array."""
-
-    def __init__(self, wait=None, test=None):
-        self._wait, self._test = wait, test
-
-    def wait(self):
-        if self._wait is not None:
-            self._wait()
-            self._wait = self._test = None
-
-    def test(self):
-        """Give the library a chance to progress (MPI moves bytes only inside its calls)."""
-        return self._test() if self._test is not None else True
-
-
 class SingleProcessGroup:
     """World size 1: every collective is the identity."""
     rank, size, local_rank = 0, 1, 0
@@ -191,7 +176,7 @@ class MPIGroup:
         except ImportError as e:
             raise RuntimeError(
                 "minigrad.distributed: this process was started by an MPI launcher (or asked for MPI), but mpi4py "
-                f"cannot be imported ({e}). Install it with `pip install 'minigrad[dist]'` (mpi4py and the mpich "
+                f"cannot be imported ({e}). Install it with `pip install -e '.[dist]'` in the minigrad checkout (mpi4py and the mpich "
                 "wheel), or run without mpiexec for a single process") from e
         self.MPI, self.backend_name = MPI, backend_name
         self.comm = MPI.COMM_WORLD

@@ -11,6 +11,8 @@ makes the main stream wait until the sum is in place.
 """
 import numpy as np
 
+from .work import Work
+
 
 def _nccl():
     try:
@@ -44,7 +46,6 @@ class Communicator:
 
     def all_reduce(self, array, blocking=False):
         """Sum `array` (a contiguous cupy array) over all GPUs, in place; returns a Work."""
-        from .group import Work
         if not array.flags.c_contiguous:
             raise ValueError("NCCL all-reduce: the array must be contiguous")
         cupy, code = self.cupy, _dtype_code(self.nccl, array.dtype)
