@@ -114,8 +114,10 @@ VERSIONED_OPS = {
     "adaptive_max_pool2d 1": lambda x: F.adaptive_max_pool2d(x, 1),
     "adaptive_max_pool2d 3x2": lambda x: F.adaptive_max_pool2d(x, (3, 2)),
     "adaptive_avg_pool2d 2": lambda x: F.adaptive_avg_pool2d(x, 2),
-    "batch_norm train": lambda x: F.batch_norm(x, np.zeros(3, np.float32), np.ones(3, np.float32), training=True),
-    "batch_norm eval": lambda x: F.batch_norm(x, np.full(3, 0.5, np.float32), np.full(3, 2, np.float32)),
+    "batch_norm train": lambda x: F.batch_norm(x, minigrad.zeros(3, device=x.device), minigrad.ones(3, device=x.device),
+                                               training=True),  # running statistics live where x lives
+    "batch_norm eval": lambda x: F.batch_norm(x, minigrad.full((3,), 0.5, device=x.device),
+                                              minigrad.full((3,), 2.0, device=x.device)),
     "conv2d 3x3/2": lambda x: F.conv2d(x, minigrad.tensor(randn(4, 3, 3, 3), device=x.device), stride=2, padding=1),
     "conv2d 1x1/2": lambda x: F.conv2d(x, minigrad.tensor(randn(4, 3, 1, 1), device=x.device), stride=2),
 }
