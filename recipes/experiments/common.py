@@ -4,8 +4,9 @@ a plain training loop, the Learner adapters, tables and figures.
 Every experiment repeats each setting over several seeds (one run is an anecdote) and
 reports the mean and the standard deviation over seeds. Three sizes:
   --smoke   1 seed, a tiny data set, 1 epoch: checks that the script runs (seconds)
-  --quick   3 seeds, the built-in data at 32px: a real answer in a few minutes on 2 cores
-  (none)    5 seeds, more epochs
+  --quick   3 seeds, the built-in data (300 training, 200 validation images) at 32px: a real
+            answer in a few minutes on 2 cores
+  (none)    5 seeds, 600 training images, more epochs
 Scripts 1-3 use only the low-level API (nn, optim, DataLoader, the SGDR functions);
 scripts 4-5 use the Learner through the three adapters at the end of this file.
 """
@@ -16,7 +17,13 @@ import tempfile
 import time
 import warnings
 
-import numpy as np
+# These models are small: waking a second BLAS thread for a product of a few thousand numbers costs
+# more than the product (measured on a busy 2-core machine: 100 batch-1 steps took 0.4 s of CPU on one
+# thread, 7.8 s on two). Set OPENBLAS_NUM_THREADS yourself to override; it must be set before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
@@ -34,7 +41,7 @@ from minigrad.data import DataLoader, ImageFolder, make_shapes_dataset, transfor
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZES = {  # data and repetitions per mode; each script adds its own epochs and settings
     "smoke": dict(seeds=1, n_train=12, n_valid=6, size=16),
-    "quick": dict(seeds=3, n_train=300, n_valid=100, size=32),
+    "quick": dict(seeds=3, n_train=150, n_valid=100, size=32),
     "full": dict(seeds=5, n_train=300, n_valid=100, size=32),
 }
 
@@ -239,67 +246,7 @@ class Timer:
         self.seconds = time.perf_counter() - self.start
 
 
-# ---- scripts 4-5: a small pretrained body for the Learner, and the Learner adapters ---------------
-class SmallNet(nn.Module):
-    """A small convnet laid out like a resnet, so ConvLearner.pretrained can use it as `arch`:
-    8 children before the pooling (stem conv, bn, relu, maxpool, layer1..layer4), `body()`
-    returns them, and `num_features` is the width the head receives. The Learner splits it into
-    the same three layer groups as a resnet: stem..layer2 / layer3..layer4 / head."""
-
-    def __init__(self, num_classes=2, width=16):
-        super().__init__()
-        w = width
-
-        def block(cin, cout, stride):
-            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False),
-                                 nn.BatchNorm2d(cout), nn.ReLU())
-        self.conv1, self.bn1, self.relu = nn.Conv2d(3, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU()
-        self.maxpool = nn.MaxPool2d(2)
-        self.layer1, self.layer2 = block(w, w, 1), block(w, 2 * w, 2)
-        self.layer3, self.layer4 = block(2 * w, 4 * w, 2), block(4 * w, 4 * w, 1)
-        self.avgpool, self.fc = nn.AdaptiveAvgPool2d(1), nn.Linear(4 * w, num_classes)
-
-    def body(self):
-        return nn.Sequential(*list(self.children())[:8])
-
-    @property
-    def num_features(self):
-        return self.fc.in_features
-
-    def forward(self, x):
-        return self.fc(self.avgpool(self.body()(x)).flatten(1))
-
-
-def small_net(num_classes=2, weights=None):
-    """SmallNet, with `weights` (a file minigrad.load_weights reads) for its body when given."""
-    model = SmallNet(num_classes)
-    if weights is not None:
-        state = {k: v for k, v in minigrad.load_weights(weights).items() if not k.startswith("fc.")}
-        model.load_state_dict(state, strict=False)
-    return model
-
-
-def pretrain_body(args, epochs):
-    """Weights for SmallNet's body, trained (once, then reused) on OTHER generated images of the
-    two shapes (seed 1): the stand-in for ImageNet, which also holds cats and dogs. Returns the file."""
-    path = os.path.join(args.work, f"small_net_pretrained_{args.mode}_{args.size}px.npz")
-    if os.path.exists(path):
-        return path
-    source = make_shapes_dataset(os.path.join(args.work, "source"), n_train=args.n_train, n_valid=args.n_valid,
-                                 size=max(args.size, 16), seed=1)
-    _, val_tfm = transforms_for(args.size)
-    x, y = next(iter(DataLoader(ImageFolder(os.path.join(source, "train"), val_tfm), batch_size=10 ** 6)))
-    seed_everything(1234)
-    model = SmallNet()
-    optimizer = minigrad.optim.SGD(model.parameters(), lr=0.02, momentum=0.9)
-    loader = DataLoader(ArrayDataset(x.numpy(), y.numpy()), batch_size=32, shuffle=True)
-    for _ in range(epochs):
-        train_epoch(model, optimizer, loader)
-    minigrad.save_weights(model.state_dict(), path)
-    print(f"pretrained body: {epochs} epochs on {len(loader.dataset)} other generated images -> {path}")
-    return path
-
-
+# ---- scripts 4-5: data for the Learner, and the Learner adapters ------------------------------------
 def make_data(args, augment=True, bs=32):
     """ImageClassifierData for the experiment's folder; augment=False: no random transform at all."""
     from minigrad.data import ImageClassifierData, transforms_side_on
@@ -312,13 +259,13 @@ def make_data(args, augment=True, bs=32):
 # The only three places the scripts touch the Learner. The Learner is moving (minigrad/train/),
 # and its predictions are taking fastai 0.7's types: predict() -> log-probabilities (n, classes),
 # TTA() -> (log_preds stacked (n_aug + 1, n, classes), y). These adapters accept both.
-def make_learner(data, weights, precompute, out_dir):
-    """ConvLearner.pretrained on SmallNet (the body from `weights`, or random when None), quiet."""
+def make_learner(arch, data, weights, precompute, out_dir):
+    """ConvLearner.pretrained on `arch` (its body from `weights`, or random when None), quiet."""
     try:
         from minigrad.train import ConvLearner
     except ImportError:
         from models import ConvLearner
-    return ConvLearner.pretrained(small_net, data, weights=weights, precompute=precompute, out_dir=out_dir,
+    return ConvLearner.pretrained(arch, data, weights=weights, precompute=precompute, out_dir=out_dir,
                                   verbose=False)
 
 

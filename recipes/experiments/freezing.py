@@ -18,8 +18,9 @@ precompute run includes computing the cache once; later seeds reuse it from disk
 """
 import os
 
-from common import (Timer, loss_and_accuracy, make_data, make_learner, mean_sd, np, parse_args, plt,
-                    pretrain_body, print_table, probabilities, save_figure, seed_everything)
+from common import (Timer, loss_and_accuracy, make_data, make_learner, mean_sd, np, parse_args, plt, print_table,
+                    probabilities, save_figure, seed_everything)
+from small_net import pretrain_body, small_net
 
 LR = 0.01
 VARIANTS = {  # name -> (pretrained body?, precompute, augmentation, unfrozen, rates)
@@ -36,7 +37,7 @@ VARIANTS = {  # name -> (pretrained body?, precompute, augmentation, unfrozen, r
 def run(args, name, weights, seed):
     pretrained, precompute, augment, unfrozen, lrs = VARIANTS[name]
     seed_everything(seed)
-    learn = make_learner(make_data(args, augment), weights if pretrained else None, precompute,
+    learn = make_learner(small_net, make_data(args, augment), weights if pretrained else None, precompute,
                          os.path.join(args.work, "learner"))
     if unfrozen:
         learn.unfreeze()

@@ -72,15 +72,16 @@ def main(argv=None):
     data = load_arrays(args)
     k = epochs // 2  # the restart between the ends of epochs k and k + 1 is the one examined
     runs = {name: [] for name in schedules(epochs, args.n_mult2)}
-    lines = {"SGDR: end of cycle -> end of next cycle": [], "constant rate: same two epochs": []}
+    line_of = {"SGDR cycle_len=1": "SGDR: end of cycle -> end of next cycle",
+               "constant": "constant rate: same two epochs"}
+    lines = {line: [] for line in line_of.values()}
     for seed in range(args.seeds):
         for name, factor in schedules(epochs, args.n_mult2).items():
             losses, acc, snapshots, model = train(data, factor, epochs, seed)
             runs[name].append((losses, acc))
             print(f"seed {seed}  {name:>30}  final val loss {losses[-1]:.4f}  accuracy {acc:.3f}", flush=True)
-            if name in ("SGDR cycle_len=1", "constant"):
-                key = "constant rate: same two epochs" if name == "constant" else "SGDR: end of cycle -> end of next cycle"
-                lines[key].append(line_losses(model, snapshots[k - 1], snapshots[k], data[0], data[1]))
+            if name in line_of:
+                lines[line_of[name]].append(line_losses(model, snapshots[k - 1], snapshots[k], data[0], data[1]))
 
     rows = [[name, mean_sd([r[0][-1] for r in rs]), mean_sd([min(r[0]) for r in rs]), mean_sd([r[1] for r in rs])]
             for name, rs in runs.items()]

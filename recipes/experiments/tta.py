@@ -14,6 +14,7 @@ import os
 
 from common import (errorbars, loss_and_accuracy, make_data, make_learner, mean_sd, np, parse_args, plt,
                     print_table, probabilities, save_figure, seed_everything, tta_probabilities)
+from small_net import small_net
 
 LR = 0.01
 
@@ -25,7 +26,7 @@ def main(argv=None):
     accuracy, loss = [], []
     for seed in range(args.seeds):
         seed_everything(seed)
-        learn = make_learner(make_data(args, augment=True), None, False, os.path.join(args.work, "learner"))
+        learn = make_learner(small_net, make_data(args, augment=True), None, False, os.path.join(args.work, "learner"))
         learn.unfreeze()
         learn.fit(LR, args.epochs, cycle_len=1)
         row = [loss_and_accuracy(*probabilities(learn))]
