@@ -14,8 +14,8 @@ mini-batch gradient is exactly the mean of its images' gradients, so the noise i
 by drawing random mini-batches from the per-image gradients; sampling without replacement
 predicts noise = (N - B) / (B (N - 1)) * (the per-image variance): 1/B, and zero at B = N.
 """
-import numpy as np
-from common import (DataLoader, F, Timer, ArrayDataset, errorbars, evaluate, load_arrays, mean_sd, minigrad,
+# common first: it limits BLAS to one thread, which must happen before numpy loads
+from common import (np, DataLoader, F, Timer, ArrayDataset, errorbars, evaluate, load_arrays, mean_sd, minigrad,
                     parse_args, plt, print_table, save_figure, seed_everything, small_convnet, train_epoch)
 from minigrad.optim import SGD
 

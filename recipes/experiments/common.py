@@ -261,9 +261,9 @@ def make_data(args, augment=True, bs=32):
 # TTA() -> (log_preds stacked (n_aug + 1, n, classes), y). These adapters accept both.
 def make_learner(arch, data, weights, precompute, out_dir):
     """ConvLearner.pretrained on `arch` (its body from `weights`, or random when None), quiet."""
-    try:
-        from minigrad.train import ConvLearner
-    except ImportError:
+    if os.path.isdir(os.path.join(os.path.dirname(minigrad.__file__), "train")):  # the package's own, not
+        from minigrad.train import ConvLearner  # another checkout's that an editable install could find
+    else:
         from models import ConvLearner
     return ConvLearner.pretrained(arch, data, weights=weights, precompute=precompute, out_dir=out_dir,
                                   verbose=False)
@@ -277,11 +277,10 @@ def _as_probabilities(preds):
 
 def probabilities(learner):
     """(probabilities (n, classes), targets) of the validation images."""
-    out = learner.predict()
-    if isinstance(out, tuple):  # the current Learner: (probabilities, targets)
-        preds, targets = out
-    else:  # fastai 0.7's: log-probabilities only; the targets come from the data set
-        preds, targets = out, np.array([label for _, label in learner.data.val_ds.samples])
+    if hasattr(learner, "predict_with_targs"):  # fastai 0.7's: (log-probabilities, targets)
+        preds, targets = learner.predict_with_targs()
+    else:  # the first Learner: predict() -> (probabilities, targets)
+        preds, targets = learner.predict()
     return _as_probabilities(preds), np.asarray(targets)
 
 

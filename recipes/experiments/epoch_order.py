@@ -10,9 +10,9 @@ probably be random". Three orders, the same images, model, rate and number of st
 The validation loss and accuracy are measured four times an epoch: a model fed one class
 for half an epoch learns "everything is a circle", then "everything is a cross".
 """
-import numpy as np
-from common import (DataLoader, ArrayDataset, errorbars, fit_and_watch, load_arrays, mean_sd, parse_args, plt,
-                    print_table, save_figure, seed_everything, small_convnet)
+# common first: it limits BLAS to one thread, which must happen before numpy loads
+from common import (np, DataLoader, ArrayDataset, errorbars, fit_and_watch, load_arrays, mean_sd, parse_args,
+                    plt, print_table, save_figure, seed_everything, small_convnet)
 from minigrad.optim import SGD
 
 LR, BS, MOMENTUM = 0.02, 32, 0.9

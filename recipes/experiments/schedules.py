@@ -16,9 +16,9 @@ them, w(a) = (1 - a) w_before + a w_after. A bump in the middle (a barrier) mean
 carried the weights over a ridge into another basin; a flat or convex line means the two
 points are in one valley. The same is done for the constant rate between the same two epochs.
 """
-import numpy as np
-from common import (DataLoader, ArrayDataset, errorbars, evaluate, fit_and_watch, get_weights, load_arrays, mean_sd,
-                    parse_args, plt, print_table, save_figure, seed_everything, small_convnet)
+# common first: it limits BLAS to one thread, which must happen before numpy loads
+from common import (np, DataLoader, ArrayDataset, errorbars, evaluate, fit_and_watch, get_weights, load_arrays,
+                    mean_sd, parse_args, plt, print_table, save_figure, seed_everything, small_convnet)
 from minigrad.optim import SGD, sgdr_multiplier
 
 LR, BS, MOMENTUM = 0.02, 32, 0.9
