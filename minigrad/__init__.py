@@ -15,6 +15,6 @@ __version__ = "0.1.0"
 __all__ = ["Tensor", "tensor", "Function", "no_grad", "is_grad_enabled", "manual_seed",
            "cuda_available", "gradcheck", "cat", "set_num_threads", "get_num_threads"]
 
-from .weights import load_weights, save_weights  # noqa: E402
+from .weights import load, load_weights, save, save_weights  # noqa: E402
 
-__all__ += ["load_weights", "save_weights"]
+__all__ += ["load_weights", "save_weights", "save", "load"]

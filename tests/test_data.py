@@ -13,7 +13,7 @@ from PIL import Image
 import minigrad
 from minigrad.data import (BadImageError, CenterCrop, DataLoader, ImageClassifierData, ImageFolder,
                            RandomHorizontalFlip, RandomLighting, RandomRotate, RandomZoom, RandomCrop, Resize,
-                           ToArray, make_shapes_dataset, transforms_for)
+                           ToArray, make_shapes_dataset, transforms_for, transforms_side_on)
 from minigrad.data.real import download_dogscats, download_pets, unpack
 
 REAL = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "dogscats")
@@ -168,7 +168,7 @@ def test_train_and_valid_transforms():
 
 def test_test_time_augmentation_stacks_the_plain_view_and_augmented_ones(tmp_path):
     root = make_shapes_dataset(str(tmp_path), n_train=4, n_valid=3, size=32)
-    data = ImageClassifierData.from_paths(root, size=32, bs=10)
+    data = ImageClassifierData.from_paths(root, size=32, bs=10, aug_tfms=transforms_side_on, max_zoom=1.1)
     x, y = next(iter(data.tta_dl(n_aug=4)))
     assert x.shape == (2, 5, 3, 32, 32)  # batch of 10 // 5 images
     np.testing.assert_array_equal(x.numpy()[0, 0], data.val_ds[0][0])  # view 0 is the validation view
@@ -310,3 +310,47 @@ def test_an_archive_that_escapes_its_folder_is_refused(tmp_path):
     with pytest.raises(ValueError, match="outside"):
         unpack(str(evil), str(tmp_path / "dest"))
     assert not (tmp_path / "outside.txt").exists()
+
+
+def test_a_failed_or_damaged_download_is_a_clear_download_error(tmp_path):
+    from test_download import Server
+    from minigrad.download import DownloadError
+    cache = str(tmp_path / "cache")
+    with pytest.raises(DownloadError, match="cannot reach http://127.0.0.1:9/dogscats.zip"):
+        download_dogscats(url="http://127.0.0.1:9/dogscats.zip", cache=cache)  # nothing listens on port 9
+    server = Server()
+    try:
+        server.files["/dogscats.zip"] = b"<html>a captive portal, not a zip</html>"
+        with pytest.raises(DownloadError, match=r"dogscats.zip is not a readable .zip or .tar.gz archive.*delete"):
+            download_dogscats(url=f"{server.url}/dogscats.zip", cache=cache)
+        server.files["/missing.tar.gz"] = None
+        with pytest.raises(DownloadError, match="HTTP 404"):
+            download_pets(url=f"{server.url}/missing.tar.gz", cache=cache)
+    finally:
+        server.close()
+
+
+# ---- issue 12: what ImageFolder used to get wrong -------------------------------------------------------
+
+def test_images_in_subfolders_of_a_class_folder_belong_to_that_class(tmp_path):
+    """torchvision walks root/<class>/**; the old folder reader skipped nested images."""
+    for path in ("cats/a.png", "cats/indoor/b.png", "cats/indoor/deep/c.png", "dogs/d.png", "dogs/outdoor/e.png"):
+        _write(tmp_path / path, Image.new("RGB", (4, 4)))
+    folder = ImageFolder(tmp_path)
+    names = [(os.path.relpath(p, tmp_path), label) for p, label in folder.samples]
+    assert names == [("cats/a.png", 0), ("cats/indoor/b.png", 0), ("cats/indoor/deep/c.png", 0), ("dogs/d.png", 1),
+                     ("dogs/outdoor/e.png", 1)]  # torchvision's order: folders sorted, files sorted in each
+    assert folder.imgs == folder.samples and folder.targets == [0, 0, 0, 1, 1]
+
+
+def test_a_float_tiff_in_0_1_is_not_black_and_16_bit_still_scales(tmp_path):
+    grey = np.full((6, 6), 0.5, np.float32)
+    _write(tmp_path / "c" / "float.tif", Image.fromarray(grey))
+    _write(tmp_path / "c" / "wide.tif", Image.fromarray(np.full((6, 6), 200.0, np.float32)))  # 0..255 floats
+    _write(tmp_path / "c" / "deep.png", Image.fromarray(np.full((6, 6), 32768, np.uint16)))
+    folder = ImageFolder(tmp_path)
+    pixel = {os.path.basename(p): np.asarray(folder[i][0])[0, 0].tolist() for i, (p, _) in enumerate(folder.samples)}
+    assert Image.open(tmp_path / "c" / "float.tif").mode == "F"
+    assert pixel["float.tif"] == [127, 127, 127] or pixel["float.tif"] == [128, 128, 128]
+    assert pixel["wide.tif"] == [200, 200, 200]
+    assert pixel["deep.png"] == [127, 127, 127] or pixel["deep.png"] == [128, 128, 128]

@@ -8,9 +8,9 @@ import pytest
 import minigrad
 import minigrad.nn as nn
 from minigrad.data import ImageClassifierData, make_shapes_dataset
-from minigrad.learner import Learner, TrainingDiverged
 from minigrad.ops.conv import Conv2d as ConvOp
-from models import ConvLearner, fastai_head, resnet18
+from minigrad.train import ConvLearner, Learner, TrainingDiverged
+from models import fastai_head, resnet18
 from models.head import FEATURE_LAYERS
 
 
@@ -26,9 +26,9 @@ def tiny_body():
                          nn.Conv2d(8, 16, 3, 1, 1, bias=False))
 
 
-def make_learner(shapes, tmp_path, size=32, **kwargs):
+def make_learner(shapes, tmp_path, size=32, bs=8, **kwargs):
     minigrad.manual_seed(0)
-    data = ImageClassifierData.from_paths(shapes, size=size, bs=8)
+    data = ImageClassifierData.from_paths(shapes, size=size, bs=bs)
     body, head = tiny_body(), fastai_head(16, data.c)
     return Learner(body, head, data, [body[:4], body[4:], head], out_dir=str(tmp_path / "run"),
                    feature_layers=FEATURE_LAYERS, verbose=kwargs.pop("verbose", False), **kwargs)
@@ -97,7 +97,7 @@ def test_lr_find_stops_on_divergence_and_restores_the_weights_exactly(shapes, tm
 
 def test_precompute_caches_activations_and_notices_changes(shapes, tmp_path, monkeypatch):
     monkeypatch.setenv("MINIGRAD_CACHE", str(tmp_path / "cache"))
-    import minigrad.precompute as pre
+    import minigrad.train.precompute as pre
     computed = []
     original = pre.compute_activations
     monkeypatch.setattr(pre, "compute_activations", lambda *a: computed.append(1) or original(*a))
@@ -124,24 +124,25 @@ def test_precompute_caches_activations_and_notices_changes(shapes, tmp_path, mon
         learn.precompute = True
 
 
-def test_tta_averages_probabilities(shapes, tmp_path):
+def test_tta_returns_fastais_stack_of_log_predictions(shapes, tmp_path):
     learn = make_learner(shapes, tmp_path)
-    minigrad.manual_seed(3)
-    probs, targets = learn.TTA(n_aug=2)
-    assert probs.shape == (16, 2) and np.allclose(probs.sum(1), 1)
-    minigrad.manual_seed(3)  # the same augmented views, averaged by hand
-    manual = []
-    learn.model.eval()
-    with minigrad.no_grad():
-        for x, _ in learn.data.tta_dl(2):
-            b, v = x.shape[:2]
-            p = learn.model(x.reshape(b * v, *x.shape[2:])).softmax(1).numpy().reshape(b, v, -1)
-            manual.append(p.mean(1))
-    np.testing.assert_allclose(probs, np.concatenate(manual), rtol=1e-6)
-    plain, _ = learn.predict()
-    minigrad.manual_seed(3)
-    no_aug, _ = learn.TTA(n_aug=0)
-    np.testing.assert_allclose(no_aug, plain, rtol=1e-5)
+    log_preds, y = learn.TTA(n_aug=2)
+    assert log_preds.shape == (3, 16, 2)  # (n_aug + 1, n, classes), as fastai 0.7
+    np.testing.assert_allclose(np.exp(log_preds).sum(-1), 1, rtol=1e-5)
+    np.testing.assert_allclose(log_preds[0], learn.predict(), rtol=1e-5, atol=1e-6)  # the plain images first
+    assert not np.allclose(log_preds[1], log_preds[0])  # then augmented passes,
+    assert not np.allclose(log_preds[1], log_preds[2])  # each with its own augmentations
+    probs = np.mean(np.exp(log_preds), 0)  # the notebook's line
+    assert probs.shape == (16, 2) and np.array_equal(y, [label for _, label in learn.data.val_ds.samples])
+
+
+def test_predict_gives_log_probabilities_and_predict_array_agrees(shapes, tmp_path):
+    learn = make_learner(shapes, tmp_path)
+    log_preds = learn.predict()
+    assert log_preds.shape == (16, 2) and (log_preds <= 0).all()
+    np.testing.assert_allclose(np.exp(log_preds).sum(1), 1, rtol=1e-5)
+    x = np.stack([learn.data.val_ds[i][0] for i in range(3)])
+    np.testing.assert_allclose(learn.predict_array(x), log_preds[:3], rtol=1e-4, atol=1e-5)
 
 
 def test_an_interrupted_fit_resumes_with_identical_state(shapes, tmp_path, monkeypatch):
@@ -199,15 +200,14 @@ def test_conv_learner_pretrained_builds_fastais_layout(shapes, tmp_path):
     assert len(learn.layer_groups) == 3
     assert learn.layer_groups[1][0] is learn.body[6]  # layer3 starts the second group
     assert learn.head[4].weight.shape == (512, 1024) and learn.head[-1].weight.shape == (2, 512)
-    probs, _ = learn.predict()
-    assert probs.shape == (16, 2)
+    assert learn.predict().shape == (16, 2)
 
 
 def test_plots_are_written(shapes, tmp_path):
     pytest.importorskip("matplotlib", reason="plots need matplotlib")
     learn = make_learner(shapes, tmp_path)
     learn.fit(0.01, 2, cycle_len=1)
-    probs, targets = learn.predict()
-    for path in (learn.plot_lr(), learn.plot_losses(), learn.plot_confusion_matrix(probs, targets),
-                 learn.plot_most_confident_wrong(probs, targets)):
+    log_preds, targets = learn.predict_with_targs()
+    for path in (learn.plot_lr(), learn.plot_losses(), learn.plot_confusion_matrix(log_preds, targets),
+                 learn.plot_most_confident_wrong(log_preds, targets)):
         assert path is None or (os.path.exists(path) and open(path, "rb").read(4) == b"\x89PNG")

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from minigrad.metrics import SmoothedLoss, accuracy, confusion_matrix, log_loss, overfitting_epochs
+from minigrad.train.metrics import SmoothedLoss, accuracy, accuracy_np, confusion_matrix, log_loss, overfitting_epochs
 
 PROBS = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
 TARGETS = np.array([0, 1, 1, 1])
@@ -13,8 +13,14 @@ def test_accuracy_and_log_loss():
     assert log_loss(PROBS, TARGETS) == pytest.approx(-np.mean(np.log([0.9, 0.8, 0.4, 0.7])))
 
 
-def test_confusion_matrix_rows_are_actual_columns_predicted():
-    assert confusion_matrix(PROBS, TARGETS).tolist() == [[1, 0], [1, 2]]
+def test_accuracy_np_is_fastais_on_probabilities_and_log_probabilities():
+    assert accuracy_np(PROBS, TARGETS) == 0.75 == accuracy_np(np.log(PROBS), TARGETS)
+
+
+def test_confusion_matrix_takes_labels_as_scikit_learn_rows_actual_columns_predicted():
+    assert confusion_matrix(TARGETS, PROBS.argmax(1)).tolist() == [[1, 0], [1, 2]]
+    with pytest.raises(ValueError, match="LABELS"):
+        confusion_matrix(TARGETS, PROBS)
 
 
 def test_smoothed_loss_is_a_debiased_moving_average():
@@ -23,12 +29,18 @@ def test_smoothed_loss_is_a_debiased_moving_average():
     assert s.update(1.0) == pytest.approx((0.98 * 0.02 * 2 + 0.02 * 1) / (1 - 0.98 ** 2))
 
 
-def test_overfitting_is_marked_when_validation_loss_rises():
-    assert overfitting_epochs([0.9, 0.7, 0.6, 0.65, 0.5, 0.55, 0.52]) == [3, 5]
+def test_overfitting_is_training_loss_falling_while_validation_loss_rises_within_one_fit():
+    train = [1.0, 0.9, 0.8, 0.7, 0.75, 0.6, 0.5, 0.4]
+    val = [0.9, 0.7, 0.6, 0.65, 0.7, 0.8, 0.9, 1.0]
+    calls = [0, 0, 0, 0, 0, 1, 1, 1]
+    # 3: flagged; 4: training loss rose too (not over-fitting); 5: first epoch of a new fit call
+    # (a step change or unfreezing); 6, 7: flagged
+    assert overfitting_epochs(train, val, calls) == [3, 6, 7]
+    assert overfitting_epochs([0.5, 0.6], [0.4, 0.5], [0, 0]) == []  # both rose: not over-fitting
 
 
 def test_lr_suggestion_from_a_falling_curve_and_from_a_flat_one():
-    from minigrad.lr_find import suggest_lr
+    from minigrad.train.lr_find import suggest_lr
     lrs = [10 ** (k / 2) for k in range(-10, 3)]  # 1e-5 .. 10
     falling = [1.0, 0.98, 0.95, 0.9, 0.8, 0.6, 0.45, 0.35, 0.3, 0.4, 0.9, 2.0, 5.0]
     assert suggest_lr(lrs, falling)[0] == pytest.approx(lrs[8] / 10)

@@ -1,39 +1,119 @@
 """The recipes run end to end: lesson 1 on a small generated data set (every step, the
-plots, metrics.json, then --resume skipping finished stages), and classify.py's top 5."""
+plots, metrics.json, the exported model that classify.py reads, then --resume skipping
+finished stages); every user error is one line and a non-zero exit, never a traceback."""
 import json
 import os
+import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "recipes"))
+RECIPES = os.path.join(os.path.dirname(__file__), "..", "recipes")
+sys.path.insert(0, RECIPES)
 import classify  # noqa: E402
 import lesson1  # noqa: E402
 from minigrad.data import make_shapes_dataset  # noqa: E402
 
 
-def test_lesson1_runs_every_step_and_writes_its_results(tmp_path, capsys):
-    data = make_shapes_dataset(str(tmp_path / "data"), n_train=24, n_valid=8, size=32)
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    return make_shapes_dataset(str(tmp_path_factory.mktemp("data")), n_train=8, n_valid=4, size=32)
+
+
+def test_lesson1_runs_every_step_and_its_model_classifies_a_new_photo(small, tmp_path, capsys):
     out = tmp_path / "run"
-    args = ["--data", data, "--arch", "resnet18", "--size", "32", "--bs", "8", "--cycles", "1",
+    args = ["--data", small, "--arch", "resnet18", "--size", "16", "--bs", "8", "--cycles", "1",
             "--out", str(out), "--workers", "0"]
     result = lesson1.main(args)
     printed = capsys.readouterr().out
     for n in range(1, 9):
         assert f"step {n}/8" in printed
-    assert "RANDOM initialisation" in printed and "with test-time augmentation" in printed
+    assert "RANDOM initialisation" in printed and "CHANCE accuracy" in printed
+    assert "with test-time augmentation" in printed
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0 <= metrics["accuracy"] <= 1 and 0 <= metrics["accuracy_tta"] <= 1 and metrics["seconds"] > 0
     assert metrics["accuracy"] == result["accuracy"]
     assert len(metrics["history"]["val_loss"]) == 2 + 3 + 1  # steps 3, 4 and 8
     for plot in metrics["plots"]:
-        assert os.path.exists(plot)
+        assert os.path.exists(plot) and f"plot: {plot}" in printed
+    assert {"lr_find_head.png", "lr_find_unfrozen.png", "losses.png", "lr_schedule.png"} <= set(os.listdir(out))
+
+    photo = os.path.join(small, "valid", "crosses", sorted(os.listdir(os.path.join(small, "valid", "crosses")))[0])
+    answers = classify.main([photo, "--model", metrics["model"]])
+    assert sorted(name for name, _ in answers) == ["circles", "crosses"]
+    assert sum(p for _, p in answers) == pytest.approx(1, abs=1e-5)
+    with pytest.raises(SystemExit, match="is a model the lesson trained: pass it with --model"):
+        classify.main([photo, "--weights", metrics["model"]])
+
     lesson1.main(args + ["--resume"])  # every stage finished: loaded, not trained again
-    assert printed.count("fit:") == 3 and "already finished" in capsys.readouterr().out
+    again = capsys.readouterr().out
+    assert again.count("already finished") == 3
+    assert json.loads((out / "metrics.json").read_text())["seconds"] >= metrics["seconds"]  # time adds up
 
 
-def test_classify_prints_the_top_five(tmp_path):
+@pytest.mark.parametrize("flags, says", [
+    (["--size", "0"], "--size must be at least 16"), (["--lr", "0"], "--lr must be a positive number"),
+    (["--cycles", "0"], "--cycles must be at least 1"), (["--workers", "-3"], "--workers must be 0"),
+    (["--bs", "1"], "--bs must be at least 2"), (["--data", "/no/such/folder"], "no such folder"),
+    (["--weights", "/no/such.pth"], "no such file")])
+def test_bad_arguments_are_refused_in_one_line(flags, says):
+    with pytest.raises(SystemExit) as stop:
+        lesson1.main(flags)
+    message = str(stop.value.code)
+    assert says in message and message.startswith("lesson1: ") and "\n" not in message
+
+
+def test_cuda_without_cupy_says_how_to_install_it():
+    import minigrad
+    if minigrad.cuda_available():
+        pytest.skip("this machine has CuPy and a GPU")
+    with pytest.raises(SystemExit, match=r"pip install -e '\.\[gpu\]'"):
+        lesson1.main(["--device", "cuda"])
+
+
+def test_each_data_set_gets_its_own_default_out_folder():
+    assert lesson1.default_out() == "runs/lesson1"
+    assert lesson1.default_out("/data/dogscats/") == "runs/lesson1-dogscats"
+
+
+def test_user_errors_print_one_line_and_no_traceback(small, tmp_path):
+    garbage = tmp_path / "weights.pth"
+    garbage.write_bytes(b"not a weight file at all" * 10)
+    one_class = tmp_path / "one"
+    for split in ("train", "valid"):
+        os.makedirs(one_class / split / "cats")
+        Image.new("RGB", (40, 40)).save(one_class / split / "cats" / "a.png")
+    for flags in (["--data", small, "--weights", str(garbage), "--size", "32", "--arch", "resnet18"],
+                  ["--data", str(one_class), "--size", "32", "--arch", "resnet18", "--out", str(tmp_path / "o")],
+                  ["--size", "0"]):
+        run = subprocess.run([sys.executable, os.path.join(RECIPES, "lesson1.py")] + flags, capture_output=True,
+                             text=True, timeout=300, cwd=tmp_path)
+        assert run.returncode != 0 and "Traceback" not in run.stderr, run.stderr
+        assert len(run.stderr.strip().splitlines()) == 1 and run.stderr.startswith("lesson1: "), run.stderr
+
+
+def test_ctrl_c_exits_without_a_traceback(small, tmp_path, monkeypatch):
+    from minigrad.train import Learner
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(Learner, "lr_find", interrupted)
+    with pytest.raises(SystemExit, match="stopped \\(Ctrl-C\\).*--resume"):
+        lesson1.main(["--data", small, "--arch", "resnet18", "--size", "32", "--out", str(tmp_path / "r")])
+
+
+def test_skip_bad_leaves_out_unreadable_photos(small, tmp_path):
+    import shutil
+    folder = tmp_path / "data"
+    shutil.copytree(small, folder)
+    (folder / "train" / "circles" / "broken.png").write_bytes(b"not an image")
+    data = lesson1.lesson_data(str(folder), lesson1.resnet18, 32, 8, 0, skip_bad=True)
+    assert not any("broken" in p for p, _ in data.trn_ds.samples)
+
+
+def test_classify_prints_the_imagenet_top_five(tmp_path):
     import models
     from minigrad.weights import save_weights
     weights = tmp_path / "r18.npz"
@@ -43,3 +123,5 @@ def test_classify_prints_the_top_five(tmp_path):
     top = classify.top5(str(image), str(weights), arch="resnet18")
     assert len(top) == 5 and all(a[1] >= b[1] for a, b in zip(top, top[1:]))
     assert top[0][0].startswith("ImageNet class ")
+    with pytest.raises(SystemExit, match="no .* beside it"):
+        classify.main([str(image), "--model", str(weights)])

@@ -1,7 +1,8 @@
 """ImageFolder: a folder of class folders of images, as torchvision reads it.
 
-`root/<class>/<image>`: `classes` is the sorted list of subfolder names, and
-item i is `(transform(image), label)`. Images are opened with Pillow and
+`root/<class>/**/<image>` (images in subfolders of a class folder belong to that class, as
+torchvision walks them): `classes` is the sorted list of class folder names, and item i is
+`(transform(image), target_transform(label))`. Images are opened with Pillow and
 converted to RGB whatever they were (grayscale, palette, RGBA on white,
 CMYK, 16-bit); files without an image extension are ignored; a corrupt or
 truncated image is an error naming its path, or, with `skip_bad=True`, is
@@ -36,14 +37,21 @@ def load_image(path, draft=None):
 
 def to_rgb(img):
     """Any Pillow mode -> RGB: alpha is composited on white, 16-bit and float images are
-    rescaled to 8 bits (a plain convert would clip them to white)."""
+    rescaled to 8 bits (a plain convert would clip them to white). The white level: 65535 for
+    16-bit images (or 32-bit ones with values above 255), 1.0 for a float image whose values all
+    lie in [0, 1] (the usual float convention), else 255."""
     if img.mode == "RGB":
         return img
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         a = np.asarray(img, dtype=np.float64)
-        top = 65535.0 if img.mode.startswith("I;16") or a.max() > 255 else 255.0
+        if img.mode.startswith("I;16") or a.max() > 255:
+            top = 65535.0
+        elif img.mode == "F" and a.min() >= 0 and a.max() <= 1:
+            top = 1.0
+        else:
+            top = 255.0
         a = np.clip(a / top * 255.0, 0, 255).astype(np.uint8)
-        return Image.fromarray(a, "L").convert("RGB")
+        return Image.fromarray(a).convert("RGB")  # uint8 2-D: mode L
     if img.mode == "P" or img.mode == "PA":
         img = img.convert("RGBA")
     if img.mode in ("RGBA", "LA"):
@@ -53,27 +61,38 @@ def to_rgb(img):
     return img.convert("RGB")  # L, 1, CMYK, YCbCr, ...
 
 
-def find_images(folder):
-    """Image files directly in `folder` (by extension), sorted."""
-    return sorted(os.path.join(folder, f) for f in os.listdir(folder)
-                  if f.lower().endswith(IMG_EXTENSIONS) and os.path.isfile(os.path.join(folder, f)))
+def is_image_file(path):
+    return path.lower().endswith(IMG_EXTENSIONS)
+
+
+def find_images(folder, is_valid_file=None):
+    """Image files in `folder` and its subfolders (by extension, or `is_valid_file(path)`), in
+    torchvision's order: folders sorted, then the files of each folder sorted."""
+    ok = is_valid_file or is_image_file
+    return [os.path.join(here, f) for here, _, files in sorted(os.walk(folder, followlinks=True))
+            for f in sorted(files) if ok(os.path.join(here, f))]
 
 
 class ImageFolder:
-    """torchvision's ImageFolder: samples are (path, class index), classes sorted by name."""
+    """torchvision's ImageFolder: samples are (path, class index), classes sorted by name.
 
-    def __init__(self, root, transform=None, skip_bad=False):
+    `ImageFolder(root, transform=None, target_transform=None, loader=load_image, is_valid_file=None,
+    skip_bad=False)`. `samples` (alias `imgs`) lists (path, label); `targets` the labels;
+    `classes`, `class_to_idx` as torchvision's. `loader(path)` opens an image (default: RGB,
+    see load_image). `skip_bad=True` (minigrad's) leaves unreadable images out with a warning.
+    An empty class folder is an error (torchvision's allow_empty=False)."""
+
+    def __init__(self, root, transform=None, target_transform=None, loader=None, is_valid_file=None,
+                 skip_bad=False):
         root = os.fspath(root)
         if not os.path.isdir(root):
             raise FileNotFoundError(f"image folder not found: {root} (expected {root}/<class>/<image>)")
-        self.root, self.transform = root, transform
-        self.classes = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
-        if not self.classes:
-            raise ValueError(f"{root} has no class folders: expected {root}/<class>/<image>, e.g. {root}/cats/1.jpg")
-        self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
+        self.root, self.transform, self.target_transform = root, transform, target_transform
+        self.loader = loader or load_image
+        self.classes, self.class_to_idx = self.find_classes(root)
         self.samples = []
         for c in self.classes:
-            images = find_images(os.path.join(root, c))
+            images = find_images(os.path.join(root, c), is_valid_file)
             if not images:
                 raise ValueError(f"class folder {os.path.join(root, c)} has no images "
                                  f"(looked for {', '.join(IMG_EXTENSIONS)})")
@@ -82,13 +101,27 @@ class ImageFolder:
             self.samples = [s for s in self.samples if _readable(s[0])]
         self.targets = [label for _, label in self.samples]
 
+    def find_classes(self, directory):
+        """(sorted class folder names, {name: index}), as torchvision's."""
+        classes = sorted(d for d in os.listdir(directory) if os.path.isdir(os.path.join(directory, d)))
+        if not classes:
+            raise ValueError(f"{directory} has no class folders: expected {directory}/<class>/<image>, "
+                             f"e.g. {directory}/cats/1.jpg")
+        return classes, {c: i for i, c in enumerate(classes)}
+
+    @property
+    def imgs(self):
+        return self.samples
+
     def __len__(self):
         return len(self.samples)
 
     def __getitem__(self, index):
         path, label = self.samples[index]
-        img = load_image(path)
-        return (self.transform(img) if self.transform is not None else img), label
+        img = self.loader(path)
+        if self.transform is not None:
+            img = self.transform(img)
+        return img, (self.target_transform(label) if self.target_transform is not None else label)
 
     def __repr__(self):
         return f"ImageFolder({self.root!r}: {len(self)} images, classes {self.classes})"

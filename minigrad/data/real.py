@@ -11,10 +11,11 @@ import os
 import shutil
 import tarfile
 import zipfile
+import zlib
 
 import numpy as np
 
-from ..download import cache_dir, download_url
+from ..download import DownloadError, cache_dir, download_url
 
 DOGSCATS_URL = "http://files.fast.ai/data/dogscats.zip"
 PETS_URL = "https://www.robots.ox.ac.uk/~vgg/data/pets/data/images.tar.gz"
@@ -28,7 +29,20 @@ def _inside(root, name):
 
 
 def unpack(archive, dest):
-    """Unpack a .zip or .tar(.gz) into dest, safely; returns dest."""
+    """Unpack a .zip or .tar(.gz) into dest, safely; returns dest. An archive that is neither,
+    or is damaged, is a DownloadError saying to delete it (it will be fetched again)."""
+    try:
+        return _unpack(archive, dest)
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError) as err:
+        if isinstance(err, FileNotFoundError) and not os.path.exists(archive):
+            raise
+        detail = (str(err).splitlines() or [""])[0].rstrip(":")
+        raise DownloadError(f"{archive} is not a readable .zip or .tar.gz archive ({type(err).__name__}: {detail}): "
+                            "the download is damaged or the server sent something else; delete the file and run "
+                            "again to download it afresh") from None
+
+
+def _unpack(archive, dest):
     os.makedirs(dest, exist_ok=True)
     if zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as z:

@@ -1,25 +1,30 @@
-"""Image transforms and data augmentation, each a small class, as fastai 0.7 had them.
+"""Image transforms and data augmentation, each a small class: torchvision's names for the
+PyTorch side (`Compose`, `ToTensor`, `Normalize`, `Resize`, `CenterCrop`, `RandomHorizontalFlip`)
+and the augmentations fastai 0.7's lesson 1 uses (`RandomRotate`, `RandomLighting`, ...).
+fastai's presets and `tfms_from_model` live in `fastai_transforms.py`.
 
 Augmentation shows the model a slightly different picture of each image every
 epoch (flipped, rotated a few degrees, zoomed, lighter or darker), so that it
 learns what is in the picture rather than the exact pixels. All randomness
 comes from minigrad's seeded source (`backend.rng()`), so a run repeats exactly.
 
-Order: PIL steps (resize, zoom, rotate, flip, crop), then `ToArray` (CHW float32
-in [0, 1]), then array steps (lighting), then `Normalize` with ImageNet's statistics.
+Order: PIL steps (resize, zoom, rotate, flip, crop), then `ToArray`/`ToTensor` (CHW float32
+in [0, 1]), then array steps (lighting), then `Normalize`.
 """
 import math
 
 import numpy as np
 from PIL import Image
 
-from ..backend import rng
+from ..backend import get_array_module, rng
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 class Compose:
+    """torchvision's Compose: apply the transforms in order."""
+
     def __init__(self, transforms):
         self.transforms = list(transforms)
 
@@ -32,63 +37,83 @@ class Compose:
         return "Compose(" + ", ".join(repr(t) for t in self.transforms) + ")"
 
 
+def _pair(size):
+    """An int or an (h, w) pair -> (h, w)."""
+    return (size, size) if isinstance(size, int) else tuple(size)
+
+
 class Resize:
-    """Scale so the shorter side is `size` (fastai's Scale), keeping the aspect ratio."""
+    """torchvision's Resize (fastai's Scale). An int scales the shorter side to `size` keeping the
+    aspect ratio (the longer side is floored, as both libraries do); an (h, w) pair resizes to
+    exactly that. Bilinear, antialiased when shrinking (Pillow), as torchvision on PIL images."""
 
     def __init__(self, size):
         self.size = size
 
     def __call__(self, img):
         w, h = img.size
+        if not isinstance(self.size, int):
+            th, tw = _pair(self.size)
+            return img.resize((tw, th), Image.BILINEAR)
         scale = self.size / min(w, h)
-        return img.resize((max(self.size, round(w * scale)), max(self.size, round(h * scale))), Image.BILINEAR)
+        return img.resize((max(self.size, math.floor(w * scale)), max(self.size, math.floor(h * scale))),
+                          Image.BILINEAR)
 
     def __repr__(self):
         return f"Resize({self.size})"
 
 
 class CenterCrop:
+    """torchvision's CenterCrop: an int gives a square, an (h, w) pair a rectangle; the offset is
+    round((H - h) / 2) as torchvision's; an image smaller than the crop is padded with black."""
+
     def __init__(self, size):
         self.size = size
 
     def __call__(self, img):
         w, h = img.size
-        left, top = (w - self.size) // 2, (h - self.size) // 2
-        return img.crop((left, top, left + self.size, top + self.size))
+        th, tw = _pair(self.size)
+        left, top = int(round((w - tw) / 2.0)), int(round((h - th) / 2.0))
+        return img.crop((left, top, left + tw, top + th))
 
     def __repr__(self):
         return f"CenterCrop({self.size})"
 
 
 class RandomCrop(CenterCrop):
-    """A `size` x `size` square at a random place."""
+    """A `size` crop at a uniformly random place (fastai's RandomCrop, torchvision's without padding)."""
 
     def __call__(self, img):
         w, h = img.size
-        left = int(rng().integers(0, w - self.size + 1))
-        top = int(rng().integers(0, h - self.size + 1))
-        return img.crop((left, top, left + self.size, top + self.size))
+        th, tw = _pair(self.size)
+        left = int(rng().integers(0, max(w - tw, 0) + 1))
+        top = int(rng().integers(0, max(h - th, 0) + 1))
+        return img.crop((left, top, left + tw, top + th))
 
     def __repr__(self):
         return f"RandomCrop({self.size})"
 
 
 class RandomZoom:
-    """fastai's RandomScale: scale the shorter side to size * U(1, max_zoom), so that the
-    random crop that follows sees a zoomed-in part of the image."""
+    """fastai's RandomScale: with probability p, scale the shorter side to int(size * U(1, max_zoom))
+    (else to size), so that the random crop that follows sees a zoomed-in part of the image.
+    `max_zoom` may be a (min, max) pair, as fastai's."""
 
-    def __init__(self, size, max_zoom=1.1):
-        self.size, self.max_zoom = size, max_zoom
+    def __init__(self, size, max_zoom=1.1, p=0.75):
+        self.size, self.max_zoom, self.p = size, max_zoom, p
 
     def __call__(self, img):
-        return Resize(round(self.size * rng().uniform(1.0, self.max_zoom)))(img)
+        low, high = self.max_zoom if isinstance(self.max_zoom, (tuple, list)) else (1.0, self.max_zoom)
+        mult = rng().uniform(low, high) if rng().random() < self.p else 1.0
+        return Resize(int(mult * self.size))(img)
 
     def __repr__(self):
-        return f"RandomZoom({self.size}, max_zoom={self.max_zoom})"
+        return f"RandomZoom({self.size}, max_zoom={self.max_zoom}, p={self.p})"
 
 
 class RandomHorizontalFlip:
-    """Mirror left-right with probability p: a cat facing left is still a cat."""
+    """Mirror left-right with probability p (torchvision's; fastai's RandomFlip): a cat facing
+    left is still a cat."""
 
     def __init__(self, p=0.5):
         self.p = p
@@ -97,7 +122,7 @@ class RandomHorizontalFlip:
         return img.transpose(Image.FLIP_LEFT_RIGHT) if rng().random() < self.p else img
 
     def __repr__(self):
-        return f"RandomHorizontalFlip(p={self.p})"
+        return f"{type(self).__name__}(p={self.p})"
 
 
 class RandomRotate:
@@ -133,19 +158,47 @@ class RandomDihedral:
         return "RandomDihedral()"
 
 
+def _to_chw(img):
+    """PIL image -> CHW float32 array in [0, 1] (one channel for 'L', three for 'RGB')."""
+    if img.mode not in ("L", "RGB"):
+        img = img.convert("RGB")
+    a = np.asarray(img, dtype=np.float32) / np.float32(255)
+    return a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
+
+
 class ToArray:
-    """PIL RGB image -> float32 array (3, H, W) with values in [0, 1]."""
+    """PIL image -> float32 numpy array (C, H, W) with values in [0, 1] (what ToTensor does,
+    as an array: the fastai pipeline keeps arrays until the loader stacks a batch)."""
 
     def __call__(self, img):
-        return np.asarray(img, dtype=np.float32).transpose(2, 0, 1) / np.float32(255)
+        return _to_chw(img)
 
     def __repr__(self):
         return "ToArray()"
 
 
+class ToTensor:
+    """torchvision's ToTensor: PIL image (or HWC uint8 array) -> float32 Tensor (C, H, W) in [0, 1].
+    Mode 'L' gives one channel, 'RGB' three (other modes are converted to RGB first)."""
+
+    def __call__(self, pic):
+        from ..tensor import Tensor  # the end of a pipeline: the only place a Tensor is built
+        if isinstance(pic, np.ndarray):
+            a = pic[:, :, None] if pic.ndim == 2 else pic
+            a = a.transpose(2, 0, 1)
+            a = a.astype(np.float32) / np.float32(255) if a.dtype == np.uint8 else a.astype(np.float32)
+            return Tensor(np.ascontiguousarray(a))
+        return Tensor(_to_chw(pic))
+
+    def __repr__(self):
+        return "ToTensor()"
+
+
 class RandomLighting:
     """fastai's RandomLighting on a [0, 1] image: brightness b ~ U(-b, b), contrast c ~ U(-c, c)
-    (a negative c becomes 1/(1-c), a positive one 1+c): x -> (x - 0.5) * c + 0.5 + b, clipped."""
+    (a negative c becomes 1/(1-c), a positive one 1+c): x -> (x - mean) * c + mean + b, clipped to
+    [0, 1], where mean is the image's mean (fastai's `lighting`). Here it runs after the crop, so
+    the mean is the crop's."""
 
     def __init__(self, b=0.05, c=0.05):
         self.b, self.c = b, c
@@ -154,47 +207,45 @@ class RandomLighting:
         b = rng().uniform(-self.b, self.b)
         c = rng().uniform(-self.c, self.c)
         c = 1 / (1 - c) if c < 0 else 1 + c
-        return np.clip((x - 0.5) * np.float32(c) + np.float32(0.5 + b), 0, 1).astype(np.float32, copy=False)
+        mu = x.mean()
+        return np.clip((x - mu) * np.float32(c) + (mu + np.float32(b)), 0, 1).astype(np.float32, copy=False)
 
     def __repr__(self):
         return f"RandomLighting(b={self.b}, c={self.c})"
 
 
 class Normalize:
-    """(x - mean) / std per channel; ImageNet's statistics for ImageNet-trained weights."""
+    """torchvision's Normalize: (x - mean) / std per channel of a (C, H, W) (or (N, C, H, W))
+    Tensor or array, returning the same kind. `Normalize((0.1307,), (0.3081,))` for MNIST's one
+    channel. Unlike torchvision (which requires both), mean and std default to ImageNet's
+    statistics, those of ImageNet-trained weights."""
 
-    def __init__(self, mean=IMAGENET_MEAN, std=IMAGENET_STD):
-        self.mean = np.asarray(mean, np.float32).reshape(3, 1, 1)
-        self.std = np.asarray(std, np.float32).reshape(3, 1, 1)
+    def __init__(self, mean=IMAGENET_MEAN, std=IMAGENET_STD, inplace=False):
+        self.mean = np.asarray(mean, np.float32).reshape(-1, 1, 1)
+        self.std = np.asarray(std, np.float32).reshape(-1, 1, 1)
+        if np.any(self.std == 0):
+            raise ValueError(f"Normalize: std {tuple(self.std.ravel())} has a zero, which would divide by zero")
+        self.inplace = inplace  # accepted for torchvision's signature; a new array is always returned
 
     def __call__(self, x):
-        return (x - self.mean) / self.std
+        from ..tensor import Tensor
+        array = x.data if isinstance(x, Tensor) else x
+        xp = get_array_module(array)
+        channels = array.shape[-3] if array.ndim >= 3 else None
+        if channels is None or self.mean.shape[0] not in (1, channels):
+            raise ValueError(f"Normalize: expected a (C, H, W) image with {self.mean.shape[0]} channel(s) "
+                             f"for mean {tuple(self.mean.ravel())}, got shape {tuple(array.shape)}")
+        out = ((array - xp.asarray(self.mean)) / xp.asarray(self.std)).astype(np.float32, copy=False)
+        return Tensor(out) if isinstance(x, Tensor) else out
 
     def __repr__(self):
-        return "Normalize(ImageNet)" if tuple(self.mean.ravel()) == IMAGENET_MEAN else "Normalize()"
-
-
-# fastai 0.7's presets: side-on photos (cats, dogs) may be flipped left-right, not upside down
-transforms_side_on = [RandomRotate(10), RandomLighting(0.05, 0.05), RandomHorizontalFlip()]
-transforms_top_down = [RandomRotate(10), RandomLighting(0.05, 0.05), RandomDihedral()]
-
-
-def transforms_for(size, aug_tfms=None, max_zoom=1.1, mean=IMAGENET_MEAN, std=IMAGENET_STD):
-    """(train, valid) transforms, as fastai's tfms_from_model.
-
-    valid: resize the shorter side to `size`, center crop, to array, normalise: no randomness.
-    train: the same with a random zoom (up to max_zoom), the PIL augmentations of aug_tfms,
-    a random crop instead of the center one, and the array augmentations (lighting)."""
-    aug_tfms = transforms_side_on if aug_tfms is None else aug_tfms
-    on_image = [t for t in aug_tfms if not isinstance(t, RandomLighting)]
-    on_array = [t for t in aug_tfms if isinstance(t, RandomLighting)]
-    zoom = [RandomZoom(size, max_zoom)] if max_zoom and max_zoom > 1 else [Resize(size)]
-    train = Compose(zoom + on_image + [RandomCrop(size), ToArray()] + on_array + [Normalize(mean, std)])
-    valid = Compose([Resize(size), CenterCrop(size), ToArray(), Normalize(mean, std)])
-    return train, valid
+        mean = tuple(round(float(v), 4) for v in self.mean.ravel())
+        std = tuple(round(float(v), 4) for v in self.std.ravel())
+        return f"Normalize(mean={mean}, std={std})"
 
 
 def denormalize(x, mean=IMAGENET_MEAN, std=IMAGENET_STD):
     """A normalised (3, H, W) array back to an (H, W, 3) image in [0, 1], for plots."""
-    x = np.asarray(x) * np.asarray(std, np.float32).reshape(3, 1, 1) + np.asarray(mean, np.float32).reshape(3, 1, 1)
+    x = np.asarray(x) * np.asarray(std, np.float32).reshape(-1, 1, 1) + np.asarray(mean, np.float32).reshape(-1, 1, 1)
     return np.clip(x.transpose(1, 2, 0), 0, 1)
+

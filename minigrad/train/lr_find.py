@@ -5,13 +5,15 @@ start_lr (1e-5) to end_lr (10), one step per mini-batch:
     lr_i = start_lr * (end_lr / start_lr) ** (i / n_batches)
 and record the training loss, smoothed (EMA with beta 0.98, debiased). Stop when
 the loss passes 4x the best seen, or is NaN: the rate is now far too high. Then
-put the weights back exactly as they were. The plot of loss against log(lr)
-shows where the loss falls fastest; a good rate is about a tenth of the one where
-the loss was lowest (still clearly improving, not yet unstable).
+put the weights back exactly as they were. `learn.sched` then holds the run
+(fastai's LR_Finder): `learn.sched.plot()` draws loss against log(lr), where the
+loss falls fastest; a good rate is about a tenth of the one where the loss was
+lowest (still clearly improving, not yet unstable).
 """
 import math
 
 from .metrics import SmoothedLoss
+from .sched import Sched
 
 
 class LRFinderResult:
@@ -38,19 +40,22 @@ def suggest_lr(lrs, losses):
     return lrs[-1] / 100, "the loss neither fell nor blew up; a hundredth of the largest rate tried"
 
 
-def lr_find(learner, start_lr=1e-5, end_lr=10.0, beta=0.98, stop_factor=4.0, plot=True, name="lr_find"):
-    """Run the range test on `learner`; returns an LRFinderResult. The learner's weights,
-    batch-norm statistics and optimizer are left exactly as they were."""
-    snapshot = {k: v.copy() for k, v in learner.model.state_dict().items()}
+def lr_find(learner, start_lr=1e-5, end_lr=10.0, beta=0.98, stop_factor=4.0, plot=False, name=""):
+    """Run the range test on `learner`; returns an LRFinderResult and leaves the run in
+    learner.sched. The learner's weights and batch-norm statistics are left exactly as they were.
+    `name` says which run this is on the plot (e.g. "head", "unfrozen"); plot=True also draws it."""
+    snapshot = {k: _copy(v) for k, v in learner.model.state_dict().items()}
     start = learner.group_lrs(start_lr)
     batches = learner.train_batches()
     n = len(batches)
-    if n < 2:
-        raise ValueError("lr_find needs at least 2 mini-batches in an epoch; use a smaller batch size")
-    growth = (end_lr / start[-1]) ** (1 / (n - 1))
+    if n < 2:  # fastai runs its one iteration; say why the curve is a single point
+        learner.log(f"lr_find: the training set is {n} mini-batch, so the curve has {n} point: use a smaller "
+                    "batch size (bs=) for a curve to read")
+    growth = (end_lr / start[-1]) ** (1 / max(n - 1, 1))
     optimizer = learner.make_optimizer(start)
     smoothed, best = SmoothedLoss(beta), math.inf
     lrs, losses, reason = [], [], f"finished one epoch ({n} mini-batches)"
+    sched = learner.sched = Sched("lr_find", name, folder=learner.out_dir)
     learner.set_train_mode()
     try:
         for i, (x, y) in enumerate(batches):
@@ -61,6 +66,7 @@ def lr_find(learner, start_lr=1e-5, end_lr=10.0, beta=0.98, stop_factor=4.0, plo
             value = smoothed.update(loss) if math.isfinite(loss) else math.nan
             lrs.append(rates[-1])
             losses.append(value)
+            sched.on_batch(rates, value)
             if not math.isfinite(value):
                 reason = f"the loss became {loss} at lr {rates[-1]:.2g}"
                 break
@@ -72,11 +78,17 @@ def lr_find(learner, start_lr=1e-5, end_lr=10.0, beta=0.98, stop_factor=4.0, plo
         learner.model.load_state_dict(snapshot)  # weights and running statistics exactly as before
     finite = [(lr, loss) for lr, loss in zip(lrs, losses) if math.isfinite(loss)]
     suggestion, why = suggest_lr([lr for lr, _ in finite], [loss for _, loss in finite])
-    path = None
-    if plot:
-        from .plots import plot_lr_find
-        path = plot_lr_find([lr for lr, _ in finite], [loss for _, loss in finite],
-                            learner.path(f"{name}.png"), suggestion)
+    sched.suggestion = suggestion
+    keep = [i for i, loss in enumerate(sched.losses) if math.isfinite(loss)]
+    sched.lrs, sched.losses = [sched.lrs[i] for i in keep], [sched.losses[i] for i in keep]
+    sched.group_lrs, sched.iterations = [sched.group_lrs[i] for i in keep], list(range(len(keep)))
+    path = sched.plot(n_skip=0, n_skip_end=0) if plot else None
     learner.log(f"lr_find: stopped because {reason}. Suggested learning rate: {suggestion:.2g} ({why})"
                 + (f"; plot: {path}" if path else ""))
     return LRFinderResult(lrs, losses, suggestion, path, reason)
+
+
+def _copy(value):
+    """An independent copy of a state_dict value (an array, or a Tensor sharing memory)."""
+    value = value.data if hasattr(value, "requires_grad") else value
+    return value.copy()

@@ -1,0 +1,128 @@
+"""Checkpoints: what a fit call saves after every epoch, and how --resume trusts one.
+
+A checkpoint is one .npz (written to a temporary file, then renamed: a kill never
+leaves half a file, and stale `.tmp-*` files from a killed write are removed when a
+Learner starts) holding the model's weights and running statistics, the optimizer's
+momentum, the random state, the history, and a record of WHAT made it:
+  run:   arch, image size, data fingerprint (every file's name, size, mtime), seed,
+         the transforms with their numbers
+  call:  the fit arguments (rates, cycles, precompute, frozen groups)
+  start: a fingerprint of the weights the fit call started from
+Resuming checks all three. Another run (seed, data, size, arch, transforms) or other fit
+arguments: refused with one line saying which (ResumeRefused). Other starting weights
+(an earlier stage was retrained, e.g. after its checkpoint was deleted): the stale
+checkpoint is not loaded and the stage trains again.
+"""
+import glob
+import hashlib
+import json
+import os
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+from ..weights import load_weights, save_weights
+from .precompute import data_fingerprint, describe
+
+
+class ResumeRefused(ValueError):
+    """--resume found a checkpoint made by another run or another fit call."""
+
+
+def _array(value):
+    value = value.data if isinstance(value, Tensor) else value
+    return backend.to_device(value, "cpu") if hasattr(value, "dtype") else value
+
+
+def weights_fingerprint(model):
+    h = hashlib.sha256()
+    for name, value in model.state_dict().items():
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(_array(value)).tobytes())
+    return h.hexdigest()[:24]
+
+
+def run_record(learner):
+    """What identifies the run a learner belongs to (JSON-able)."""
+    data = learner.data
+    samples = list(data.trn_ds.samples) + list(data.val_ds.samples)
+    tfms = describe([getattr(data, "train_tfm", None), getattr(data, "val_tfm", None)])
+    return {"arch": learner.arch, "size": getattr(data, "size", None), "data": data_fingerprint(samples),
+            "seed": learner.seed, "transforms": hashlib.sha256(tfms.encode()).hexdigest()[:24]}
+
+
+def remove_stale_temp_files(folder):
+    """Delete `.tmp-*` files a killed write left behind (a finished write renames its temp file)."""
+    for path in glob.glob(os.path.join(glob.escape(folder), "**", ".tmp-*"), recursive=True):
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+
+
+def _flatten(obj, prefix, arrays):
+    """Nested dicts/lists with arrays -> JSON-able structure; arrays go into `arrays` by key."""
+    if isinstance(obj, dict):
+        return {str(k): _flatten(v, f"{prefix}/{k}", arrays) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_flatten(v, f"{prefix}/{i}", arrays) for i, v in enumerate(obj)]
+    value = _array(obj)
+    if hasattr(value, "dtype") and getattr(value, "ndim", 0) > 0:
+        arrays[prefix] = value
+        return {"__array__": prefix}
+    return value.item() if hasattr(value, "item") else value
+
+
+def _unflatten(obj, arrays):
+    if isinstance(obj, dict):
+        if set(obj) == {"__array__"}:
+            return arrays[obj["__array__"]]
+        return {(int(k) if k.isdigit() else k): _unflatten(v, arrays) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_unflatten(v, arrays) for v in obj]
+    return obj
+
+
+def write(learner, path, call, start, epochs_done):
+    arrays = {f"model/{k}": _array(v) for k, v in learner.model.state_dict().items()}
+    optim = _flatten(learner.opt.state_dict(), "optim", arrays)
+    meta = {"run": learner.run_record(), "call": call, "start": start, "epochs_done": epochs_done,
+            "history": learner.history, "lr_history": learner.lr_history, "fit_ends": learner.fit_ends,
+            "optim": optim, "rng": backend.rng().bit_generator.state, "seconds": learner.seconds}
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    save_weights(arrays, path)
+
+
+def read_meta(path):
+    state = load_weights(path)
+    return state, json.loads(bytes(np.asarray(_array(state["meta"]))).decode())
+
+
+def check(path, meta, run, call, start):
+    """None when the checkpoint may be loaded; otherwise why not. Raises ResumeRefused for
+    a checkpoint of another run or another fit call; returns a reason for other starting weights."""
+    saved = meta.get("run", {})
+    for field in ("arch", "size", "data", "seed", "transforms"):
+        if saved.get(field) != run.get(field):
+            raise ResumeRefused(f"--resume refused: {path} was made by a run with {field}={saved.get(field)!r}, "
+                                f"this run has {field}={run.get(field)!r}; use another --out, or delete the "
+                                f"checkpoint to start over")
+    if meta["call"] != json.loads(json.dumps(call)):
+        raise ResumeRefused(f"--resume refused: {path} was saved by fit({meta['call']}), not fit({call}); "
+                            "resume with the same arguments, or delete the checkpoint to start over")
+    if meta.get("start") != start:
+        return "it continued from other weights than this run's (an earlier stage was trained again)"
+    return None
+
+
+def restore(learner, state, meta):
+    """Put the learner back exactly as it was when the checkpoint was written."""
+    learner.model.load_state_dict({k[6:]: v for k, v in state.items() if k.startswith("model/")})
+    arrays = {k: v for k, v in state.items() if k.startswith("optim/")}
+    learner.opt.load_state_dict(_unflatten(meta["optim"], arrays))
+    learner.history, learner.lr_history = meta["history"], meta["lr_history"]
+    learner.fit_ends = meta.get("fit_ends", [])
+    learner.carry_seconds(meta.get("seconds", 0.0))
+    backend.rng().bit_generator.state = meta["rng"]
+    return meta["epochs_done"]

@@ -1,0 +1,130 @@
+"""Precomputed activations: with the body frozen, its output for an image never
+changes, so compute it once for every image and train the head on the cache.
+
+One object, PrecomputeCache, owns the cache: its key and both places it keeps
+activations (memory for this process, `precompute/<key>.npz` on disk for the
+next). The key hashes everything the activations depend on:
+  - the body's weights AND batch-norm statistics (its whole state_dict),
+  - the data: every image file (path, label, size, modification time),
+  - the image size,
+  - the transforms, with their numbers (Normalize's mean and std, crop sizes...).
+Memory and disk are looked up under the same key, so after unfreeze -> fit ->
+freeze, or a new `learn.data`, the key changes and the activations are computed
+again: a precomputed activation always equals a fresh forward pass of the
+current body (fastai 0.7 kept stale caches; this does better).
+
+The training images go through the VALIDATION transforms: an augmented image
+would be a different image every epoch, which a cache cannot hold, so
+augmentation has no effect while precompute is on.
+"""
+import hashlib
+import os
+
+import numpy as np
+
+from .. import backend
+from ..download import cache_dir
+from ..tensor import Tensor, no_grad
+from ..weights import load_weights, save_weights
+
+
+def _as_array(value):
+    value = value.data if isinstance(value, Tensor) else value
+    return np.ascontiguousarray(backend.to_device(value, "cpu"))
+
+
+def describe(obj, depth=0):
+    """A text naming a transform and every number inside it, recursively (arrays by value):
+    two transforms with different statistics never describe alike, whatever their repr prints."""
+    if depth > 6:
+        return "..."
+    if isinstance(obj, (list, tuple)):
+        return "[" + ",".join(describe(o, depth + 1) for o in obj) + "]"
+    if hasattr(obj, "dtype") and hasattr(obj, "shape"):
+        array = _as_array(obj)
+        return f"array{array.shape}{array.dtype}:{hashlib.sha256(array.tobytes()).hexdigest()[:16]}"
+    if isinstance(obj, (int, float, str, bool, type(None))):
+        return repr(obj)
+    fields = getattr(obj, "__dict__", None)
+    if fields is None:
+        return type(obj).__name__
+    inner = ",".join(f"{k}={describe(v, depth + 1)}" for k, v in sorted(fields.items()))
+    return f"{type(obj).__name__}({inner})"
+
+
+def data_fingerprint(samples):
+    """A hex digest of the image files (path, label, size, modification time)."""
+    h = hashlib.sha256()
+    for path, label in samples:
+        stat = os.stat(path)
+        h.update(f"{path}|{label}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:24]
+
+
+def cache_key(body, size, transform, samples):
+    """A hex digest of everything the body's activations on these images depend on."""
+    h = hashlib.sha256()
+    for name, value in body.state_dict().items():
+        h.update(name.encode())
+        h.update(_as_array(value).tobytes())
+    h.update(f"size={size};transform={describe(transform)};data={data_fingerprint(samples)}".encode())
+    return h.hexdigest()[:24]
+
+
+def compute_activations(features, loader, device):
+    """Run `features` (body + pooling) over every batch: (activations (N, F), labels (N,)).
+    Its own random generator: computing (or not) never moves the run's random state, so a
+    cold and a warm cache give the same training."""
+    outs, labels = [], []
+    with no_grad(), backend.use_rng(np.random.default_rng(0)):
+        for x, y in loader:
+            outs.append(features(x.to(device)).numpy())
+            labels.append(y.numpy())
+    return np.concatenate(outs).astype(np.float32), np.concatenate(labels)
+
+
+class PrecomputeCache:
+    """Activations of a frozen body, in memory and on disk, under one key."""
+
+    def __init__(self, folder=None, log=print, keep=4):
+        self.folder = folder or os.path.join(cache_dir(), "precompute")
+        self.log, self.keep = log, keep
+        self.memory = {}  # key -> (x, y); at most `keep` entries
+
+    def activations(self, features, body, loader, size, device):
+        """(x, y) for `loader`'s data set seen by the current `body`."""
+        dataset = loader.dataset
+        key = cache_key(body, size, getattr(dataset, "transform", None), dataset.samples)
+        if key in self.memory:
+            return self.memory[key]
+        path = os.path.join(self.folder, f"{key}.npz")
+        if os.path.exists(path):
+            state = load_weights(path)
+            x, y = state["x"], state["y"]
+            self.log(f"precompute: reusing cached activations {path}")
+        else:
+            self.log(f"precompute: computing activations of {len(dataset)} images once ({path})")
+            body.eval()
+            x, y = compute_activations(features, loader, device)
+            save_weights({"x": x, "y": y}, path)
+        if len(self.memory) >= self.keep:
+            self.memory.pop(next(iter(self.memory)))
+        self.memory[key] = (x, y)
+        return x, y
+
+    def clear(self):
+        """Forget the in-memory copies (the disk files stay: their keys protect them)."""
+        self.memory.clear()
+
+
+class ArrayDataset:
+    """(x[i], y[i]) pairs from arrays: the cached activations as a data set."""
+
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i], int(self.y[i])
