@@ -85,21 +85,19 @@ def test_the_learner_adapters_read_both_return_types():
     assert np.allclose(common._as_probabilities(probs), probs)
     assert np.allclose(common._as_probabilities(np.log(probs)), probs)
 
-    class Data:
-        val_ds = type("DS", (), {"samples": [("a", 0), ("b", 1)]})()
-
     class Current:  # predict -> (probabilities, targets); TTA -> (averaged probabilities, targets)
-        data = Data()
-
         def predict(self):
             return probs, np.array([0, 1])
 
         def TTA(self, n_aug):
             return probs, np.array([0, 1])
 
-    class Fastai07(Current):  # predict -> log-probabilities; TTA -> (stacked log-probabilities, targets)
+    class Fastai07(Current):  # predict_with_targs -> (log-probabilities, targets); TTA -> (stacked ones, targets)
         def predict(self):
             return np.log(probs)
+
+        def predict_with_targs(self):
+            return np.log(probs), np.array([0, 1])
 
         def TTA(self, n_aug):
             return np.log(np.stack([probs, probs[:, ::-1]])), np.array([0, 1])

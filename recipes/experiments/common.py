@@ -248,12 +248,11 @@ class Timer:
 
 # ---- scripts 4-5: data for the Learner, and the Learner adapters ------------------------------------
 def make_data(args, augment=True, bs=32):
-    """ImageClassifierData for the experiment's folder; augment=False: no random transform at all."""
+    """ImageClassifierData for the experiment's folder; augment=False: no random transform at all.
+    num_workers=0: on 2 cores, threads that decode 32px images would only take turns with training."""
     from minigrad.data import ImageClassifierData, transforms_side_on
-    if augment:
-        return ImageClassifierData.from_paths(data_path(args), size=args.size, bs=bs, aug_tfms=transforms_side_on,
-                                              max_zoom=1.1)
-    return ImageClassifierData.from_paths(data_path(args), size=args.size, bs=bs, aug_tfms=[], max_zoom=1.0)
+    aug = dict(aug_tfms=transforms_side_on, max_zoom=1.1) if augment else dict(aug_tfms=[], max_zoom=1.0)
+    return ImageClassifierData.from_paths(data_path(args), size=args.size, bs=bs, num_workers=0, **aug)
 
 
 # The only three places the scripts touch the Learner. The Learner is moving (minigrad/train/),
