@@ -70,7 +70,7 @@ def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], argv, n_mult2={"smoke": 2, "quick": 3, "full": 4})
     epochs = 2 ** args.n_mult2 - 1  # 1 + 2 + 4 + ...: the budget of the cycle_mult=2 schedule
     data = load_arrays(args)
-    k = epochs // 2  # the restart between the ends of epochs k and k + 1 is the one examined
+    k = epochs - 1  # the last restart, between the ends of epochs k and k + 1: the model has learnt by then
     runs = {name: [] for name in schedules(epochs, args.n_mult2)}
     line_of = {"SGDR cycle_len=1": "SGDR: end of cycle -> end of next cycle",
                "constant": "constant rate: same two epochs"}

@@ -8,7 +8,8 @@ rotations, lighting, zoom), and averages the predicted probabilities. For each s
 is trained (the convnet body from random weights, unfrozen, SGDR, with augmentation, like the
 end of the lesson), then its validation accuracy and loss are measured with n_aug = 0 (the
 plain prediction) to 8. The spread is over seeds: each seed trains its own model and draws
-its own augmented copies.
+its own augmented copies; the figure shows each seed's change from its own plain
+prediction (paired), averaged over seeds.
 """
 import os
 
@@ -43,11 +44,15 @@ def main(argv=None):
                 [[n, mean_sd(accuracy[:, n]), mean_sd(loss[:, n]), mean_sd(accuracy[:, n] - accuracy[:, 0])]
                  for n in counts])
 
+    # each seed is its own model, and models differ more than TTA changes them: so the figure shows
+    # each seed's CHANGE from its own plain prediction (a paired comparison), then the mean over seeds
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    errorbars(ax1, counts, accuracy, "validation accuracy", marker="o")
-    errorbars(ax2, counts, loss, "validation loss", marker="o", color="C1")
-    ax1.set(xlabel="augmented copies per image (0: no TTA)", ylabel="accuracy", title="TTA: accuracy")
-    ax2.set(xlabel="augmented copies per image (0: no TTA)", ylabel="log loss", title="TTA: loss")
+    errorbars(ax1, counts, accuracy - accuracy[:, :1], "accuracy - accuracy without TTA", marker="o")
+    errorbars(ax2, counts, loss - loss[:, :1], "loss - loss without TTA", marker="o", color="C1")
+    for ax, what in ((ax1, "accuracy"), (ax2, "log loss")):
+        ax.axhline(0, color="gray", lw=0.5)
+        ax.set(xlabel="augmented copies per image (0: no TTA)", ylabel=f"change in validation {what}",
+               title=f"TTA: {what} (without TTA: {mean_sd((accuracy if ax is ax1 else loss)[:, 0])})")
     save_figure(fig, args, "tta.png")
     return accuracy, loss
 
