@@ -9,7 +9,7 @@ re-exported here; this file defines nothing.
     data:      tfms_from_model, transforms_side_on, ImageClassifierData  (minigrad/data/)
     models:    resnet18, resnet34, resnet50                              (models/resnet.py)
     training:  ConvLearner, accuracy_np, plot_confusion_matrix           (minigrad/train/)
-    libraries: np, plt, os, PIL, ... as fastai.imports brings them
+    libraries: np, plt, os, PIL, ... as fastai.imports brings them; `torch` is minigrad itself
 """
 import glob  # noqa: F401
 import json  # noqa: F401
@@ -25,6 +25,8 @@ from pathlib import Path  # noqa: F401
 import numpy as np  # noqa: F401
 import PIL  # noqa: F401
 import PIL.Image  # noqa: F401
+
+import minigrad as torch  # noqa: F401  fastai.imports brings torch; here it is minigrad (torch.cuda.is_available())
 
 from models import resnet18, resnet34, resnet50  # noqa: F401
 

@@ -198,7 +198,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, HookMe
 
     def detach(self):
         """The same data (shared memory and version), cut off from the graph."""
-        out = type(self)._wrap(self.data)
+        out = self._result_class._wrap(self.data)  # a Parameter detaches to a plain Tensor, as in torch
         out._version = self._version
         return out
 

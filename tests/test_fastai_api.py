@@ -101,3 +101,11 @@ def test_image_titles_do_not_overlap_the_row_above():
         title = below.title.get_window_extent(renderer)
         assert title.y1 <= above.get_window_extent(renderer).y0
     plt.close(fig)
+
+
+def test_fit_returns_fastais_last_validation_loss_and_accuracy(shapes, tmp_path):
+    learn = make_learner(shapes, tmp_path)
+    result = learn.fit(0.01, 2)  # the lecture's cells show what fastai 0.7's fit returns: [val_loss, accuracy]
+    assert isinstance(result, list) and len(result) == 2
+    assert result == [learn.history["val_loss"][-1], learn.history["accuracy"][-1]]
+    assert 0 <= result[1] <= 1

@@ -1,2 +1,3 @@
-"""minigrad.backends: only so that PyTorch scripts asking `backends.mps.is_available()` get an answer."""
-from . import mps  # noqa: F401
+"""minigrad.backends: answers for PyTorch scripts and the lecture notebook that ask
+`backends.mps.is_available()` or `backends.cudnn.enabled` (minigrad uses neither)."""
+from . import cudnn, mps  # noqa: F401

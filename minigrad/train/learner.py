@@ -148,7 +148,8 @@ class Learner(LayerGroups, Predictions):
         """Train sum(cycle_len * cycle_mult**i) epochs (n_cycle without cycle_len) with SGDR;
         with cycle_save_name, save the weights at the end of each cycle as '{name}_cyc_{i}' (fastai).
         With checkpoint=NAME (minigrad's addition; the recipe names each stage), every finished epoch is
-        saved in out_dir/checkpoints/NAME.npz, and resume=True continues from there."""
+        saved in out_dir/checkpoints/NAME.npz, and resume=True continues from there.
+        Returns fastai 0.7's `[validation loss, accuracy]` of the last epoch (learn.history has them all)."""
         lrs = self.group_lrs(lrs)
         epochs = sgdr_epochs(n_cycle, cycle_len, cycle_mult)
         batches = self.train_batches()
@@ -177,7 +178,8 @@ class Learner(LayerGroups, Predictions):
             self.log(f"\ninterrupted: {_saved_where(ckpt)}")
             raise
         self.fit_ends.append(len(self.lr_history))
-        return self.history
+        h = self.history
+        return [h["val_loss"][-1], h["accuracy"][-1]] if h["val_loss"] else []
 
     def _resume(self, ckpt, call, start, epochs):
         """The epochs a checkpoint of this very run and call has finished (0 if its starting weights differ)."""
