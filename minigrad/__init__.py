@@ -50,3 +50,4 @@ from .weights import load, load_weights, save, save_weights  # noqa: E402
 __all__ += ["load_weights", "save_weights", "save", "load"]
 
 from . import utils  # noqa: E402,F401  (torch.utils.data's names: minigrad.utils.data.DataLoader)
+from . import nn, optim  # noqa: E402,F401  (as `import torch` gives torch.nn and torch.optim)
