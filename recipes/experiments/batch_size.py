@@ -15,7 +15,7 @@ by drawing random mini-batches from the per-image gradients; sampling without re
 predicts noise = (N - B) / (B (N - 1)) * (the per-image variance): 1/B, and zero at B = N.
 """
 # common first: it limits BLAS to one thread, which must happen before numpy loads
-from common import (np, DataLoader, F, Timer, ArrayDataset, errorbars, evaluate, load_arrays, mean_sd, minigrad,
+from common import (np, DataLoader, F, Timer, array_dataset, errorbars, evaluate, load_arrays, mean_sd, minigrad,
                     parse_args, plt, print_table, save_figure, seed_everything, small_convnet, train_epoch)
 from minigrad.optim import SGD
 
@@ -50,7 +50,7 @@ def run(data, bs, lr, epochs, seed):
     seed_everything(seed)
     model = small_convnet()
     optimizer = SGD(model.parameters(), lr=lr, momentum=MOMENTUM)
-    loader = DataLoader(ArrayDataset(xt, yt), batch_size=bs, shuffle=True)
+    loader = DataLoader(array_dataset(xt, yt), batch_size=bs, shuffle=True)
     times = []
     for _ in range(epochs):
         with Timer() as t:

@@ -36,7 +36,7 @@ import minigrad  # noqa: E402
 import minigrad.nn as nn  # noqa: E402
 import minigrad.nn.functional as F  # noqa: E402
 import minigrad.optim  # noqa: E402
-from minigrad.data import DataLoader, ImageFolder, make_shapes_dataset, transforms_for  # noqa: E402
+from minigrad.data import DataLoader, ImageFolder, TensorDataset, make_shapes_dataset, transforms_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZES = {  # data and repetitions per mode; each script adds its own epochs and settings
@@ -92,17 +92,11 @@ def data_path(args):
     return make_shapes_dataset(n_train=args.n_train, n_valid=args.n_valid)
 
 
-class ArrayDataset:
-    """(x[i], y[i]) from two arrays: images already decoded, so an epoch costs only the model."""
-
-    def __init__(self, x, y):
-        self.x, self.y = x, y
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, i):
-        return self.x[i], int(self.y[i])
+def array_dataset(x, y):
+    """(x[i], y[i]) from two arrays: images already decoded, so an epoch costs only the model
+    (torch's TensorDataset, sharing the arrays' memory)."""
+    return TensorDataset(minigrad.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),
+                         minigrad.from_numpy(np.asarray(y, dtype=np.int64)))
 
 
 def load_arrays(args):

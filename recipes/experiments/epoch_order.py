@@ -11,7 +11,7 @@ The validation loss and accuracy are measured four times an epoch: a model fed o
 for half an epoch learns "everything is a circle", then "everything is a cross".
 """
 # common first: it limits BLAS to one thread, which must happen before numpy loads
-from common import (np, DataLoader, ArrayDataset, errorbars, fit_and_watch, load_arrays, mean_sd, parse_args,
+from common import (np, DataLoader, array_dataset, errorbars, fit_and_watch, load_arrays, mean_sd, parse_args,
                     plt, print_table, save_figure, seed_everything, small_convnet)
 from minigrad.optim import SGD
 
@@ -22,12 +22,12 @@ EVALS_PER_EPOCH = 4
 def loader_for(order, x, y, seed):
     """A DataLoader that visits (x, y) in the given order."""
     if order == "shuffled every epoch":
-        return DataLoader(ArrayDataset(x, y), batch_size=BS, shuffle=True)
+        return DataLoader(array_dataset(x, y), batch_size=BS, shuffle=True)
     if order == "fixed random order":
         index = np.random.default_rng(seed).permutation(len(y))
     else:  # sorted by class; a stable sort keeps the folder's order inside a class
         index = np.argsort(y, kind="stable")
-    return DataLoader(ArrayDataset(x[index], y[index]), batch_size=BS, shuffle=False)
+    return DataLoader(array_dataset(x[index], y[index]), batch_size=BS, shuffle=False)
 
 
 def main(argv=None):

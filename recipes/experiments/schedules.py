@@ -17,7 +17,7 @@ carried the weights over a ridge into another basin; a flat or convex line means
 points are in one valley. The same is done for the constant rate between the same two epochs.
 """
 # common first: it limits BLAS to one thread, which must happen before numpy loads
-from common import (np, DataLoader, ArrayDataset, errorbars, evaluate, fit_and_watch, get_weights, load_arrays,
+from common import (np, DataLoader, array_dataset, errorbars, evaluate, fit_and_watch, get_weights, load_arrays,
                     mean_sd, parse_args, plt, print_table, save_figure, seed_everything, small_convnet)
 from minigrad.optim import SGD, sgdr_multiplier
 
@@ -43,7 +43,7 @@ def train(data, factor, epochs, seed):
     seed_everything(seed)
     model = small_convnet()
     optimizer = SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    loader = DataLoader(ArrayDataset(xt, yt), batch_size=BS, shuffle=True)
+    loader = DataLoader(array_dataset(xt, yt), batch_size=BS, shuffle=True)
     snapshots = []
     losses, accuracies = fit_and_watch(model, optimizer, loader, epochs, xv, yv, EVALS_PER_EPOCH, lr_at=factor,
                                        on_epoch_end=lambda m: snapshots.append(get_weights(m)))

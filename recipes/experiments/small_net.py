@@ -2,7 +2,7 @@
 pretrained on other generated images (offline there are no ImageNet weights to start from)."""
 import os
 
-from common import (ArrayDataset, DataLoader, ImageFolder, make_shapes_dataset, minigrad, nn, seed_everything,
+from common import (array_dataset, DataLoader, ImageFolder, make_shapes_dataset, minigrad, nn, seed_everything,
                     train_epoch, transforms_for)
 
 
@@ -58,7 +58,7 @@ def pretrain_body(args, epochs):
     seed_everything(1234)
     model = SmallNet()
     optimizer = minigrad.optim.SGD(model.parameters(), lr=0.02, momentum=0.9)
-    loader = DataLoader(ArrayDataset(x.numpy(), y.numpy()), batch_size=32, shuffle=True)
+    loader = DataLoader(array_dataset(x.numpy(), y.numpy()), batch_size=32, shuffle=True)
     for _ in range(epochs):
         train_epoch(model, optimizer, loader)
     minigrad.save_weights(model.state_dict(), path)
