@@ -484,3 +484,11 @@ def test_gelu_at_large_and_tiny_inputs_matches_torch():
         theirs = torch.nn.functional.gelu(torch.tensor(x), approximate=approximate).numpy()
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)  # torch rounds 1 + erf near -1
     assert F.gelu(minigrad.tensor(x)).dtype == np.float32
+
+
+def test_replacing_a_child_keeps_its_place_as_torch():
+    seq = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+    seq[2] = nn.Linear(2, 3)  # torch's Sequential.__setitem__
+    setattr(seq, "0", nn.Identity())
+    assert [name for name, _ in seq.named_children()] == ["0", "1", "2"]
+    assert isinstance(seq[0], nn.Identity) and [k for k in seq.state_dict()] == ["2.weight", "2.bias"]

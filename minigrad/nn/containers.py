@@ -30,6 +30,10 @@ class Sequential(Module):
             return Sequential(OrderedDict(children[index]))  # keeps the names, as PyTorch
         return children[index][1]
 
+    def __setitem__(self, index, module):
+        """seq[i] = module replaces the i-th child, keeping its name and place."""
+        setattr(self, list(self._modules)[index], module)
+
     def __len__(self):
         return len(self._modules)
 
