@@ -7,7 +7,7 @@ set -u
 OUT=${OUT:-gpu-logs}
 mkdir -p "$OUT"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 MINIGRAD_CACHE="${MINIGRAD_CACHE:-/tmp/minigrad-cache}"
-PY=${PY:-python3}
+PY=${PY:-$(command -v python3)}  # an absolute path: mpiexec may start ranks with another PATH
 MPIEXEC=${MPIEXEC:-$(dirname "$(command -v $PY)")/mpiexec}
 [ -x "$MPIEXEC" ] || MPIEXEC=mpiexec
 { nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
@@ -17,7 +17,11 @@ print('mpi4py', mpi4py.__version__, '|', MPI.Get_library_version().splitlines()[
 } 2>&1 | tee "$OUT/dist_env.txt"
 timeout "${TEST_TIMEOUT:-300}" $PY -m pytest -q -p no:cacheprovider -rs tests/test_distributed.py 2>&1 \
     | tee "$OUT/dist_tests.log" | tail -12
-timeout "${RECIPE_TIMEOUT:-240}" "$MPIEXEC" -n 2 $PY recipes/lesson1.py --device cuda --arch resnet18 --cycles 1 \
+# Open MPI run as root (a container) needs OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1,
+# and passes the environment with -x (MPICH passes it all by default).
+ENVFLAGS=""; "$MPIEXEC" --version 2>&1 | grep -q "Open MPI" && ENVFLAGS="-x PYTHONPATH -x MINIGRAD_CACHE -x PATH"
+# shellcheck disable=SC2086
+timeout "${RECIPE_TIMEOUT:-240}" "$MPIEXEC" -n 2 $ENVFLAGS $PY recipes/lesson1.py --device cuda --arch resnet18 --cycles 1 \
     --out "$OUT/dist_lesson1" --workers 4 > "$OUT/dist_lesson1.log" 2>&1
 echo "lesson1, 2 ranks, cuda: exit $?"
 grep -E "^distributed|^ +[0-9]+ |accuracy|time:|Error|error" "$OUT/dist_lesson1.log" | tail -14

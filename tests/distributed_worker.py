@@ -140,7 +140,11 @@ def learner(out_dir):
     with dist.main_process_first():
         shapes = make_shapes_dataset(os.path.join(out_dir, "data"), n_train=12, n_valid=4, size=16)
     written = []
-    if rank:
+    if rank:  # matplotlib builds its font cache on a fresh machine's first import: do that before watching
+        try:
+            import matplotlib.pyplot  # noqa: F401
+        except ImportError:
+            pass
         real_open, real_replace = builtins.open, os.replace
         builtins.open = lambda f, mode="r", *a, **k: (written.append(str(f)) if set(mode) & set("wax+") else None,
                                                       real_open(f, mode, *a, **k))[1]
