@@ -34,6 +34,14 @@ def _array(value, device):
     return to_device(value if hasattr(value, "shape") else np.asarray(value), device)
 
 
+def _target_like(name, target, x):
+    """The target as an array of x's dtype on x's device, of x's shape (binary losses)."""
+    target = _array(target, device_of(x)).astype(x.dtype, copy=False)
+    if target.shape != x.shape:
+        raise ValueError(f"{name}: target shape {tuple(target.shape)} must equal the input shape {tuple(x.shape)}")
+    return target
+
+
 def _reduce(loss, reduction):
     return loss.sum() if reduction == "sum" else loss.mean() if reduction == "mean" else loss
 
@@ -117,10 +125,7 @@ class BCEWithLogits(Function):
     def forward(self, x, target, weight=None, pos_weight=None, reduction="mean"):
         xp = get_array_module(x)
         check_reduction(self.name, reduction)
-        target = _array(target, device_of(x)).astype(x.dtype, copy=False)
-        if target.shape != x.shape:
-            raise ValueError(f"{self.name}: target shape {tuple(target.shape)} must equal the input shape "
-                             f"{tuple(x.shape)}")
+        target = _target_like(self.name, target, x)
         pw = 1 if pos_weight is None else _array(pos_weight, device_of(x)).astype(x.dtype, copy=False)
         w = 1 if weight is None else _array(weight, device_of(x)).astype(x.dtype, copy=False)
         softplus_neg = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))  # log(1 + e^-x), stable
@@ -146,10 +151,7 @@ class BCE(Function):
     def forward(self, p, target, weight=None, reduction="mean"):
         xp = get_array_module(p)
         check_reduction(self.name, reduction)
-        target = _array(target, device_of(p)).astype(p.dtype, copy=False)
-        if target.shape != p.shape:
-            raise ValueError(f"{self.name}: target shape {tuple(target.shape)} must equal the input shape "
-                             f"{tuple(p.shape)}")
+        target = _target_like(self.name, target, p)
         if p.size and (float(p.min()) < 0 or float(p.max()) > 1):
             raise ValueError(f"{self.name}: input must hold probabilities in [0, 1] (apply sigmoid first, or use "
                              "binary_cross_entropy_with_logits on the raw scores)")
