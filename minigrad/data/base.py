@@ -7,6 +7,8 @@ import bisect
 
 import numpy as np
 
+from ..tensor import Tensor
+
 
 class Dataset:
     """Subclass it and define `__getitem__` (and `__len__`)."""
@@ -41,7 +43,6 @@ class TensorDataset(Dataset):
 def _item(t, index):
     """t[index], read from the array underneath a Tensor: data loading records no graph, and the
     dtype stays the tensor's (int64 labels stay int64)."""
-    from ..tensor import Tensor
     if not isinstance(t, Tensor):
         return t[index]
     item = t.data[index]

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import backend, distributed
 from ..data.loader import DataLoader, training_loader
+from ..data.base import TensorDataset
 from ..distributed.learner import wrap_learner
 from ..nn import functional as F
 from ..nn.containers import Sequential
@@ -26,7 +27,7 @@ from . import checkpoint as ckpts
 from . import metrics, plots
 from .layer_groups import LayerGroups
 from .lr_find import lr_find
-from .precompute import ArrayDataset, PrecomputeCache
+from .precompute import PrecomputeCache
 from .predictions import Predictions
 from .sched import Sched
 
@@ -115,12 +116,12 @@ class Learner(LayerGroups, Predictions):
 
     def train_batches(self):
         if self._precompute:
-            return training_loader(ArrayDataset(*self.activations(self.data.fix_dl)), self.data.bs)
+            return training_loader(TensorDataset(*self.activations(self.data.fix_dl)), self.data.bs)
         return self.data.trn_dl
 
     def val_batches(self):
         if self._precompute:
-            return DataLoader(ArrayDataset(*self.activations(self.data.val_dl)), self.data.bs)
+            return DataLoader(TensorDataset(*self.activations(self.data.val_dl)), self.data.bs)
         return self.data.val_dl
 
     # ---- one step ---------------------------------------------------------------------------------

@@ -115,16 +115,3 @@ class PrecomputeCache:
     def clear(self):
         """Forget the in-memory copies (the disk files stay: their keys protect them)."""
         self.memory.clear()
-
-
-class ArrayDataset:
-    """(x[i], y[i]) pairs from arrays: the cached activations as a data set."""
-
-    def __init__(self, x, y):
-        self.x, self.y = x, y
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, i):
-        return self.x[i], int(self.y[i])

@@ -19,10 +19,10 @@ from collections import OrderedDict
 import numpy as np
 
 from ..data.loader import DataLoader
+from ..data.base import TensorDataset
 from ..nn import functional as F
 from ..tensor import Tensor, no_grad
 from . import plots
-from .precompute import ArrayDataset
 
 
 def _labels(y):
@@ -52,7 +52,7 @@ class Predictions:
         if self.data.test_dl is None:
             raise ValueError(f"is_test=True needs test images: {self.data.path} has no test/ folder of images")
         if self._precompute:
-            return DataLoader(ArrayDataset(*self.activations(self.data.test_dl)), self.data.bs)
+            return DataLoader(TensorDataset(*self.activations(self.data.test_dl)), self.data.bs)
         return self.data.test_dl
 
     def predict_with_targs(self, is_test=False):
