@@ -17,7 +17,6 @@ import numpy as np
 
 from . import backend, dtypes
 from .autograd import AccumulateGrad, backward as run_backward
-from .autograd import Function, no_grad  # noqa: F401  (older modules import them from here)
 from .device import CPU, CUDA, device  # noqa: F401  (minigrad.device)
 from .ops.shapes import AsType, ToDevice
 from .printing import format_tensor
@@ -271,7 +270,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, HookMe
     # ---- Python's number protocol ----------------------------------------------------------
     def __bool__(self):
         if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __float__(self):

@@ -10,7 +10,7 @@ import pytest
 
 import minigrad
 from minigrad.data import ImageClassifierData, Normalize, make_shapes_dataset
-from minigrad.tensor import no_grad
+from minigrad import no_grad
 from minigrad.train import ResumeRefused, TrainingDiverged
 from minigrad.train.precompute import cache_key
 from test_learner import make_learner, tiny_body, weights  # noqa: F401

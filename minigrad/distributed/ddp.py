@@ -33,7 +33,8 @@ import numpy as np
 
 from ..backend import get_array_module
 from ..nn.module import Module
-from ..tensor import Tensor, no_grad
+from ..autograd import no_grad
+from ..tensor import Tensor
 from . import group
 from .sync_batchnorm import SyncBatchNorm
 

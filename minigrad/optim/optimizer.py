@@ -13,7 +13,8 @@ import numpy as np
 
 from ..backend import to_device
 from ..nn.utils import grad_array
-from ..tensor import Tensor, no_grad
+from ..autograd import no_grad
+from ..tensor import Tensor
 
 
 def _shared(array):

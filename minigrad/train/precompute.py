@@ -24,7 +24,8 @@ import numpy as np
 
 from .. import backend, random_source
 from ..download import cache_dir
-from ..tensor import Tensor, no_grad
+from ..autograd import no_grad
+from ..tensor import Tensor
 from ..weights import load_weights, save_weights
 
 

@@ -21,7 +21,8 @@ import numpy as np
 from ..data.loader import DataLoader
 from ..data.base import TensorDataset
 from ..nn import functional as F
-from ..tensor import Tensor, no_grad
+from ..autograd import no_grad
+from ..tensor import Tensor
 from . import plots
 
 
