@@ -2,9 +2,11 @@
 
 For out = a @ b, the chain rule gives da = grad @ b^T and db = a^T @ grad:
 two more matrix products. Each input is kept only if the other one needs a
-gradient (with the weights frozen, x need not be kept at all).
+gradient (with the weights frozen, x need not be kept at all). A small product runs on
+one BLAS thread (blas.py says why).
 """
 from .arithmetic import unbroadcast
+from .blas import small_product
 from ..autograd import Function
 
 
@@ -29,7 +31,9 @@ class MatMul(Function):
         b2 = b[:, None] if b.ndim == 1 else b
         need_a, need_b = self.needs_input_grad
         self.save_for_backward(b2 if need_a else None, a2 if need_b else None)
-        out = a2 @ b2
+        self.work = max(a2.size * b2.shape[-1], b2.size * a2.shape[-2])  # multiply-adds, about
+        with small_product(self.work):
+            out = a2 @ b2
         self.out_shape = out.shape
         if b.ndim == 1:
             out = out[..., 0]
@@ -40,8 +44,9 @@ class MatMul(Function):
     def backward(self, grad):
         b2, a2 = self.saved
         grad = grad.reshape(self.out_shape)
-        ga = unbroadcast(grad @ _swap(b2), _promoted(self.a_shape, 0)).reshape(self.a_shape) if b2 is not None else None
-        gb = unbroadcast(_swap(a2) @ grad, _promoted(self.b_shape, 1)).reshape(self.b_shape) if a2 is not None else None
+        with small_product(self.work):
+            ga = unbroadcast(grad @ _swap(b2), _promoted(self.a_shape, 0)).reshape(self.a_shape) if b2 is not None else None
+            gb = unbroadcast(_swap(a2) @ grad, _promoted(self.b_shape, 1)).reshape(self.b_shape) if a2 is not None else None
         return ga, gb
 
 
@@ -63,17 +68,18 @@ class Linear(Function):
                 f"{tuple(weight.shape)} expects {weight.shape[1]}")
         need_x, need_w = self.needs_input_grad[:2]
         self.save_for_backward(weight if need_x else None, x if need_w else None)
-        out = x @ weight.T
+        self.work = x.size * weight.shape[0]  # multiply-adds
+        with small_product(self.work):
+            out = x @ weight.T
         if bias is not None:
             out += bias
         return out
 
     def backward(self, grad):
         weight, x = self.saved
-        gx = grad @ weight if weight is not None else None
-        gw = None
-        if x is not None:
-            gw = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+        with small_product(self.work):
+            gx = grad @ weight if weight is not None else None
+            gw = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1]) if x is not None else None
         if len(self.needs_input_grad) == 3 and self.needs_input_grad[2]:
             return gx, gw, grad.reshape(-1, grad.shape[-1]).sum(axis=0)
         return gx, gw

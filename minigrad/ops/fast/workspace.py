@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..blas import blas_threads, one_blas_thread
+
 # ---- reusable scratch memory, one set per thread -----------------------------------------
 
 _local = threading.local()
@@ -56,22 +58,44 @@ def get_num_threads():
 PARALLEL_MIN_SIZE = 1 << 20  # below about a million numbers, handing work to threads costs more than it saves
 
 
-def over_batch(xp, n, work, size):
-    """Run work(start, stop) over slices of the batch range(n), in parallel on the CPU.
+def over_batch(xp, n, work, size, threads=None):
+    """Run work(start, stop) over slices of the batch range(n), in parallel on the CPU;
+    return the list of what each call returned.
 
     numpy runs a copy or an add on one core, but releases the GIL while it does, so
     threads working on different images really run side by side. Each image is one
     thread's alone, so writes never overlap. `size` is how many numbers the work
-    touches: small jobs run directly. On the GPU the work is already parallel: one call."""
+    touches: small jobs run directly, and so does work asked for from inside a worker
+    (no thread waits on its own pool). On the GPU the work is already parallel: one call."""
+    threads = min(threads or _threads, _threads, n)
+    if xp is not np or threads < 2 or size < PARALLEL_MIN_SIZE or getattr(_local, "worker", False):
+        return [work(0, n)]
+    bounds = [n * k // threads for k in range(threads + 1)]
+    with one_blas_thread():  # a matrix product inside the work runs on its own thread only
+        futures = [_get_pool().submit(_as_worker, work, a, b) for a, b in zip(bounds, bounds[1:])]
+        return [future.result() for future in futures]
+
+
+def _get_pool():
     global _pool
-    if xp is not np or _threads == 1 or n < 2 or size < PARALLEL_MIN_SIZE:
-        work(0, n)
-        return
     with _pool_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(_threads)
-        pool = _pool
-    bounds = [n * k // _threads for k in range(_threads + 1)]
-    chunks = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
-    for future in [pool.submit(work, a, b) for a, b in chunks]:
-        future.result()
+        return _pool
+
+
+def _as_worker(work, start, stop):
+    _local.worker = True
+    return work(start, stop)
+
+
+def gemm_threads():
+    """How many threads to share a batch of matrix products between (each then runs its
+    products on one BLAS thread: blas.py says why); 1 when BLAS's threads cannot be set."""
+    blas = blas_threads()
+    return 1 if blas is None or getattr(_local, "worker", False) else min(_threads, blas)
+
+
+def chunks(start, stop, size):
+    """(a, b) pairs cutting range(start, stop) into runs of at most `size`."""
+    return [(a, min(stop, a + size)) for a in range(start, stop, size)]

@@ -1,0 +1,80 @@
+"""How many threads numpy's matrix products (BLAS) use, and one BLAS thread for a while.
+
+Measured on a 2-core machine (OpenBLAS 0.3, resnet34's 3x3 convolutions): one
+(128, 1152) @ (1152, 25088) product on OpenBLAS's 2 threads runs at 115 GFLOP/s; the
+same product split in two halves, each on its own Python thread with BLAS on ONE
+thread, at 164 GFLOP/s, close to the cores' peak. So the fast convolution gives each
+of its threads a share of the images and sets BLAS to one thread while they run.
+
+That only pays if BLAS's own threads are asleep: after a product that used them,
+OpenBLAS keeps its idle threads spinning for about 0.1 s (2^28 cycles), taking a
+core from whatever runs next (a convolution after one 2-thread GEMV: 33 -> 54 ms).
+So minigrad's other products that are too small to gain from two threads (the
+linear layer, batch norm's channel sums) run on one BLAS thread too: `small_product`.
+
+numpy offers no way to set its BLAS's threads; threadpoolctl (a small library that
+scikit-learn uses for the same job) does, for OpenBLAS, MKL and BLIS alike. Without
+it, `blas_threads()` is None and the convolution does what it did before: one
+whole-batch product on BLAS's own threads.
+"""
+import threading
+from contextlib import contextmanager, nullcontext
+
+try:
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # an optional extra: pip install threadpoolctl (or minigrad[fast])
+    ThreadpoolController = None
+
+_controllers = None
+_lock = threading.Lock()
+_single = 0  # how many callers are inside one_blas_thread() now
+
+
+def _blas():
+    """The BLAS libraries loaded in this process (found once: the search walks every loaded library)."""
+    global _controllers
+    if _controllers is None:
+        with _lock:
+            if _controllers is None:
+                found = [] if ThreadpoolController is None else ThreadpoolController().select(user_api="blas")
+                _controllers = list(getattr(found, "lib_controllers", []))
+    return _controllers
+
+
+def blas_threads():
+    """numpy's BLAS thread count, or None when it cannot be read or set (no threadpoolctl)."""
+    libs = _blas()
+    return max(lib.num_threads for lib in libs) if libs else None
+
+
+@contextmanager
+def one_blas_thread():
+    """Inside: every matrix product runs on the calling thread alone. Nestable and
+    thread-safe: the first caller in saves the thread counts, the last one out restores them."""
+    global _single, _saved
+    libs = _blas()
+    with _lock:
+        if _single == 0:
+            _saved = [lib.num_threads for lib in libs]
+            for lib in libs:
+                lib.set_num_threads(1)
+        _single += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _single -= 1
+            if _single == 0:
+                for lib, n in zip(libs, _saved):
+                    lib.set_num_threads(n)
+
+
+_saved = []
+
+SMALL_PRODUCT = 1 << 26  # multiply-adds; about 1.5 ms on one core of the machine above
+
+
+def small_product(multiply_adds):
+    """one_blas_thread() for a product of fewer than SMALL_PRODUCT multiply-adds (it
+    gains little from BLAS's threads and would wake them), else nothing."""
+    return one_blas_thread() if multiply_adds < SMALL_PRODUCT and _blas() else nullcontext()
