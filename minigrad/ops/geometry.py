@@ -71,6 +71,27 @@ def window(op, x_shape, kernel, stride, padding, dilation=(1, 1), ceil_mode=Fals
     return Window(tuple(kernel), tuple(stride), tuple(map(tuple, padding)), tuple(dilation), tuple(out))
 
 
+def valid_range(out_len, size, stride, offset):
+    """The outputs o in [lo, hi) whose input index o * stride + offset lies inside [0, size)."""
+    lo = max(0, -(offset // stride))
+    hi = min(out_len, (size - 1 - offset) // stride + 1)
+    return lo, max(lo, hi)
+
+
+def window_parts(win, in_hw):
+    """For each kernel offset (i, j): the output rows and columns whose input pixel is
+    real (not padding), and the slices of the unpadded input they read."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = win.kernel, win.stride, win.dilation, win.out
+    (top, _), (left, _) = win.padding
+    for i in range(kh):
+        y0, y1 = valid_range(oh, in_hw[0], sh, dh * i - top)
+        for j in range(kw):
+            x0, x1 = valid_range(ow, in_hw[1], sw, dw * j - left)
+            r, c = y0 * sh + dh * i - top, x0 * sw + dw * j - left
+            rows, columns = slice(r, r + (y1 - y0 - 1) * sh + 1, sh), slice(c, c + (x1 - x0 - 1) * sw + 1, sw)
+            yield i, j, (y0, y1, x0, x1), (rows, columns)
+
+
 def pad2d(x, padding, value=0):
     """Pad the last two dimensions of an NCHW array by ((top, bottom), (left, right))."""
     if not any(padding[0] + padding[1]):

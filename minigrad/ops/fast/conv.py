@@ -18,7 +18,7 @@ from ...backend import get_array_module
 from ...autograd import Function
 from ..conv import conv_window
 from ..geometry import pad2d, unpad2d, window
-from . import conv_cuda
+from . import conv_cpu, conv_cuda
 from .workspace import over_batch, workspace
 
 
@@ -56,9 +56,6 @@ def col2im(cols, x_shape, win, fused=True):
     return unpad2d(dx, win.padding)
 
 
-FLIPPED_INPUT_GRAD = True  # False: always dcols + col2im (kept for timing the two against each other)
-
-
 class Conv2d(Function):
     """out[n, o] = sum over c, i, j of W[o, c, i, j] * xpad[n, c, SH*y + DH*i, SW*x + DW*j] (+ bias[o])."""
     name = "conv2d"
@@ -70,7 +67,9 @@ class Conv2d(Function):
         self.x_shape, self.groups = x.shape, groups
         need_x, need_w = self.needs_input_grad[:2]
         self.save_for_backward(x if need_w else None, weight if need_x else None)
-        if self.pointwise:  # (O, C) @ (N, C, OH*OW): already NCHW
+        if xp is np:  # a few images at a time, each thread its own (conv_cpu.py)
+            out = conv_cpu.conv_forward(x, weight, win, groups)
+        elif self.pointwise:  # (O, C) @ (N, C, OH*OW): already NCHW
             out = weight.reshape(o, -1) @ self.pixels(x)
         else:  # (G, O/G, C/G*KH*KW) @ (G, C/G*KH*KW, N*OH*OW), then batch first
             cols = im2col(x, win).reshape(groups, -1, n * oh * ow)
@@ -98,7 +97,10 @@ class Conv2d(Function):
         n, o, oh, ow = grad.shape
         g = self.groups
         gx = gw = gb = None
-        if self.pointwise:
+        if xp is np:
+            flipped = self.flipped_conv(grad, weight) if weight is not None and self.flippable else None
+            gx, gw = conv_cpu.conv_backward(grad, x, weight, self.win, g, self.x_shape, flipped)
+        elif self.pointwise:
             gpix = grad.reshape(n, o, oh * ow)
             if weight is not None:  # dx = W^T @ grad, per image
                 gx = self.scatter_strided(weight.reshape(o, -1).T @ gpix)
@@ -106,9 +108,7 @@ class Conv2d(Function):
                 gw = (gpix @ self.pixels(x).transpose(0, 2, 1)).sum(axis=0).reshape(o, -1, 1, 1)
         else:
             gcols = xp.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(g, o // g, n * oh * ow)
-            if weight is not None and xp is np and self.flippable and FLIPPED_INPUT_GRAD:
-                gx = self.input_grad_by_flipped_conv(grad, weight)
-            elif weight is not None:  # dcols = W^T @ grad, then back to the input's layout
+            if weight is not None:  # dcols = W^T @ grad, then back to the input's layout
                 w = weight.reshape(g, o // g, -1)
                 dcols = workspace(xp, "dcols", (g, w.shape[2], n * oh * ow), grad.dtype)
                 xp.matmul(w.transpose(0, 2, 1), gcols, out=dcols)
@@ -127,16 +127,15 @@ class Conv2d(Function):
         return (self.win.stride == (1, 1) and self.win.dilation == (1, 1) and self.groups == 1
                 and max(t, b) < kh and max(l, r) < kw)
 
-    def input_grad_by_flipped_conv(self, grad, weight):
+    def flipped_conv(self, grad, weight):
         """dx[n, c, y, x] = sum over o, i, j of grad_padded[n, o, y + i, x + j] * W[o, c, KH-1-i, KW-1-j]:
         a stride-1 convolution of the output gradient (padded by kernel - 1 - padding) with the
-        flipped kernel, its in and out channels swapped."""
+        flipped kernel, its in and out channels swapped. Returns that kernel as a (C, O*KH*KW)
+        matrix and its window over the gradient."""
         (kh, kw), ((t, b), (l, r)) = self.win.kernel, self.win.padding
-        n, c, h, w = self.x_shape
+        c = self.x_shape[1]
         win = window("conv2d", grad.shape, (kh, kw), (1, 1), ((kh - 1 - t, kh - 1 - b), (kw - 1 - l, kw - 1 - r)))
-        flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c, -1)  # (C, O*KH*KW)
-        out = (flipped @ im2col(grad, win)).reshape(c, n, h, w).transpose(1, 0, 2, 3)
-        return np.ascontiguousarray(out)
+        return np.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(c, -1), win
 
     def scatter_strided(self, dx_pixels):
         """Put a strided 1x1 convolution's input gradient back at the sampled pixels."""

@@ -1,0 +1,130 @@
+"""The fast convolution's CPU work: a few images at a time, each thread its own images.
+
+The reference im2col (ops/conv.py) builds the columns of the WHOLE batch, then runs
+one matrix product. At resnet34's layer1 and batch 32 those columns are 231 MB: they
+are written to memory and read back from it. Here each thread takes its share of
+the batch and, a chunk of images at a time:
+
+1. builds the chunk's columns in its own scratch buffer (a few MB, which stays in
+   the cache), with the padding folded into the copy (no padded copy of the input:
+   the cells of a window that fall in the padding are set to zero instead);
+2. multiplies them by the weight matrix on ONE BLAS thread (blas.py: two single-
+   threaded products side by side beat one product on two BLAS threads), writing a
+   single image's result straight into the NCHW output.
+
+Backward works the same way, one pass over the chunks: dW sums each thread's
+`grad @ cols^T`, and dx is either a convolution of the output gradient with the
+flipped kernel (stride 1) or `W^T @ grad` added back to the input's pixels (col2im).
+"""
+import numpy as np
+
+from ..geometry import window_parts
+from .workspace import chunks, gemm_threads, over_batch, workspace
+
+MIN_COLUMNS = 2048  # a chunk holds enough images for this many output pixels: fewer make thin products
+
+
+def chunk_size(n, out_pixels, threads):
+    """Images per chunk: enough for MIN_COLUMNS output pixels, at most one thread's share."""
+    return max(1, min(-(-MIN_COLUMNS // out_pixels), -(-n // threads)))
+
+
+def im2col(x, win):
+    """(M, C, H, W) -> this thread's scratch columns (C*KH*KW, M*OH*OW), padding folded in."""
+    m, c = x.shape[:2]
+    (kh, kw), (oh, ow) = win.kernel, win.out
+    cols = workspace(np, "im2col", (c, kh, kw, m, oh, ow), x.dtype)
+    for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, x.shape[2:]):
+        dst = cols[:, i, j]  # (C, M, OH, OW)
+        dst[:, :, :y0] = 0  # the window's cells in the padding
+        dst[:, :, y1:] = 0
+        dst[:, :, y0:y1, :x0] = 0
+        dst[:, :, y0:y1, x1:] = 0
+        if y1 > y0 and x1 > x0:
+            dst[:, :, y0:y1, x0:x1] = x[:, :, rows, columns].transpose(1, 0, 2, 3)
+    return cols.reshape(c * kh * kw, m * oh * ow)
+
+
+def col2im_add(dcols, dx, win):
+    """dx (M, C, H, W) += the adjoint of im2col of dcols (C*KH*KW, M*OH*OW)."""
+    m, c = dx.shape[:2]
+    (kh, kw), (oh, ow) = win.kernel, win.out
+    dcols = dcols.reshape(c, kh, kw, m, oh, ow)
+    for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, dx.shape[2:]):
+        if y1 > y0 and x1 > x0:
+            dx[:, :, rows, columns] += dcols[:, i, j, :, y0:y1, x0:x1].transpose(1, 0, 2, 3)
+
+
+def as_columns(a, groups):
+    """(M, O, OH, OW) -> (G, O/G, M*OH*OW): free for one image, a small copy for several."""
+    m, o = a.shape[:2]
+    if m > 1:
+        a = np.ascontiguousarray(a.transpose(1, 0, 2, 3))
+    return a.reshape(groups, o // groups, -1)
+
+
+def multiply_into(wmat, cols, out):
+    """out (M, O, OH, OW) = wmat (G, O/G, K) @ cols (G, K, M*OH*OW), in NCHW."""
+    m, o = out.shape[:2]
+    if m == 1:
+        np.matmul(wmat, cols, out=out.reshape(wmat.shape[0], o // wmat.shape[0], -1))
+    else:
+        out[...] = (wmat @ cols).reshape(o, m, *out.shape[2:]).transpose(1, 0, 2, 3)
+
+
+def conv_forward(x, weight, win, groups):
+    """out = conv2d(x, weight) in NCHW, the images shared between threads."""
+    n, o, (oh, ow) = x.shape[0], weight.shape[0], win.out
+    wmat = weight.reshape(groups, o // groups, -1)
+    out = np.empty((n, o, oh, ow), dtype=np.result_type(x, weight))
+    threads = gemm_threads()
+    size = chunk_size(n, oh * ow, threads)
+
+    def work(start, stop):
+        for a, b in chunks(start, stop, size):
+            multiply_into(wmat, im2col(x[a:b], win).reshape(groups, -1, (b - a) * oh * ow), out[a:b])
+    run(n, work, threads, x.size * win.kernel[0] * win.kernel[1])
+    return out
+
+
+def conv_backward(grad, x, weight, win, groups, x_shape, flipped=None):
+    """(dx, dW) of conv2d, either None when not wanted. `flipped`: (weight, window) of the
+    stride-1 input gradient as a convolution, or None for W^T @ grad + col2im."""
+    n, o, oh, ow = grad.shape
+    threads = gemm_threads()
+    size = chunk_size(n, oh * ow, threads)
+    gx = np.zeros(x_shape, dtype=grad.dtype) if weight is not None and flipped is None else None
+    if weight is not None and flipped is not None:
+        gx = np.empty(x_shape, dtype=grad.dtype)
+    wmat = weight.reshape(groups, o // groups, -1) if weight is not None else None
+
+    def work(start, stop):
+        gw = None
+        for a, b in chunks(start, stop, size):
+            gcols = as_columns(grad[a:b], groups)
+            if x is not None:  # dW += grad @ cols^T, the columns rebuilt from the kept input
+                cols = im2col(x[a:b], win).reshape(groups, -1, gcols.shape[2])
+                part = gcols @ cols.transpose(0, 2, 1)
+                gw = part if gw is None else np.add(gw, part, out=gw)
+            if gx is not None and flipped is not None:
+                fw, fwin = flipped  # (C, O*KH*KW) @ the gradient's columns
+                multiply_into(fw[None], im2col(grad[a:b], fwin)[None], gx[a:b])
+            elif gx is not None:
+                dcols = workspace(np, "dcols", (groups, wmat.shape[2], gcols.shape[2]), grad.dtype)
+                np.matmul(wmat.transpose(0, 2, 1), gcols, out=dcols)
+                col2im_add(dcols.reshape(-1, gcols.shape[2]), gx[a:b], win)
+        return gw
+    parts = run(n, work, threads, grad.size * win.kernel[0] * win.kernel[1])
+    gw = None
+    if x is not None:
+        gw = parts[0]
+        for part in parts[1:]:
+            gw += part
+        gw = gw.reshape(o, x_shape[1] // groups, *win.kernel)
+    return gx, gw
+
+
+def run(n, work, threads, size):
+    """work(start, stop) over the batch: on `threads` threads with one BLAS thread each,
+    or directly (BLAS keeping its own threads) when there is one thread or little work."""
+    return over_batch(np, n, work, size, threads)
