@@ -8,6 +8,7 @@ from ..backend import get_array_module
 from ..ops.activations import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from ..ops import conv, normalization, pooling
 from ..ops.dropout import Dropout
+from ..ops.fast import activations as fast_activations
 from ..ops.fast import conv as fast_conv
 from ..ops.fast import normalization as fast_normalization
 from ..ops.fast import pooling as fast_pooling
@@ -133,7 +134,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
 # input as it was (use the returned value, as `x = F.relu(x, inplace=True)` does).
 
 def relu(input, inplace=False):
-    return ReLU.apply(input)
+    return pick(ReLU, fast_activations.ReLU).apply(input)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):

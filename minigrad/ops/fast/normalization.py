@@ -11,6 +11,8 @@ import numpy as np
 
 from ...backend import get_array_module
 from ...autograd import Function
+from ..blas import one_blas_thread
+from . import batch_norm_cpu
 from ..normalization import channel_axes, check_batch_norm, per_channel
 
 
@@ -27,7 +29,8 @@ def channel_sums(a, b=None):
     n, c = a.shape[:2]
     rows = a.reshape(n * c, -1)
     if b is None:
-        sums = rows @ np.ones(rows.shape[1], dtype=a.dtype)
+        with one_blas_thread():  # memory-bound: a second BLAS thread gains little and then spins (blas.py)
+            sums = rows @ np.ones(rows.shape[1], dtype=a.dtype)
     else:
         sums = np.einsum("ij,ij->i", rows, b.reshape(n * c, -1))
     return sums.reshape(n, c).sum(axis=0)
@@ -40,6 +43,9 @@ class BatchNorm(Function):
                 training=False, momentum=0.1, eps=1e-5):
         check_batch_norm(x, weight, bias, running_mean, running_var, training)
         xp = get_array_module(x)
+        self.threaded = xp is np and x.ndim == 4 and x.flags.c_contiguous
+        if self.threaded:  # an image batch on the CPU: batch_norm_cpu.py
+            return self.forward_cpu(x, weight, bias, running_mean, running_var, training, momentum, eps)
         axes = channel_axes(x)
         self.axes, self.training, self.count = axes, training, x.size // x.shape[1]
         if training:
@@ -68,7 +74,39 @@ class BatchNorm(Function):
         self.save_for_backward(xhat if keep_xhat else None, inv_std, weight)
         return out
 
+    def forward_cpu(self, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        need_w = weight is not None and any(self.needs_input_grad[1:])
+        self.training = training
+        if training:
+            out, c, mean, var, inv_std = batch_norm_cpu.train_forward(x, weight, bias, eps)
+            n = x.size // x.shape[1]
+            if running_mean is not None:
+                running_mean *= 1 - momentum
+                running_mean += momentum * mean
+            if running_var is not None:  # the unbiased one is the running estimate, as PyTorch
+                running_var *= 1 - momentum
+                running_var += momentum * n / (n - 1) * var
+        else:
+            inv_std = 1 / np.sqrt(running_var.astype(x.dtype, copy=False) + x.dtype.type(eps))
+            mean = running_mean.astype(x.dtype, copy=False)
+            scale = inv_std * weight if weight is not None else inv_std
+            shift = -mean * scale + (bias if bias is not None else 0)
+            out = batch_norm_cpu.affine(x, scale, shift)
+            c = x - mean.reshape(1, -1, 1, 1) if need_w else None  # dweight needs x - mean
+        keep_c = need_w or (training and self.needs_input_grad[0])
+        self.save_for_backward(c if keep_c else None, inv_std, weight)
+        return out
+
     def backward(self, grad):
+        if self.threaded:
+            c, inv_std, weight = self.saved
+            needs = self.needs_input_grad + (False, False)
+            gx, gw, gb = batch_norm_cpu.backward(np.ascontiguousarray(grad), c, inv_std, weight,
+                                                 self.training, c is not None)
+            gx = gx if needs[0] else None
+            if weight is None:
+                return (gx,)
+            return gx, (gw if needs[1] else None), (gb if needs[2] else None)
         xhat, inv_std, weight = self.saved
         needs = self.needs_input_grad + (False, False)
         gx = gw = gb = None

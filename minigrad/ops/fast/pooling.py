@@ -5,7 +5,9 @@ with less memory traffic. Same arguments, same results.
   window has at most 256 cells) naming the offset that won, instead of stacking the
   KH*KW shifted views; backward routes the gradient with `grad * (winner == k)`
   (a multiply is far cheaper than np.where: see the performance note). Images are split over
-  threads.
+  threads. The input is not padded: each offset updates only the outputs whose cell
+  is inside the input (padding holds -inf, which never wins). Without a backward to
+  come (eval, no_grad), no winners are kept.
 - Adaptive pooling whose bins tile the input exactly (14x14 -> 7x7) is plain pooling
   with kernel = stride = the bin size, when that loops over fewer window offsets than
   the reference op loops over output cells; otherwise (7x7 -> 1x1: one cell, one
@@ -16,7 +18,7 @@ import numpy as np
 
 from ...backend import get_array_module
 from ...autograd import Function
-from ..geometry import pad2d, unpad2d
+from ..geometry import window_parts
 from ..pooling import AdaptivePool2d, AvgPool2d  # noqa: F401 - re-exported as the fast versions
 from .workspace import over_batch
 
@@ -28,18 +30,16 @@ class MaxPool2d(Function):
     def forward(self, x, win):
         xp = get_array_module(x)
         kw = win.kernel[1]
-        xpad = pad2d(x, win.padding, value=-np.inf)
-        out = xp.empty(x.shape[:2] + win.out, dtype=x.dtype)
-        winner = xp.zeros(out.shape, dtype=np.uint8 if win.kernel[0] * kw <= 256 else np.int32)
+        keep = self.needs_input_grad[0]  # the winners are needed only for a backward
+        out = xp.full(x.shape[:2] + win.out, -np.inf, dtype=x.dtype)
+        winner = xp.zeros(out.shape, dtype=np.uint8 if win.kernel[0] * kw <= 256 else np.int32) if keep else None
 
-        def pool(start, stop):  # images start..stop
-            best, won = out[start:stop], winner[start:stop]
-            for i, j, (rows, columns) in win.offsets():
-                candidate = xpad[start:stop, :, rows, columns]
-                if i == j == 0:
-                    best[...] = candidate
-                    continue
-                xp.copyto(won, i * kw + j, where=candidate > best)  # strict: the first maximum keeps it
+        def pool(start, stop):  # images start..stop; a window's cells in the padding never win
+            for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, x.shape[2:]):
+                best = out[start:stop, :, y0:y1, x0:x1]
+                candidate = x[start:stop, :, rows, columns]
+                if keep:  # strict: the first maximum keeps it
+                    xp.copyto(winner[start:stop, :, y0:y1, x0:x1], i * kw + j, where=candidate > best)
                 xp.maximum(best, candidate, out=best)
         over_batch(xp, x.shape[0], pool, out.size * win.kernel[0] * kw)
         self.win, self.x_shape = win, x.shape
@@ -50,14 +50,14 @@ class MaxPool2d(Function):
         (winner,) = self.saved
         win, kw = self.win, self.win.kernel[1]
         xp = get_array_module(grad)
-        dx = xp.zeros(win.padded_shape(self.x_shape), dtype=grad.dtype)
+        dx = xp.zeros(self.x_shape, dtype=grad.dtype)
 
         def route(start, stop):
-            g, won = grad[start:stop], winner[start:stop]
-            for i, j, (rows, columns) in win.offsets():
+            for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, self.x_shape[2:]):
+                g, won = grad[start:stop, :, y0:y1, x0:x1], winner[start:stop, :, y0:y1, x0:x1]
                 dx[start:stop, :, rows, columns] += g * (won == i * kw + j)
         over_batch(xp, self.x_shape[0], route, grad.size * win.kernel[0] * kw)
-        return unpad2d(dx, win.padding)
+        return dx
 
 
 def tiles(x_shape, output_size):
