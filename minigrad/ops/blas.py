@@ -56,8 +56,7 @@ def one_blas_thread():
     with _lock:
         if _single == 0:
             _saved = [lib.num_threads for lib in libs]
-            for lib in libs:
-                lib.set_num_threads(1)
+            _set(libs, [1] * len(libs))
         _single += 1
     try:
         yield
@@ -65,8 +64,29 @@ def one_blas_thread():
         with _lock:
             _single -= 1
             if _single == 0:
-                for lib, n in zip(libs, _saved):
-                    lib.set_num_threads(n)
+                _set(libs, _saved)
+
+
+def _set(libs, counts):
+    """Set each library's thread count from this thread. threadpoolctl lets only the first
+    thread that ever set a process-wide OpenBLAS pool set it again (others are silently
+    ignored); this module's lock already keeps its callers from racing, so it takes over."""
+    for lib, n in zip(libs, counts):
+        release = getattr(type(lib), "clear_controlling_thread", None)
+        if release is not None:
+            release(force=True)
+        lib.set_num_threads(n)
+        if release is not None:
+            release(force=True)
+
+
+def pin_worker_thread():
+    """In one of minigrad's worker threads: BLAS on one thread, for good. Only needed where
+    the limit is per thread (OpenBLAS or MKL built on OpenMP); elsewhere one_blas_thread's
+    process-wide setting already holds."""
+    for lib in _blas():
+        if getattr(lib, "threading_layer", None) in ("openmp", "intel", "gnu"):
+            lib.set_num_threads(1)
 
 
 _saved = []

@@ -1,4 +1,4 @@
-"""Which version of convolution, pooling and batch normalisation runs.
+"""Which version of convolution, pooling, batch normalisation and ReLU runs.
 
 Each of these ops exists twice: the reference version (ops/conv.py, ops/pooling.py,
 ops/normalization.py), the lecture's math in one screen, and the fast version

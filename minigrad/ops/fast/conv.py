@@ -1,13 +1,15 @@
 """2-D convolution, the fast version: the same im2col + GEMM as ops/conv.py (read that
 first), with the speed machinery around it. Same arguments, same results.
 
-- The columns live in per-thread scratch memory (workspace.py) and are rebuilt in
-  backward rather than kept: only the input is saved, and not even that when the
-  weight is frozen; the input is not needed when only dW is wanted.
-- im2col and col2im split the batch over threads (numpy releases the GIL in copies).
-- On the GPU each is one fused CUDA kernel (conv_cuda.py) instead of KH*KW launches.
-- A 1x1 convolution without padding needs no im2col: each image's (C, H*W) pixels
-  already are its column matrix.
+- On the CPU, conv_cpu.py does the work a chunk of images at a time, each thread its
+  own images: columns that stay in the cache, padding folded into the copy, products
+  written straight into NCHW.
+- On the GPU, im2col and col2im below are one fused CUDA kernel each (conv_cuda.py)
+  instead of KH*KW launches, and the columns live in cupy's memory pool.
+- The columns are rebuilt in backward rather than kept: only the input is saved, and
+  not even that when the weight is frozen; the input is not needed when only dW is wanted.
+- A 1x1 convolution without padding needs no im2col on the GPU: each image's (C, H*W)
+  pixels already are its column matrix.
 - On the CPU, a stride-1 convolution's input gradient is itself a convolution: of the
   output gradient with the kernel flipped and its in/out channels swapped. im2col of
   the gradient + one GEMM replaces the dcols GEMM + col2im's scattered additions.

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..blas import blas_threads, one_blas_thread
+from ..blas import blas_threads, one_blas_thread, pin_worker_thread
 
 # ---- reusable scratch memory, one set per thread -----------------------------------------
 
@@ -85,7 +85,9 @@ def _get_pool():
 
 
 def _as_worker(work, start, stop):
-    _local.worker = True
+    if not getattr(_local, "worker", False):
+        _local.worker = True
+        pin_worker_thread()
     return work(start, stop)
 
 

@@ -1,0 +1,165 @@
+"""The fast CPU ops' machinery (issue 14): convolution a chunk of images per thread,
+batch norm, ReLU and max pooling split over threads, and numpy's BLAS held to one
+thread while minigrad's threads run. Every case is compared with the reference op
+with the thread pool forced on (normally only above a million numbers)."""
+import threading
+
+import numpy as np
+import pytest
+
+import minigrad
+import minigrad.nn.functional as F
+from minigrad.ops import blas
+from minigrad.ops.fast import conv_cpu, workspace
+from helpers import randn
+
+
+@pytest.fixture
+def threads_on(monkeypatch):
+    """The thread pool for every size, two threads, chunks of one image where images are large."""
+    monkeypatch.setattr(workspace, "PARALLEL_MIN_SIZE", 0)
+    before = workspace.get_num_threads()
+    workspace.set_num_threads(2)
+    yield
+    workspace.set_num_threads(before)
+
+
+def run_both(fn, arrays, grad_seed=0):
+    """fn's output and every input's gradient, with the fast ops and with the reference ops,
+    in float64 so that only a wrong index, not the order of a sum, can tell them apart."""
+    arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
+    results = []
+    for reference in (False, True):
+        with minigrad.ops.use_reference(reference):
+            inputs = [minigrad.tensor(a, requires_grad=True, dtype=minigrad.float64) for a in arrays]
+            out = fn(*inputs)
+            g = np.random.default_rng(grad_seed).standard_normal(out.shape).astype(out.data.dtype)
+            out.backward(g)
+            results.append([out.numpy()] + [t.grad.numpy() for t in inputs])
+    return results
+
+
+CONVS = [  # (input, weight, kwargs): image sizes above and below conv_cpu.MIN_COLUMNS output pixels
+    ((3, 4, 50, 48), (5, 4, 3, 3), {"padding": 1}),                   # one image per chunk, flipped dx
+    ((3, 4, 50, 48), (5, 4, 3, 3), {"padding": 1, "stride": 2}),      # col2im dx
+    ((5, 4, 11, 9), (6, 4, 3, 3), {"padding": 1}),                    # several images per chunk
+    ((5, 4, 11, 9), (6, 4, 1, 1), {"stride": 2}),                     # resnet's downsample
+    ((3, 4, 49, 50), (6, 2, 3, 3), {"padding": 2, "dilation": 2, "groups": 2}),
+    ((2, 3, 47, 52), (4, 3, 7, 7), {"padding": 3, "stride": 2}),      # resnet's stem
+    ((3, 2, 9, 8), (3, 2, 4, 3), {"padding": "same"}),                # uneven padding
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, kwargs", CONVS)
+def test_chunked_conv_matches_the_reference(x_shape, w_shape, kwargs, threads_on):
+    fast, ref = run_both(lambda x, w: F.conv2d(x, w, **kwargs), [randn(*x_shape), randn(*w_shape)])
+    for a, b in zip(fast, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+def test_chunked_conv_without_blas_control_gives_the_same_numbers(monkeypatch, threads_on):
+    """Without threadpoolctl the work runs on the calling thread with BLAS's own threads."""
+    monkeypatch.setattr(blas, "_controllers", [])
+    assert workspace.gemm_threads() == 1
+    x, w = randn(3, 4, 50, 48), randn(5, 4, 3, 3)
+    fast, ref = run_both(lambda x, w: F.conv2d(x, w, padding=1), [x, w])
+    for a, b in zip(fast, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+def test_chunk_sizes_cover_the_batch():
+    assert conv_cpu.chunk_size(32, 3136, 2) == 1  # layer1: one image already makes a wide product
+    assert conv_cpu.chunk_size(32, 49, 2) == 16   # layer4: a thread's whole share
+    assert workspace.chunks(3, 10, 3) == [(3, 6), (6, 9), (9, 10)]
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("affine", [True, False])
+def test_threaded_batch_norm_matches_the_reference(training, affine, threads_on):
+    x = randn(6, 5, 7, 9) * 3 + 1
+    stats = []
+
+    def fn(x, *wb):
+        rm, rv = np.linspace(-1, 1, 5).astype(np.float32), np.linspace(0.5, 2, 5).astype(np.float32)
+        out = F.batch_norm(x, rm, rv, *wb, training=training)
+        stats.append((rm, rv))
+        return out
+    arrays = [x] + ([randn(5), randn(5)] if affine else [])
+    fast, ref = run_both(fn, arrays)
+    for a, b in zip(fast, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    for a, b in zip(*stats):  # the running statistics move alike
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_threaded_relu_and_max_pool_match_the_reference(threads_on):
+    x = randn(5, 3, 13, 12)
+    for fn in (F.relu, lambda x: F.max_pool2d(x, 3, 2, 1), lambda x: F.max_pool2d(x, 2, ceil_mode=True)):
+        fast, ref = run_both(fn, [x])
+        for a, b in zip(fast, ref):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_max_pool_without_a_backward_keeps_no_winners_and_gives_the_same_maximum():
+    x = minigrad.tensor(randn(2, 3, 9, 9))
+    with minigrad.no_grad():
+        quick = F.max_pool2d(x, 3, 2, 1)
+    assert quick.grad_fn is None
+    np.testing.assert_array_equal(quick.numpy(), F.max_pool2d(minigrad.tensor(x.numpy(), requires_grad=True), 3, 2, 1).numpy())
+
+
+@pytest.mark.skipif(not blas._blas(), reason="needs threadpoolctl to read and set numpy's BLAS threads")
+def test_one_blas_thread_sets_one_thread_and_restores_it_nested_and_across_threads():
+    before = blas.blas_threads()
+    with blas.one_blas_thread():
+        assert blas.blas_threads() == 1
+        with blas.one_blas_thread():
+            assert blas.blas_threads() == 1
+        assert blas.blas_threads() == 1  # the inner exit does not restore: the outer still runs
+    assert blas.blas_threads() == before
+    barrier, seen = threading.Barrier(2), []
+
+    def inside():
+        with blas.one_blas_thread():
+            barrier.wait()
+            seen.append(blas.blas_threads())
+            barrier.wait()
+    workers = [threading.Thread(target=inside) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert seen == [1, 1] and blas.blas_threads() == before
+    with blas.small_product(10):
+        assert blas.blas_threads() == 1
+    with blas.small_product(blas.SMALL_PRODUCT):
+        assert blas.blas_threads() == before
+
+
+def test_linear_and_matmul_give_the_same_numbers_on_one_blas_thread():
+    a, b = randn(7, 5), randn(5, 3)
+    out = minigrad.tensor(a, requires_grad=True) @ minigrad.tensor(b)
+    np.testing.assert_allclose(out.numpy(), a @ b, rtol=1e-6)
+
+
+@pytest.mark.skipif(not blas._blas(), reason="needs threadpoolctl to read and set numpy's BLAS threads")
+def test_one_blas_thread_works_after_another_live_thread_set_the_blas_threads():
+    """threadpoolctl lets only the first thread that set a process-wide OpenBLAS pool set it
+    again, as long as that thread lives: the others were silently ignored."""
+    before, started, done = blas.blas_threads(), threading.Event(), threading.Event()
+
+    def other():
+        for lib in blas._blas():
+            lib.set_num_threads(lib.num_threads)
+        started.set()
+        done.wait(10)
+    t = threading.Thread(target=other)
+    t.start()
+    started.wait(10)
+    try:
+        with blas.one_blas_thread():
+            assert blas.blas_threads() == 1
+        assert blas.blas_threads() == before
+    finally:
+        done.set()
+        t.join()
