@@ -57,7 +57,8 @@ def machine_header(threads, device):
                 lines.append(f"BLAS: {pool['internal_api']} {pool.get('version')} kernel {pool.get('architecture')}, "
                              f"{pool['num_threads']} threads")
     except ImportError:
-        lines.append("BLAS: unknown (pip install threadpoolctl to see it)")
+        lines.append("BLAS: unknown. WARNING: without threadpoolctl minigrad cannot hold BLAS to one thread "
+                     "per worker, and its convolutions run slower: pip install threadpoolctl")
     core = os.environ.get("OPENBLAS_CORETYPE")
     if core:
         lines.append(f"note: OPENBLAS_CORETYPE={core} is set and may slow numpy's GEMM")

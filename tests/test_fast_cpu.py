@@ -14,9 +14,13 @@ from minigrad.ops.fast import conv_cpu, workspace
 from helpers import randn
 
 
-@pytest.fixture
-def threads_on(monkeypatch):
-    """The thread pool for every size, two threads, chunks of one image where images are large."""
+@pytest.fixture(params=["images per thread", "whole batch"])
+def threads_on(monkeypatch, request):
+    """The thread pool for every size, two threads; the convolution either shares the images
+    between its threads (chunks of one image where images are large) or runs the whole
+    batch as one product (what it does when a thread's share would be thin)."""
+    per_thread = request.param == "images per thread"
+    monkeypatch.setattr(conv_cpu, "MIN_THREAD_COLUMNS", 0 if per_thread else 1 << 62)
     monkeypatch.setattr(workspace, "PARALLEL_MIN_SIZE", 0)
     before = workspace.get_num_threads()
     workspace.set_num_threads(2)
@@ -67,10 +71,19 @@ def test_chunked_conv_without_blas_control_gives_the_same_numbers(monkeypatch, t
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
 
 
+def test_plan_gives_threads_a_wide_share_or_the_whole_batch_to_blas(monkeypatch):
+    monkeypatch.setattr(workspace, "gemm_threads", lambda: 2)
+    monkeypatch.setattr(conv_cpu, "gemm_threads", lambda: 2)
+    assert conv_cpu.plan(8, 3136) == (2, 1)   # layer1 at b8: one image per product, two threads
+    assert conv_cpu.plan(8, 196) == (1, 8)    # layer3 at b8: 784 pixels a thread is too thin
+    assert conv_cpu.plan(32, 196) == (2, 11)  # layer3 at b32
+
+
 def test_chunk_sizes_cover_the_batch():
     assert conv_cpu.chunk_size(32, 3136, 2) == 1  # layer1: one image already makes a wide product
     assert conv_cpu.chunk_size(32, 49, 2) == 16   # layer4: a thread's whole share
-    assert workspace.chunks(3, 10, 3) == [(3, 6), (6, 9), (9, 10)]
+    assert workspace.chunks(3, 10, 3) == [(3, 5), (5, 7), (7, 10)]
+    assert workspace.chunks(0, 4, 3) == [(0, 2), (2, 4)] and workspace.chunks(2, 2, 3) == []
 
 
 @pytest.mark.parametrize("training", [True, False])

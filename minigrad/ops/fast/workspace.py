@@ -99,5 +99,8 @@ def gemm_threads():
 
 
 def chunks(start, stop, size):
-    """(a, b) pairs cutting range(start, stop) into runs of at most `size`."""
-    return [(a, min(stop, a + size)) for a in range(start, stop, size)]
+    """(a, b) pairs cutting range(start, stop) into as few runs of at most `size` as
+    possible, their lengths as even as possible (4 by 3: 2 + 2, not 3 + 1)."""
+    count = -(-(stop - start) // size)
+    bounds = [start + (stop - start) * k // count for k in range(count + 1)] if count else [start]
+    return list(zip(bounds, bounds[1:]))
