@@ -1,10 +1,12 @@
 """How many threads numpy's matrix products (BLAS) use, and one BLAS thread for a while.
 
-Measured on a 2-core machine (OpenBLAS 0.3, resnet34's 3x3 convolutions): one
-(128, 1152) @ (1152, 25088) product on OpenBLAS's 2 threads runs at 115 GFLOP/s; the
-same product split in two halves, each on its own Python thread with BLAS on ONE
-thread, at 164 GFLOP/s, close to the cores' peak. So the fast convolution gives each
-of its threads a share of the images and sets BLAS to one thread while they run.
+The fast convolution gives each of its threads a share of the images: each builds
+its images' columns (numpy copies run on one core, so the threads copy side by side)
+and multiplies them. Those products must then run on ONE BLAS thread each, or two
+workers times two BLAS threads fight over two cores. On the project's 2-core machine
+(OpenBLAS 0.3.31) a (128, 1152) @ (1152, 25088) product ran at 139-147 GFLOP/s on
+OpenBLAS's two threads and at 130-138 split in halves over two single-threaded
+workers: the products themselves lose little, and the copies gain a core.
 
 That only pays if BLAS's own threads are asleep: after a product that used them,
 OpenBLAS keeps its idle threads spinning for about 0.1 s (2^28 cycles), taking a

@@ -7,10 +7,13 @@ the batch and, a chunk of images at a time:
 
 1. builds the chunk's columns in its own scratch buffer (a few MB, which stays in
    the cache), with the padding folded into the copy (no padded copy of the input:
-   the cells of a window that fall in the padding are set to zero instead);
-2. multiplies them by the weight matrix on ONE BLAS thread (blas.py: two single-
-   threaded products side by side beat one product on two BLAS threads), writing a
-   single image's result straight into the NCHW output.
+   the cells of a window that fall in the padding are set to zero instead), and a
+   strided window read from the input's stride phases (geometry.strided_reader);
+2. multiplies them by the weight matrix on ONE BLAS thread (blas.py says why),
+   writing a single image's result straight into the NCHW output.
+
+Where a thread's share would be thin (layer3 and layer4 at small batches), the
+whole batch is one product on BLAS's own threads instead: `plan`.
 
 Backward works the same way, one pass over the chunks: dW sums each thread's
 `grad @ cols^T`, and dx is either a convolution of the output gradient with the
@@ -18,7 +21,7 @@ flipped kernel (stride 1) or `W^T @ grad` added back to the input's pixels (col2
 """
 import numpy as np
 
-from ..geometry import window_parts
+from ..geometry import strided_reader, window_parts
 from .workspace import chunks, gemm_threads, over_batch, workspace
 
 MIN_COLUMNS = 2048  # a chunk holds enough images for this many output pixels: fewer make thin products
@@ -50,6 +53,7 @@ def im2col(x, win):
     m, c = x.shape[:2]
     (kh, kw), (oh, ow) = win.kernel, win.out
     cols = workspace(np, "im2col", (c, kh, kw, m, oh, ow), x.dtype)
+    read = strided_reader(x, win)
     for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, x.shape[2:]):
         dst = cols[:, i, j]  # (C, M, OH, OW)
         dst[:, :, :y0] = 0  # the window's cells in the padding
@@ -57,7 +61,7 @@ def im2col(x, win):
         dst[:, :, y0:y1, :x0] = 0
         dst[:, :, y0:y1, x1:] = 0
         if y1 > y0 and x1 > x0:
-            dst[:, :, y0:y1, x0:x1] = x[:, :, rows, columns].transpose(1, 0, 2, 3)
+            dst[:, :, y0:y1, x0:x1] = read(rows, columns).transpose(1, 0, 2, 3)
     return cols.reshape(c * kh * kw, m * oh * ow)
 
 

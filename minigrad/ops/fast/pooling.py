@@ -18,7 +18,7 @@ import numpy as np
 
 from ...backend import get_array_module
 from ...autograd import Function
-from ..geometry import window_parts
+from ..geometry import strided_reader, window_parts
 from ..pooling import AdaptivePool2d, AvgPool2d  # noqa: F401 - re-exported as the fast versions
 from .workspace import over_batch
 
@@ -35,9 +35,10 @@ class MaxPool2d(Function):
         winner = xp.zeros(out.shape, dtype=np.uint8 if win.kernel[0] * kw <= 256 else np.int32) if keep else None
 
         def pool(start, stop):  # images start..stop; a window's cells in the padding never win
+            read = strided_reader(x[start:stop], win)
             for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, x.shape[2:]):
                 best = out[start:stop, :, y0:y1, x0:x1]
-                candidate = x[start:stop, :, rows, columns]
+                candidate = read(rows, columns)
                 if keep:  # strict: the first maximum keeps it
                     xp.copyto(winner[start:stop, :, y0:y1, x0:x1], i * kw + j, where=candidate > best)
                 xp.maximum(best, candidate, out=best)
