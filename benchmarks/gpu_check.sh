@@ -15,7 +15,9 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 MINIGRAD_
 timeout "${TEST_TIMEOUT:-240}" python3 -m pytest -q -p no:cacheprovider -n 4 ${TESTS:--k "cuda or gpu or fused"} tests \
     2>&1 | tee "$OUT/tests.log" | tail -15
 timeout "${BENCH_TIMEOUT:-120}" python3 benchmarks/run.py --device cuda --repeat 10 --json "$OUT/bench_cuda.json" \
-    ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench_cuda.log"
+    ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench_cuda.log"   # matched precision: FP32 on both sides
+timeout "${BENCH_TIMEOUT:-120}" python3 benchmarks/run.py --device cuda --repeat 10 --only resnet --torch-tf32 \
+    --json "$OUT/bench_cuda_tf32.json" 2>&1 | tee "$OUT/bench_cuda_tf32.log"   # PyTorch's default TF32
 timeout "${RECIPE_TIMEOUT:-90}" python3 recipes/lesson1.py --device cuda --out "$OUT/lesson1" --workers 4 \
     > "$OUT/lesson1.log" 2>&1
 grep -E "^ +[0-9]+ |accuracy|time:" "$OUT/lesson1.log" | tail -12

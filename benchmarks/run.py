@@ -4,7 +4,8 @@
     python benchmarks/run.py --quick         # batch 4, 1/4 of resnet34's sizes (56px), ~a minute on 2 cores
     python benchmarks/run.py --reference     # also time the reference ops (minigrad.ops.use_reference)
     python benchmarks/run.py --only conv     # cases whose name contains "conv"
-    python benchmarks/run.py --device cuda   # cupy against PyTorch on the GPU
+    python benchmarks/run.py --device cuda   # cupy against PyTorch on the GPU, both in FP32
+    python benchmarks/run.py --device cuda --torch-tf32   # PyTorch's GPU default: TF32 convolutions
     python benchmarks/run.py --json out.json
 
 Both frameworks get the same thread count, warm-up runs are excluded, and each
@@ -45,6 +46,19 @@ RESNET34_CONVS = [
     ("layer3 3x3 256", 256, 256, 14, 3, 1, 1),
     ("layer4 3x3 512", 512, 512, 7, 3, 1, 1),
 ]
+
+
+def set_precision(torch, device, tf32):
+    """Both sides compute in float32. On the GPU PyTorch's cuDNN convolutions default to TF32
+    (10-bit mantissa products) while cupy's matrix products are full FP32, so unless --torch-tf32
+    asks for PyTorch's default, TF32 is turned off: the rows compare the same precision.
+    Returns the header line that states each side's precision."""
+    if device != "cuda":
+        return "precision: float32 on both sides (CPU)"
+    torch.backends.cudnn.allow_tf32 = tf32
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch_side = "TF32 convolutions and matmuls (PyTorch's default)" if tf32 else "FP32 (TF32 off: matched)"
+    return f"precision: minigrad (cupy) FP32; torch {torch_side}"
 
 
 def machine_header(threads, device):
@@ -278,6 +292,8 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=None)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--json", default=None, help="also write the results to this JSON file")
+    parser.add_argument("--torch-tf32", action="store_true",
+                        help="on the GPU, leave PyTorch's TF32 convolutions on (its default; not matched precision)")
     args = parser.parse_args(argv)
 
     try:
@@ -295,7 +311,7 @@ def main(argv=None):
     repeat = args.repeat or (3 if args.quick else 5)
     fw = Frameworks(args.device)
 
-    header = machine_header(args.threads, args.device)
+    header = machine_header(args.threads, args.device) + [set_precision(torch, args.device, args.torch_tf32)]
     if args.quick:
         header.append(f"quick: batch {batch}, resnet34's sizes / {scale} (224px -> {224 // scale}px); "
                       "the labels name the shapes run")
