@@ -36,6 +36,6 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = d_p.copy()
             else:
                 buf *= momentum
-                buf += (1 - group["dampening"]) * d_p
+                buf += d_p if group["dampening"] == 0 else (1 - group["dampening"]) * d_p  # no temporary for 1 * d_p
             d_p = d_p + momentum * buf if group["nesterov"] else buf
         p.data -= lr * d_p  # gradient descent, the whole idea in one line
