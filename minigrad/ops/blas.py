@@ -30,6 +30,7 @@ except ImportError:  # an optional extra: pip install threadpoolctl (or minigrad
 _controllers = None
 _lock = threading.Lock()
 _single = 0  # how many callers are inside one_blas_thread() now
+_saved = []  # the thread counts the first of them found, restored by the last
 
 
 def _blas():
@@ -90,8 +91,6 @@ def pin_worker_thread():
         if getattr(lib, "threading_layer", None) in ("openmp", "intel", "gnu"):
             lib.set_num_threads(1)
 
-
-_saved = []
 
 SMALL_PRODUCT = 1 << 26  # multiply-adds; about 1.5 ms on one core of the machine above
 

@@ -14,27 +14,30 @@ with scale = weight * inv_std. ops/normalization.py is the same math, written pl
 """
 import numpy as np
 
+from ...backend import get_array_module
 from ..blas import one_blas_thread
+from ..normalization import channel_axes, per_channel
 from .workspace import over_batch
 
-
-def rows(a):
-    """(M, C, H, W) -> (M*C, H*W): one row per image and channel."""
-    return a.reshape(a.shape[0] * a.shape[1], -1)
+GEMV_SUMS = True  # False: numpy's sum (kept for timing the two against each other)
 
 
-def channel_sum(a, b=None):
-    """Per channel (over images and pixels) sum of a, or of a * b, without making a * b."""
+def channel_sums(a, b=None):
+    """sum over every axis but 1 of an (N, C, ...) array, or of a * b without making a * b:
+    row sums of the (N*C, H*W) matrix as a matrix-vector product (BLAS streams the array
+    once, on one thread: a second gains little here and then spins, blas.py) or a row-wise
+    dot product, then over N. Elsewhere (2-D, the GPU, strided arrays) numpy's sum."""
+    if a.ndim == 2 or not GEMV_SUMS or get_array_module(a) is not np or not a.flags.c_contiguous \
+            or (b is not None and not b.flags.c_contiguous):
+        return (a if b is None else a * b).sum(axis=channel_axes(a))
+    n, c = a.shape[:2]
+    rows = a.reshape(n * c, -1)
     if b is None:
-        with one_blas_thread():  # a matrix-vector product streams the rows once
-            sums = rows(a) @ np.ones(a[0, 0].size, dtype=a.dtype)
+        with one_blas_thread():
+            sums = rows @ np.ones(rows.shape[1], dtype=a.dtype)
     else:
-        sums = np.einsum("ij,ij->i", rows(a), rows(b))
-    return sums.reshape(a.shape[:2]).sum(axis=0)
-
-
-def per_channel(v, dtype):
-    return v.astype(dtype, copy=False).reshape(1, -1, 1, 1)
+        sums = np.einsum("ij,ij->i", rows, b.reshape(n * c, -1))
+    return sums.reshape(n, c).sum(axis=0)
 
 
 def parallel(x, work):
@@ -42,23 +45,16 @@ def parallel(x, work):
     return over_batch(np, x.shape[0], work, x.size)
 
 
-def summed(parts):
-    total = parts[0]
-    for part in parts[1:]:
-        total = total + part
-    return total
-
-
 def train_forward(x, weight, bias, eps):
     """(out, c, mean, var, inv_std) of a training-mode batch norm."""
     m = x.size // x.shape[1]
-    mean = summed(parallel(x, lambda a, b: channel_sum(x[a:b]))) / m
+    mean = sum(parallel(x, lambda a, b: channel_sums(x[a:b]))) / m
     c = np.empty_like(x)
 
     def center(a, b):
-        np.subtract(x[a:b], per_channel(mean, x.dtype), out=c[a:b])
-        return channel_sum(c[a:b], c[a:b])
-    var = summed(parallel(x, center)) / m
+        np.subtract(x[a:b], per_channel(mean, x), out=c[a:b])
+        return channel_sums(c[a:b], c[a:b])
+    var = sum(parallel(x, center)) / m
     inv_std = 1 / np.sqrt(var + x.dtype.type(eps))
     out = affine(c, inv_std * weight if weight is not None else inv_std, bias)
     return out, c, mean, var, inv_std
@@ -69,9 +65,9 @@ def affine(x, scale, shift):
     out = np.empty_like(x)
 
     def work(a, b):
-        np.multiply(x[a:b], per_channel(scale, x.dtype), out=out[a:b])
+        np.multiply(x[a:b], per_channel(scale, x), out=out[a:b])
         if shift is not None:
-            out[a:b] += per_channel(shift, x.dtype)
+            out[a:b] += per_channel(shift, x)
     parallel(x, work)
     return out
 
@@ -82,21 +78,21 @@ def backward(grad, c, inv_std, weight, training, need_w):
     scale = inv_std * weight if weight is not None else inv_std
     sums = None
     if need_w or training:  # per channel sum(g) and sum(g * c)
-        parts = parallel(grad, lambda a, b: (channel_sum(grad[a:b]), channel_sum(grad[a:b], c[a:b])))
-        sums = summed([p[0] for p in parts]), summed([p[1] for p in parts])
+        parts = parallel(grad, lambda a, b: (channel_sums(grad[a:b]), channel_sums(grad[a:b], c[a:b])))
+        sums = sum(p[0] for p in parts), sum(p[1] for p in parts)
     if not training:
         gx = affine(grad, scale, None)
     else:
         g_sum, gc_sum = sums
-        k_c = per_channel(scale * inv_std * inv_std * gc_sum / m, grad.dtype)
-        k_0 = per_channel(scale * g_sum / m, grad.dtype)
+        k_c = per_channel(scale * inv_std * inv_std * gc_sum / m, grad)
+        k_0 = per_channel(scale * g_sum / m, grad)
         gx = np.empty_like(grad)
 
         def work(a, b):  # scale * g - (c * k_c + k_0)
             part = gx[a:b]
             np.multiply(c[a:b], k_c, out=part)
             part += k_0
-            np.subtract(np.multiply(grad[a:b], per_channel(scale, grad.dtype)), part, out=part)
+            np.subtract(np.multiply(grad[a:b], per_channel(scale, grad)), part, out=part)
         parallel(grad, work)
     if sums is None:
         return gx, None, None

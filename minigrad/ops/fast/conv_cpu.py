@@ -101,7 +101,7 @@ def conv_forward(x, weight, win, groups):
     def work(start, stop):
         for a, b in chunks(start, stop, size):
             multiply_into(wmat, im2col(x[a:b], win).reshape(groups, -1, (b - a) * oh * ow), out[a:b])
-    run(n, work, threads, x.size * win.kernel[0] * win.kernel[1])
+    over_batch(np, n, work, x.size * win.kernel[0] * win.kernel[1], threads)
     return out
 
 
@@ -131,17 +131,7 @@ def conv_backward(grad, x, weight, win, groups, x_shape, flipped=None):
                 np.matmul(wmat.transpose(0, 2, 1), gcols, out=dcols)
                 col2im_add(dcols.reshape(-1, gcols.shape[2]), gx[a:b], win)
         return gw
-    parts = run(n, work, threads, grad.size * win.kernel[0] * win.kernel[1])
-    gw = None
-    if x is not None:
-        gw = parts[0]
-        for part in parts[1:]:
-            gw += part
-        gw = gw.reshape(o, x_shape[1] // groups, *win.kernel)
+    parts = over_batch(np, n, work, grad.size * win.kernel[0] * win.kernel[1], threads)
+    gw = sum(parts).reshape(o, x_shape[1] // groups, *win.kernel) if x is not None else None
     return gx, gw
 
-
-def run(n, work, threads, size):
-    """work(start, stop) over the batch: on `threads` threads with one BLAS thread each,
-    or directly (BLAS keeping its own threads) when there is one thread or little work."""
-    return over_batch(np, n, work, size, threads)
