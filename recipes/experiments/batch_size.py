@@ -16,8 +16,8 @@ predicts noise = (N - B) / (B (N - 1)) * (the per-image variance): 1/B, and zero
 """
 # common first: it limits BLAS to one thread, which must happen before numpy loads
 from common import (np, DataLoader, F, Timer, array_dataset, errorbars, evaluate, load_arrays, mean_sd, minigrad,
-                    parse_args, plt, print_table, save_figure, seed_everything, small_convnet, train_epoch)
-from minigrad.optim import SGD
+                    parse_args, plt, print_table, save_figure, seed_everything, seeded_convnet, small_convnet,
+                    train_epoch)
 
 BASE_BS, BASE_LR, MOMENTUM = 32, 0.02, 0.9
 LR_RULES = {"not scaled": lambda b: BASE_LR, "scaled (lr*bs/32)": lambda b: BASE_LR * b / BASE_BS}
@@ -47,9 +47,7 @@ def gradient_noise(grads, batch_size, draws, rng):
 def run(data, bs, lr, epochs, seed):
     """Train from the seed's initial weights; returns (val loss, val accuracy, seconds per epoch, model)."""
     xt, yt, xv, yv = data
-    seed_everything(seed)
-    model = small_convnet()
-    optimizer = SGD(model.parameters(), lr=lr, momentum=MOMENTUM)
+    model, optimizer = seeded_convnet(seed, lr, MOMENTUM)
     loader = DataLoader(array_dataset(xt, yt), batch_size=bs, shuffle=True)
     times = []
     for _ in range(epochs):

@@ -124,6 +124,13 @@ def small_convnet(n_classes=2, width=16):
                          nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(4 * w, n_classes))
 
 
+def seeded_convnet(seed, lr, momentum):
+    """small_convnet with the seed's initial weights, and SGD with momentum over its parameters."""
+    seed_everything(seed)
+    model = small_convnet()
+    return model, minigrad.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+
+
 def train_epoch(model, optimizer, loader, lr_at=None):
     """One epoch of mini-batch SGD. `lr_at(i)` (i: the iteration within the epoch) sets the rate
     of every parameter group before each step, the way a schedule does. Returns the mean training

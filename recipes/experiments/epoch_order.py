@@ -12,8 +12,7 @@ for half an epoch learns "everything is a circle", then "everything is a cross".
 """
 # common first: it limits BLAS to one thread, which must happen before numpy loads
 from common import (np, DataLoader, array_dataset, errorbars, fit_and_watch, load_arrays, mean_sd, parse_args,
-                    plt, print_table, save_figure, seed_everything, small_convnet)
-from minigrad.optim import SGD
+                    plt, print_table, save_figure, seeded_convnet)
 
 LR, BS, MOMENTUM = 0.02, 32, 0.9
 EVALS_PER_EPOCH = 4
@@ -37,9 +36,7 @@ def main(argv=None):
     runs = {order: [] for order in orders}
     for seed in range(args.seeds):
         for order in orders:
-            seed_everything(seed)  # the same initial weights for the three orders
-            model = small_convnet()
-            optimizer = SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+            model, optimizer = seeded_convnet(seed, LR, MOMENTUM)  # the same initial weights for the three orders
             losses, accs = fit_and_watch(model, optimizer, loader_for(order, xt, yt, seed), args.epochs, xv, yv,
                                          EVALS_PER_EPOCH)
             runs[order].append((losses, accs))

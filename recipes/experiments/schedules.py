@@ -18,8 +18,8 @@ points are in one valley. The same is done for the constant rate between the sam
 """
 # common first: it limits BLAS to one thread, which must happen before numpy loads
 from common import (np, DataLoader, array_dataset, errorbars, evaluate, fit_and_watch, get_weights, load_arrays,
-                    mean_sd, parse_args, plt, print_table, save_figure, seed_everything, small_convnet)
-from minigrad.optim import SGD, sgdr_multiplier
+                    mean_sd, parse_args, plt, print_table, save_figure, seeded_convnet)
+from minigrad.optim import sgdr_multiplier
 
 LR, BS, MOMENTUM = 0.02, 32, 0.9
 EVALS_PER_EPOCH = 4
@@ -40,9 +40,7 @@ def schedules(epochs, n_mult2):
 def train(data, factor, epochs, seed):
     """Returns (validation losses at each evaluation, final accuracy, weights at each epoch end, model)."""
     xt, yt, xv, yv = data
-    seed_everything(seed)
-    model = small_convnet()
-    optimizer = SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    model, optimizer = seeded_convnet(seed, LR, MOMENTUM)
     loader = DataLoader(array_dataset(xt, yt), batch_size=BS, shuffle=True)
     snapshots = []
     losses, accuracies = fit_and_watch(model, optimizer, loader, epochs, xv, yv, EVALS_PER_EPOCH, lr_at=factor,
