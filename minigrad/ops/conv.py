@@ -60,7 +60,7 @@ class Conv2d(Function):
 
     def backward(self, grad):
         x, weight = self.saved
-        g, o, n = self.groups, weight.shape[0], x.shape[0]
+        g, o = self.groups, weight.shape[0]
         grad_cols = grad.transpose(1, 0, 2, 3).reshape(g, o // g, -1)  # (G, O/G, N*OH*OW)
         cols = im2col(x, self.win).reshape(g, -1, grad_cols.shape[2])
         w = weight.reshape(g, o // g, -1)
