@@ -151,6 +151,11 @@ def test_activations(name, device):
              torch_fn=(lambda x: getattr(torch, name)(x)) if torch else None)
 
 
+def test_relu_on_an_image_batch_both_versions(device, op_version):
+    """The fast ReLU (threads over images on the CPU) and the reference one, on NCHW."""
+    check_op(F.relu, [randn(3, 2, 5, 4, away_from=0)], device, torch_fn=(lambda x: torch.relu(x)) if torch else None)
+
+
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_softmax_and_log_softmax(dim, device):
     check_op(lambda x: F.softmax(x, dim), [randn(3, 5)], device, torch_fn=lambda x: TF.softmax(x, dim) if TF else None)
