@@ -51,11 +51,28 @@ CONVS = [  # (input, weight, kwargs): image sizes above and below conv_cpu.MIN_C
     ((3, 4, 49, 50), (6, 2, 3, 3), {"padding": 2, "dilation": 2, "groups": 2}),
     ((2, 3, 47, 52), (4, 3, 7, 7), {"padding": 3, "stride": 2}),      # resnet's stem
     ((3, 2, 9, 8), (3, 2, 4, 3), {"padding": "same"}),                # uneven padding
+    ((2, 3, 8, 9), (4, 3, 3, 1), {"padding": (1, 0)}),                # one-column kernel rows
+    ((2, 3, 8, 9), (4, 3, 3, 3), {}),                                 # no padding
+    ((2, 3, 8, 9), (4, 3, 3, 3), {"padding": 3}),                     # padding >= kernel: col2im dx
+    ((2, 3, 12, 10), (4, 3, 5, 5), {"padding": 2, "bias": True}),
 ]
 
 
+@pytest.fixture(params=["shifted columns", "im2col"])
+def shifted(monkeypatch, request):
+    """Stride-1 convolutions with kernel rows from shifted columns at every image size, or never."""
+    monkeypatch.setattr(conv_cpu, "MIN_SHIFT_PIXELS", 0 if request.param == "shifted columns" else 1 << 62)
+
+
 @pytest.mark.parametrize("x_shape, w_shape, kwargs", CONVS)
-def test_chunked_conv_matches_the_reference(x_shape, w_shape, kwargs, threads_on):
+def test_chunked_conv_matches_the_reference(x_shape, w_shape, kwargs, threads_on, shifted):
+    kwargs = dict(kwargs)
+    if kwargs.pop("bias", False):
+        fast, ref = run_both(lambda x, w, b: F.conv2d(x, w, b, **kwargs),
+                             [randn(*x_shape), randn(*w_shape), randn(w_shape[0])])
+        for a, b in zip(fast, ref):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+        return
     fast, ref = run_both(lambda x, w: F.conv2d(x, w, **kwargs), [randn(*x_shape), randn(*w_shape)])
     for a, b in zip(fast, ref):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
@@ -77,6 +94,17 @@ def test_plan_gives_threads_a_wide_share_or_the_whole_batch_to_blas(monkeypatch)
     assert conv_cpu.plan(8, 3136) == (2, 1)   # layer1 at b8: one image per product, two threads
     assert conv_cpu.plan(8, 196) == (1, 8)    # layer3 at b8: 784 pixels a thread is too thin
     assert conv_cpu.plan(32, 196) == (2, 11)  # layer3 at b32
+
+
+def test_shifted_columns_hold_each_kernel_row_of_im2col():
+    """Kernel row ky's im2col columns are the shifted columns from row ky*OW on."""
+    from minigrad.ops.geometry import window
+    x = randn(1, 3, 7, 6).astype(np.float32)
+    win = window("conv2d", x.shape, (3, 3), (1, 1), ((1, 1), (1, 1)))
+    shifted = conv_cpu.shifted_columns(x[0], win).copy()
+    cols = conv_cpu.im2col(x, win).reshape(3, 3, 3, 7 * 6)  # (C, KH, KW, OH*OW)
+    for ky in range(3):
+        np.testing.assert_array_equal(shifted[:, ky * 6:ky * 6 + 42], cols[:, ky].reshape(9, 42))
 
 
 def test_chunk_sizes_cover_the_batch():

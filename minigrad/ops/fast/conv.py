@@ -132,12 +132,11 @@ class Conv2d(Function):
     def flipped_conv(self, grad, weight):
         """dx[n, c, y, x] = sum over o, i, j of grad_padded[n, o, y + i, x + j] * W[o, c, KH-1-i, KW-1-j]:
         a stride-1 convolution of the output gradient (padded by kernel - 1 - padding) with the
-        flipped kernel, its in and out channels swapped. Returns that kernel as a (C, O*KH*KW)
-        matrix and its window over the gradient."""
+        flipped kernel, its in and out channels swapped. Returns that kernel (C, O, KH, KW) and
+        its window over the gradient."""
         (kh, kw), ((t, b), (l, r)) = self.win.kernel, self.win.padding
-        c = self.x_shape[1]
         win = window("conv2d", grad.shape, (kh, kw), (1, 1), ((kh - 1 - t, kh - 1 - b), (kw - 1 - l, kw - 1 - r)))
-        return np.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(c, -1), win
+        return np.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)), win
 
     def scatter_strided(self, dx_pixels):
         """Put a strided 1x1 convolution's input gradient back at the sampled pixels."""
