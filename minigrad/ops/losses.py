@@ -54,6 +54,19 @@ def _reduced_grad(grad, shape, reduction, xp):
     return xp.broadcast_to(grad / count, shape)
 
 
+def check_classes(target, classes, ignore_index):
+    """Every target a class index in [0, classes) or ignore_index. Checked where the target
+    lives: a target still on the host (the usual case: labels from a DataLoader) costs the
+    GPU nothing, one already on the GPU costs one wait for it (PyTorch checks there instead,
+    with an assert inside the kernel)."""
+    valid = target != ignore_index
+    if valid.any():
+        low, high = int(target[valid].min()), int(target[valid].max())
+        if low < 0 or high >= classes:
+            raise ValueError(f"nll_loss: target values must be class indices in [0, {classes - 1}] (or "
+                             f"ignore_index={ignore_index}), got values from {low} to {high}")
+
+
 class NLLLoss(Function):
     """loss_n = -w[y_n] * log_probs[n, y_n] (0 where y_n == ignore_index);
     'mean' = sum_n loss_n / sum_n w[y_n].  d/dlog_probs[n, y_n] = -w[y_n] * (upstream for n).
@@ -63,7 +76,7 @@ class NLLLoss(Function):
     def forward(self, log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
         xp = get_array_module(log_probs)
         check_reduction(self.name, reduction)
-        target = _array(target, device_of(log_probs))
+        target = target if hasattr(target, "shape") else np.asarray(target)
         if log_probs.ndim < 2:
             raise ValueError(f"nll_loss: expected log-probabilities of shape (batch, classes) or (batch, classes, "
                              f"d1, ...), got {tuple(log_probs.shape)}")
@@ -75,12 +88,9 @@ class NLLLoss(Function):
         if target.shape != expected:
             raise ValueError(f"nll_loss: target has shape {tuple(target.shape)}, expected {expected} for "
                              f"log-probabilities of shape {tuple(log_probs.shape)}")
+        check_classes(target, classes, ignore_index)  # on the host when the target is there: no GPU sync
+        target = _array(target, device_of(log_probs))
         valid = target != ignore_index
-        if valid.any():
-            low, high = int(target[valid].min()), int(target[valid].max())
-            if low < 0 or high >= classes:
-                raise ValueError(f"nll_loss: target values must be class indices in [0, {classes - 1}] (or "
-                                 f"ignore_index={ignore_index}), got values from {low} to {high}")
         # Classes last, everything else in one row axis: (M, C) with targets (M,).
         flat = xp.moveaxis(log_probs, 1, -1).reshape(-1, classes)
         t = xp.where(valid, target, 0).reshape(-1)
