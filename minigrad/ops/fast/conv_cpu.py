@@ -57,19 +57,24 @@ def chunk_size(n, out_pixels, threads):
 
 
 def im2col(x, win):
-    """(M, C, H, W) -> this thread's scratch columns (C*KH*KW, M*OH*OW), padding folded in."""
+    """(M, C, H, W) -> this thread's scratch columns (C*KH*KW, M*OH*OW), padding folded in.
+    Called for the whole batch (`plan`'s one product on BLAS's threads), the copy itself is
+    split over threads by images."""
     m, c = x.shape[:2]
     (kh, kw), (oh, ow) = win.kernel, win.out
     cols = workspace(np, "im2col", (c, kh, kw, m, oh, ow), x.dtype)
-    read = strided_reader(x, win)
-    for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, x.shape[2:]):
-        dst = cols[:, i, j]  # (C, M, OH, OW)
-        dst[:, :, :y0] = 0  # the window's cells in the padding
-        dst[:, :, y1:] = 0
-        dst[:, :, y0:y1, :x0] = 0
-        dst[:, :, y0:y1, x1:] = 0
-        if y1 > y0 and x1 > x0:
-            dst[:, :, y0:y1, x0:x1] = read(rows, columns).transpose(1, 0, 2, 3)
+
+    def fill(a, b):
+        read = strided_reader(x[a:b], win)
+        for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, x.shape[2:]):
+            dst = cols[:, i, j, a:b]  # (C, images, OH, OW)
+            dst[:, :, :y0] = 0  # the window's cells in the padding
+            dst[:, :, y1:] = 0
+            dst[:, :, y0:y1, :x0] = 0
+            dst[:, :, y0:y1, x1:] = 0
+            if y1 > y0 and x1 > x0:
+                dst[:, :, y0:y1, x0:x1] = read(rows, columns).transpose(1, 0, 2, 3)
+    over_batch(np, m, fill, cols.size)  # inside a worker thread: one call, on that thread
     return cols.reshape(c * kh * kw, m * oh * ow)
 
 
@@ -122,9 +127,12 @@ def col2im_add(dcols, dx, win):
     m, c = dx.shape[:2]
     (kh, kw), (oh, ow) = win.kernel, win.out
     dcols = dcols.reshape(c, kh, kw, m, oh, ow)
-    for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, dx.shape[2:]):
-        if y1 > y0 and x1 > x0:
-            dx[:, :, rows, columns] += dcols[:, i, j, :, y0:y1, x0:x1].transpose(1, 0, 2, 3)
+
+    def add(a, b):
+        for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, dx.shape[2:]):
+            if y1 > y0 and x1 > x0:
+                dx[a:b, :, rows, columns] += dcols[:, i, j, a:b, y0:y1, x0:x1].transpose(1, 0, 2, 3)
+    over_batch(np, m, add, dcols.size)
 
 
 def as_columns(a, groups):
