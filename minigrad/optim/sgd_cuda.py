@@ -17,7 +17,6 @@ dtype or shape) go back to the per-parameter code.
 """
 import numpy as np
 
-from .. import backend
 from ..backend import device_of
 from ..nn.utils import grad_array
 from ..ops.fast import cuda_kernels
@@ -62,7 +61,7 @@ def _takes(p, g, state, momentum):
     a = p.data
     if device_of(a) != "cuda" or device_of(g) != "cuda" or not cuda_kernels.supported(a.dtype):
         return False
-    if g.dtype != a.dtype or g.shape != a.shape or not a.flags.c_contiguous or a.size == 0:
+    if g.dtype != a.dtype or g.shape != a.shape or not (a.flags.c_contiguous and g.flags.c_contiguous) or a.size == 0:
         return False
     buf = state.get("momentum_buffer") if momentum else None
     return buf is None or (device_of(buf) == "cuda" and buf.dtype == a.dtype and buf.shape == a.shape
@@ -73,7 +72,7 @@ def fused_step(group, params, states, tables):
     """Update the params of `group` the kernel can take (one launch per dtype); return the
     others (with a gradient or not) for the per-parameter code. `tables` is the optimizer's
     cache of device tables: (id(group), dtype) -> (key, tensors, chunks, number of chunks)."""
-    if backend.cupy is None:  # no GPU arrays possible: the per-parameter code, untouched
+    if not any(device_of(p.data) == "cuda" for p in params):  # the CPU: the per-parameter code, untouched
         return params
     momentum = group["momentum"]
     rest, by_dtype = [], {}
@@ -88,6 +87,11 @@ def fused_step(group, params, states, tables):
     return rest
 
 
+def _ptr(a):
+    """The device address of a cupy array's first element."""
+    return a.data.ptr
+
+
 def _launch(group, dtype, items, states, tables):
     import cupy
     momentum = group["momentum"]
@@ -99,7 +103,7 @@ def _launch(group, dtype, items, states, tables):
             state["momentum_buffer"] = cupy.empty_like(p.data)
         fresh.append(new)
     buffers = [states[p]["momentum_buffer"] if momentum else None for p, _ in items]
-    key = tuple((p.data.data.ptr, b.data.ptr if b is not None else 0, p.data.size) for (p, _), b in zip(items, buffers))
+    key = tuple((_ptr(p.data), _ptr(b) if b is not None else 0, p.data.size) for (p, _), b in zip(items, buffers))
     cached = tables.get((id(group), dtype))
     if cached is None or cached[0] != key:
         chunks = [(t, start) for t, (_, _, n) in enumerate(key) for start in range(0, n, CHUNK)]
@@ -107,7 +111,7 @@ def _launch(group, dtype, items, states, tables):
                   cupy.asarray(np.array(chunks, dtype=np.int64).ravel()), len(chunks))
         tables[(id(group), dtype)] = cached
     _, tensors, chunks, count = cached
-    step = cupy.asarray(np.array([(g.data.ptr, new) for (_, g), new in zip(items, fresh)], dtype=np.int64).ravel())
+    step = cupy.asarray(np.array([(_ptr(g), new) for (_, g), new in zip(items, fresh)], dtype=np.int64).ravel())
     t = np.dtype(dtype).type
     dampening, wd = group["dampening"], group["weight_decay"]
     cuda_kernels.launch(cuda_kernels.kernel(SOURCE, "sgd_step", dtype), count,

@@ -100,11 +100,11 @@ def forward(x, win, keep):
     import cupy
     x = cupy.ascontiguousarray(x)
     out = cupy.empty(x.shape[:2] + tuple(win.out), dtype=x.dtype)
-    winner = cupy.empty(out.shape, dtype=np.int32) if keep else None
+    winner = cupy.empty(out.shape if keep else (1,), dtype=np.int32)  # (1,): never written without keep
     launch(cuda_kernels.kernel(SOURCE, "maxpool_forward", x.dtype), out.size,
-           (x, out, winner if keep else out, np.int64(out.size), *_geometry(x.shape, win),
+           (x, out, winner, np.int64(out.size), *_geometry(x.shape, win),
             x.dtype.type(-np.inf), np.int32(keep)))
-    return out, winner
+    return out, (winner if keep else None)
 
 
 def backward(grad, winner, x_shape, win):
