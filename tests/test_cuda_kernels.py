@@ -141,6 +141,23 @@ def test_batch_norm_kernels_keep_x_only_when_backward_reads_it(needs, training, 
     assert [v is not None for v in grads] == list(needs)
 
 
+def test_batch_norm_kernels_in_eval_keep_their_own_statistics_and_take_an_empty_batch(emulated):
+    x, g = randn(4, 3, 2, 5), randn(4, 3, 2, 5)
+    rm, rv = np.zeros(3), np.ones(3)
+    fn = fast_normalization.BatchNorm()
+    fn.needs_input_grad = (True, True, True)
+    fn.forward_cuda(x, np.ones(3), np.zeros(3), rm, rv, False, 0.1, 1e-5)
+    want = [a.copy() for a in fn.backward(g)]
+    fn.forward_cuda(x, np.ones(3), np.zeros(3), rm, rv, False, 0.1, 1e-5)
+    rm += 5  # a training step between forward and backward moves the running statistics in place
+    rv *= 3
+    for got, w in zip(fn.backward(g), want):
+        np.testing.assert_array_equal(got, w)
+    empty = fast_normalization.BatchNorm()
+    empty.needs_input_grad = (False,)
+    assert empty.forward_cuda(np.ones((0, 3, 2, 2)), None, None, rm, rv, False, 0.1, 1e-5).shape == (0, 3, 2, 2)
+
+
 POOL_CASES = [  # kernel, stride, padding, dilation, ceil_mode
     (2, None, 0, 1, False), (3, 2, 1, 1, False), (3, 1, 1, 1, False), (2, 3, 0, 1, False),
     (3, 2, 0, 1, True), (2, 2, 1, 1, True), (3, 2, 1, 2, False), ((3, 2), (2, 1), (1, 0), (1, 2), True),

@@ -14,6 +14,8 @@ inv_std from var and xhat = (x - mean) * inv_std from x, so nothing but x, mean 
 kept for backward. fast/normalization.py calls these on cupy arrays (same results as its
 portable path); ops/normalization.py states the same math plainly.
 """
+import math
+
 import numpy as np
 
 from . import cuda_kernels
@@ -129,8 +131,7 @@ def supported(x):
 
 def _shape(x):
     """(n, c, hw) as the kernels' long long arguments."""
-    n, c = x.shape[:2]
-    return np.int64(n), np.int64(c), np.int64(x.size // (n * c))
+    return np.int64(x.shape[0]), np.int64(x.shape[1]), np.int64(math.prod(x.shape[2:]))  # hw = 1 for (N, C)
 
 
 def stats(x):

@@ -76,14 +76,15 @@ class BatchNorm(Function):
     def forward_cuda(self, x, weight, bias, running_mean, running_var, training, momentum, eps):
         xp = get_array_module(x)
         x = xp.ascontiguousarray(x)
-        weight, bias = (None, None) if weight is None else (weight.astype(x.dtype, copy=False),
-                                                             bias.astype(x.dtype, copy=False))
+        if weight is not None:  # the kernels read contiguous arrays of x's dtype
+            weight, bias = (xp.ascontiguousarray(a, dtype=x.dtype) for a in (weight, bias))
         if training:
             mean, var = batch_norm_cuda.stats(x)
             update_running(running_mean, running_var, mean, var, x.size // x.shape[1], momentum)
-        else:  # copies when a backward will read them: a later training step changes the running ones in place
-            record = any(self.needs_input_grad)
-            mean, var = running_mean.astype(x.dtype, copy=record), running_var.astype(x.dtype, copy=record)
+        else:
+            mean, var = (xp.ascontiguousarray(a, dtype=x.dtype) for a in (running_mean, running_var))
+            if any(self.needs_input_grad):  # backward reads them: copies, as a training step changes the running ones
+                mean, var = (a.copy() if a is r else a for a, r in ((mean, running_mean), (var, running_var)))
         need_w = weight is not None and any(self.needs_input_grad[1:])
         keep_x = need_w or (training and self.needs_input_grad[0])
         self.cuda, self.training, self.eps = True, training, eps
