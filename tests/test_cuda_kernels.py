@@ -49,6 +49,25 @@ def test_source_compiles_with_nvcc(name, dtype, tmp_path):
 
 
 @pytest.mark.parametrize("name, dtype", SOURCE_CASES)
+def test_kernels_fit_their_largest_block_on_an_h100(name, dtype, tmp_path):
+    """A block needing more registers than an SM has (64K) fails only at launch: ptxas says
+    how many each kernel uses; the per-channel reductions run REDUCE_BLOCK threads."""
+    nvcc = shutil.which("nvcc")
+    if nvcc is None:
+        pytest.skip("nvcc is not installed (the CUDA toolkit): ptxas reports the kernels' registers")
+    path = tmp_path / f"{name}_{dtype}.cu"
+    path.write_text(cuda_kernels.instantiate(cuda_kernels.SOURCES[name][0], dtype))
+    result = subprocess.run([nvcc, "-cubin", "-arch=sm_90", *cuda_kernels.OPTIONS, "-Xptxas", "-v",
+                             "-o", os.devnull, str(path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    used = re.findall(r"Compiling entry function '(\w+)'.*?Used (\d+) registers", result.stderr, re.S)
+    assert len(used) == len(cuda_kernels.SOURCES[name][1])
+    block = max(cuda_kernels.BLOCK, batch_norm_cuda.REDUCE_BLOCK)
+    for kernel, registers in used:
+        assert int(registers) * block <= 65536, f"{kernel} uses {registers} registers a thread"
+
+
+@pytest.mark.parametrize("name, dtype", SOURCE_CASES)
 def test_registered_kernel_names_are_the_ones_defined(name, dtype):
     source, kernels = cuda_kernels.SOURCES[name]
     text = cuda_kernels.instantiate(source, dtype)
