@@ -232,20 +232,36 @@ def run_sgd(options, device, dtypes=(np.float32, np.float32, np.float64), steps=
     return [host(p.data) for p in params], buffers
 
 
-@pytest.mark.parametrize("options", SGD_OPTIONS, ids=str)
-def test_fused_sgd_kernel_matches_the_per_parameter_sgd(options, emulated, monkeypatch):
-    want = run_sgd(options, "cpu")
-    with monkeypatch.context() as m:  # every numpy parameter counts as a GPU one: all go through the kernel
+def run_fused_sgd(monkeypatch, *args, **kwargs):
+    """run_sgd with every numpy parameter counted as a GPU one (all go through the emulated
+    kernel), and the number of launches."""
+    with monkeypatch.context() as m:
         m.setattr(sgd_cuda, "device_of", lambda a: "cuda")
         m.setattr(sgd_cuda, "_ptr", lambda a: a.ctypes.data)
         launches = []
         launch = cuda_kernels.launch
         m.setattr(cuda_kernels, "launch", lambda *a, **k: (launches.append(a[1]), launch(*a, **k)))
-        got = run_sgd(options, "cpu")
-    assert len(launches) == 3 * 2  # one per group (each group has one dtype) and step
+        return run_sgd(*args, **kwargs), len(launches)
+
+
+@pytest.mark.parametrize("options", SGD_OPTIONS, ids=str)
+def test_fused_sgd_kernel_matches_the_per_parameter_sgd(options, emulated, monkeypatch):
+    want = run_sgd(options, "cpu")
+    got, launches = run_fused_sgd(monkeypatch, options, "cpu")
+    assert launches == 3 * 2  # one per group (each group has one dtype) and step
     for g, w in zip(got[0] + got[1], want[0] + want[1]):
         np.testing.assert_array_equal(g, w)  # the same operations, each rounded as numpy rounds
     assert len(got[1]) == len(want[1]) == (3 if options["momentum"] else 0)
+
+
+def test_fused_sgd_launches_once_per_dtype_of_a_group(emulated, monkeypatch):
+    options = dict(momentum=0.9, dampening=0, nesterov=True, weight_decay=0.01, maximize=False)
+    dtypes = (np.float32, np.float64, np.float64)  # group 0 mixes float32 and float64
+    got, launches = run_fused_sgd(monkeypatch, options, "cpu", dtypes=dtypes)
+    want = run_sgd(options, "cpu", dtypes=dtypes)
+    assert launches == 3 + 2 + 3  # step 1: group 0's float64 parameter has no gradient
+    for g, w in zip(got[0] + got[1], want[0] + want[1]):
+        np.testing.assert_array_equal(g, w)
 
 
 # ---- 3. on a GPU ------------------------------------------------------------------------------
