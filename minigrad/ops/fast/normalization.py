@@ -74,6 +74,8 @@ class BatchNorm(Function):
         return out
 
     def forward_cuda(self, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        """A float32/float64 cupy array: batch_norm_cuda.py's kernels. Keeps mean, var and, when a
+        backward reads xhat (dweight, or dx in training), x itself."""
         xp = get_array_module(x)
         x = xp.ascontiguousarray(x)
         if weight is not None:  # the kernels read contiguous arrays of x's dtype
@@ -92,6 +94,7 @@ class BatchNorm(Function):
         return batch_norm_cuda.normalize(x, mean, var, eps, weight, bias)
 
     def backward_cuda(self, grad, needs):
+        """One reduction kernel (dbias, dweight: when x was kept) and one kernel for dx."""
         x, mean, var, weight = self.saved
         grad = get_array_module(grad).ascontiguousarray(grad, dtype=mean.dtype)
         gw = gb = gx = None
