@@ -25,7 +25,8 @@ CHUNK = 4096  # elements per block (BLOCK threads, 16 each)
 
 SOURCE = cuda_kernels.register("sgd", r"""
 // tensors: per parameter (data pointer, momentum buffer pointer or 0, size)
-// chunks:  per block (parameter index, first element); step: per parameter (gradient pointer, 1 if the buffer starts now)
+// chunks:  per block (parameter index, first element)
+// step:    per parameter (gradient pointer, 1 if the buffer starts now)
 extern "C" __global__ void sgd_step_T(const long long* tensors, const long long* chunks, const long long* step,
                                       long long chunk, T lr, T momentum, T one_minus_dampening, int damped,
                                       T weight_decay, int decay, int nesterov, int maximize)
