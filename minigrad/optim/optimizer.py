@@ -90,11 +90,16 @@ class Optimizer:
         self._opt_called = True  # schedulers warn when they step before the optimizer ever did
         with no_grad():
             for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is not None:  # frozen, or not used this step: left alone
-                        g = grad_array(p)
-                        self.update(p, -g if group.get("maximize") else g, group, self.state[p])
+                self.update_group(group, group["params"])
         return loss
+
+    def update_group(self, group, params):
+        """Update each of `params` (of `group`) that has a gradient, one update() each. An
+        optimizer may first update many at once (SGD on the GPU) and pass on the rest."""
+        for p in params:
+            if p.grad is not None:  # frozen, or not used this step: left alone
+                g = grad_array(p)
+                self.update(p, -g if group.get("maximize") else g, group, self.state[p])
 
     def update(self, p, grad, group, state):
         """Change p.data in place from its gradient array, the group's settings and its state."""

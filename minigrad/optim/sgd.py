@@ -9,7 +9,9 @@ directions the gradients agree on, and cancel where they zig-zag:
     p   = p - lr * buf                 (nesterov: p - lr * (grad + momentum * buf))
 The first step starts the buffer at the gradient itself (PyTorch's rule). The learning
 rate is a plain number on each parameter group; schedules (SGDR) only change that number.
+On the GPU one kernel launch updates all of a group's parameters (sgd_cuda.py), same rule.
 """
+from . import sgd_cuda
 from .optimizer import Optimizer
 
 
@@ -24,6 +26,11 @@ class SGD(Optimizer):
             raise ValueError("SGD: nesterov momentum needs momentum > 0 and dampening = 0")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov, maximize=maximize))
+        self._cuda_tables = {}  # sgd_cuda's device pointer tables, per group and dtype
+
+    def update_group(self, group, params):
+        """cupy parameters: one fused kernel per dtype (sgd_cuda.py); the rest one by one."""
+        super().update_group(group, sgd_cuda.fused_step(group, params, self.state, self._cuda_tables))
 
     def update(self, p, grad, group, state):
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]

@@ -8,23 +8,28 @@ first) with fewer passes over memory and fewer arrays kept. Same arguments, same
   (BLAS streams the array once), not numpy's strided sum over axes (0, 2, 3).
 - An image batch on the CPU goes to batch_norm_cpu.py: x - mean kept instead of xhat,
   eval as one affine map, every pass split over threads.
+- A float32/float64 cupy array goes to batch_norm_cuda.py: one reduction kernel and one
+  elementwise kernel each way; x itself is kept (xhat is recomputed from x, mean and var).
 """
 import numpy as np
 
 from ...backend import get_array_module
 from ...autograd import Function
-from . import batch_norm_cpu
+from . import batch_norm_cpu, batch_norm_cuda
 from .batch_norm_cpu import channel_sums
 from ..normalization import channel_axes, check_batch_norm, per_channel
 
 
 class BatchNorm(Function):
     name = "batch_norm"
+    cuda = False  # True when forward ran the CUDA kernels (batch_norm_cuda.py)
 
     def forward(self, x, weight=None, bias=None, running_mean=None, running_var=None,
                 training=False, momentum=0.1, eps=1e-5):
         check_batch_norm(x, weight, bias, running_mean, running_var, training)
         xp = get_array_module(x)
+        if xp is not np and batch_norm_cuda.supported(x):
+            return self.forward_cuda(x, weight, bias, running_mean, running_var, training, momentum, eps)
         self.threaded = xp is np and x.ndim == 4 and x.flags.c_contiguous
         if self.threaded:  # an image batch on the CPU: batch_norm_cpu.py
             return self.forward_cpu(x, weight, bias, running_mean, running_var, training, momentum, eps)
@@ -68,8 +73,42 @@ class BatchNorm(Function):
         self.save_for_backward(c if keep_c else None, inv_std, weight)
         return out
 
+    def forward_cuda(self, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        """A float32/float64 cupy array: batch_norm_cuda.py's kernels. Keeps mean, var and, when a
+        backward reads xhat (dweight, or dx in training), x itself."""
+        xp = get_array_module(x)
+        x = xp.ascontiguousarray(x)
+        if weight is not None:  # the kernels read contiguous arrays of x's dtype
+            weight, bias = (xp.ascontiguousarray(a, dtype=x.dtype) for a in (weight, bias))
+        if training:
+            mean, var = batch_norm_cuda.stats(x)
+            update_running(running_mean, running_var, mean, var, x.size // x.shape[1], momentum)
+        else:
+            mean, var = (xp.ascontiguousarray(a, dtype=x.dtype) for a in (running_mean, running_var))
+            if any(self.needs_input_grad):  # backward reads them: copies, as a training step changes the running ones
+                mean, var = (a.copy() if a is r else a for a, r in ((mean, running_mean), (var, running_var)))
+        need_w = weight is not None and any(self.needs_input_grad[1:])
+        keep_x = need_w or (training and self.needs_input_grad[0])
+        self.cuda, self.training, self.eps = True, training, eps
+        self.save_for_backward(x if keep_x else None, mean, var, weight)
+        return batch_norm_cuda.normalize(x, mean, var, eps, weight, bias)
+
+    def backward_cuda(self, grad, needs):
+        """One reduction kernel (dbias, dweight: when x was kept) and one kernel for dx."""
+        x, mean, var, weight = self.saved
+        grad = get_array_module(grad).ascontiguousarray(grad, dtype=mean.dtype)
+        gw = gb = gx = None
+        sums = batch_norm_cuda.sums(grad, x, mean, var, self.eps) if x is not None else None
+        if sums is not None:
+            gb, gw = sums
+        if needs[0]:
+            gx = batch_norm_cuda.input_grad(grad, x, mean, var, self.eps, weight, sums, self.training)
+        return wanted(needs, weight, gx, gw, gb)
+
     def backward(self, grad):
         needs = self.needs_input_grad + (False, False)
+        if self.cuda:
+            return self.backward_cuda(grad, needs)
         if self.threaded:
             c, inv_std, weight = self.saved
             gx, gw, gb = batch_norm_cpu.backward(np.ascontiguousarray(grad), c, inv_std, weight,

@@ -13,6 +13,8 @@ with less memory traffic. Same arguments, same results.
   the reference op loops over output cells; otherwise (7x7 -> 1x1: one cell, one
   reduction) the reference op is the fast one.
 - Average pooling has nothing to gain here: it is the reference op.
+- On cupy (float32/float64), max pooling is one CUDA kernel each way (pooling_cuda.py):
+  the winner kept is the input cell's index in its plane.
 """
 import numpy as np
 
@@ -20,15 +22,22 @@ from ...backend import get_array_module
 from ...autograd import Function
 from ..geometry import strided_reader, window_parts
 from ..pooling import AdaptivePool2d, AvgPool2d  # noqa: F401 - re-exported as the fast versions
+from . import pooling_cuda
 from .workspace import over_batch
 
 
 class MaxPool2d(Function):
     """out = the maximum of each window;  dx = grad sent to the window's (first) arg-max."""
     name = "max_pool2d"
+    cuda = False  # True when forward ran the CUDA kernel (pooling_cuda.py)
 
     def forward(self, x, win):
         xp = get_array_module(x)
+        if xp is not np and pooling_cuda.supported(x):
+            out, winner = pooling_cuda.forward(x, win, keep=self.needs_input_grad[0])
+            self.cuda, self.win, self.x_shape = True, win, x.shape
+            self.save_for_backward(winner)
+            return out
         kw = win.kernel[1]
         keep = self.needs_input_grad[0]  # the winners are needed only for a backward
         out = xp.full(x.shape[:2] + win.out, -np.inf, dtype=x.dtype)
@@ -49,6 +58,8 @@ class MaxPool2d(Function):
 
     def backward(self, grad):
         (winner,) = self.saved
+        if self.cuda:
+            return pooling_cuda.backward(grad, winner, self.x_shape, self.win)
         win, kw = self.win, self.win.kernel[1]
         xp = get_array_module(grad)
         dx = xp.zeros(self.x_shape, dtype=grad.dtype)
