@@ -248,13 +248,22 @@ def backward(root_node, grad, retain_graph=False):
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
         g_base = _base(g)
+        bases = [id(_base(gx)) for gx in input_grads if gx is not None]
         for parent, gx in zip(node.next_functions, input_grads):
             if parent is None or gx is None:
                 continue
-            if parent in grads:
-                grads[parent] = (grads[parent][0] + gx, True)
-            else:  # a gradient that may alias the upstream one (a pass-through) is not owned
-                grads[parent] = (gx, _base(gx) is not g_base and owned_array(gx))
+            # owned: made by this backward for this parent alone, not a view of the upstream
+            # gradient (a pass-through) nor memory it also returned for another input
+            owned = _base(gx) is not g_base and bases.count(id(_base(gx))) == 1 and owned_array(gx)
+            if parent in grads:  # a tensor used twice (a residual block's input): sum the two
+                total, total_owned = grads[parent]
+                if total_owned and total.shape == gx.shape and total.dtype == gx.dtype:
+                    total += gx  # in place: no temporary the size of the activation
+                else:
+                    total = total + gx
+                grads[parent] = (total, True)
+            else:
+                grads[parent] = (gx, owned)
         if not retain_graph:
             node.release()
 

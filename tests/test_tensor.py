@@ -80,6 +80,37 @@ def test_a_node_used_twice_gets_both_contributions_before_it_propagates():
     assert x.grad == pytest.approx(2 * 6 * 3 + 3)
 
 
+class _SameArrayTwice(minigrad.autograd.Function):
+    """out = a + b, whose backward hands ONE new array to both inputs."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad):
+        shared = grad * 1.0
+        return shared, shared
+
+
+def test_gradients_summed_in_place_never_change_an_array_another_input_holds(device):
+    """The engine adds a second gradient for a tensor into the first in place (no temporary)
+    only where the first is its own: not an array a backward also gave to another input."""
+    a = tensor([1.0, 2.0], requires_grad=True, device=device)
+    b = tensor([3.0, 4.0], requires_grad=True, device=device)
+    u, v = a * 1, b * 1  # intermediate tensors, so their gradients are summed inside the engine
+    w = _SameArrayTwice.apply(u, v)
+    (w.sum() + (u * 5).sum() + (v * 7).sum()).backward()
+    np.testing.assert_allclose(host(a.grad), [6.0, 6.0])
+    np.testing.assert_allclose(host(b.grad), [8.0, 8.0])
+
+
+def test_a_residual_input_sums_both_gradients(device):
+    x = tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, device=device)
+    h = x * 2
+    y = h * h + h  # h feeds two ops: its two gradients meet in the engine
+    y.backward(tensor(np.ones((2, 3)), device=device))
+    np.testing.assert_allclose(host(x.grad), 2 * (2 * 2 * np.arange(6.0).reshape(2, 3) + 1))
+
+
 def test_leaf_gradients_are_separate_arrays():
     a, b = tensor([1.0], requires_grad=True), tensor([2.0], requires_grad=True)
     (a + b).sum().backward()
