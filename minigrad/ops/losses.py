@@ -89,7 +89,7 @@ class NLLLoss(Function):
             raise ValueError(f"nll_loss: target has shape {tuple(target.shape)}, expected {expected} for "
                              f"log-probabilities of shape {tuple(log_probs.shape)}")
         check_classes(target, classes, ignore_index)  # on the host when the target is there: no GPU sync
-        target = _array(target, device_of(log_probs))
+        target = to_device(target, device_of(log_probs))
         valid = target != ignore_index
         # Classes last, everything else in one row axis: (M, C) with targets (M,).
         flat = xp.moveaxis(log_probs, 1, -1).reshape(-1, classes)
