@@ -8,6 +8,8 @@ col2im gathers rather than scatters: each input pixel sums the column entries it
 appears in, so no two threads write the same place. fast/conv.py uses them on cupy
 arrays; tests/test_conv_geometry.py checks them against the portable versions.
 """
+from .cuda_kernels import window_args
+
 _kernels = {}
 
 
@@ -58,16 +60,10 @@ def _kernel(name):
     return _kernels[name]
 
 
-def _geometry(win):
-    """The kernels' integer arguments: kh, kw, oh, ow, sh, sw, top and left padding, dh, dw
-    (the bottom and right padding follow from oh and ow: the bounds check zero-fills)."""
-    return (*win.kernel, *win.out, *win.stride, win.padding[0][0], win.padding[1][0], *win.dilation)
-
-
 def im2col(x, cols, win):
     """Fill cols (C, KH, KW, N, OH, OW) from the NCHW cupy array x."""
     n, c, h, w = x.shape
-    _kernel("im2col")(x if x.flags.c_contiguous else x.copy(), n, c, h, w, *_geometry(win), cols)
+    _kernel("im2col")(x if x.flags.c_contiguous else x.copy(), n, c, h, w, *window_args(win), cols)
     return cols
 
 
@@ -76,5 +72,5 @@ def col2im(cols, x_shape, win):
     import cupy
     n, c, h, w = x_shape
     dx = cupy.empty(x_shape, dtype=cols.dtype)
-    _kernel("col2im")(cols if cols.flags.c_contiguous else cols.copy(), n, c, h, w, *_geometry(win), dx)
+    _kernel("col2im")(cols if cols.flags.c_contiguous else cols.copy(), n, c, h, w, *window_args(win), dx)
     return dx

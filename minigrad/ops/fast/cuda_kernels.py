@@ -60,6 +60,13 @@ def kernel(source_name, kernel_name, dtype):
     return _modules[key].get_function(f"{kernel_name}_{suffix(dtype)}")
 
 
+def window_args(win):
+    """A window's integers as the kernels take them: kh, kw, oh, ow, sh, sw, top and left
+    padding, dh, dw (the bottom and right padding follow from oh and ow: the bounds checks
+    skip them)."""
+    return (*win.kernel, *win.out, *win.stride, win.padding[0][0], win.padding[1][0], *win.dilation)
+
+
 def blocks(total):
     """Blocks of BLOCK threads for `total` work items (at least 1, at most MAX_GRID)."""
     return max(1, min(MAX_GRID, -(-int(total) // BLOCK)))

@@ -19,11 +19,11 @@ from . import cuda_kernels
 from .cuda_kernels import launch
 
 SOURCE = cuda_kernels.register("max_pool", r"""
-// Geometry (ints): input plane h x w, output plane oh x ow, kernel kh x kw, stride sh x sw,
-// top / left padding ph, pw, dilation dh x dw.
+// Geometry (ints): input plane h x w, then cuda_kernels.window_args' order: kernel kh x kw,
+// output plane oh x ow, stride sh x sw, top / left padding ph, pw, dilation dh x dw.
 
 extern "C" __global__ void maxpool_forward_T(const T* x, T* out, int* winner, long long total,
-                                             int h, int w, int oh, int ow, int kh, int kw, int sh, int sw,
+                                             int h, int w, int kh, int kw, int oh, int ow, int sh, int sw,
                                              int ph, int pw, int dh, int dw, T empty, int keep)
 {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
@@ -54,7 +54,7 @@ extern "C" __global__ void maxpool_forward_T(const T* x, T* out, int* winner, lo
 }
 
 extern "C" __global__ void maxpool_backward_T(const T* grad, const int* winner, T* dx, long long total,
-                                              int h, int w, int oh, int ow, int kh, int kw, int sh, int sw,
+                                              int h, int w, int kh, int kw, int oh, int ow, int sh, int sw,
                                               int ph, int pw, int dh, int dw)
 {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
@@ -88,10 +88,8 @@ def supported(x):
 
 
 def _geometry(x_shape, win):
-    """h, w, oh, ow, kh, kw, sh, sw, top, left, dh, dw as the kernels' int arguments (the
-    bottom and right padding follow from oh and ow: the bounds checks skip them)."""
-    values = (*x_shape[2:], *win.out, *win.kernel, *win.stride, win.padding[0][0], win.padding[1][0], *win.dilation)
-    return tuple(np.int32(v) for v in values)
+    """h, w and the window's integers (cuda_kernels.window_args) as the kernels' int arguments."""
+    return tuple(np.int32(v) for v in (*x_shape[2:], *cuda_kernels.window_args(win)))
 
 
 def forward(x, win, keep):
