@@ -2,9 +2,9 @@
 from . import functional, init, utils
 from .activation import GELU, LeakyReLU, LogSoftmax, SiLU, Softmax
 from .containers import Identity, ModuleDict, ModuleList, ParameterList, Sequential
-from .dropout import Dropout2d
+from .dropout import Dropout, Dropout2d
 from .layers import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d,
-                     Dropout, Flatten, Linear, MaxPool2d, ReLU, Sigmoid, Tanh)
+                     Flatten, Linear, MaxPool2d, ReLU, Sigmoid, Tanh)
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from .module import Module, Parameter
 
