@@ -4,7 +4,9 @@ They change the tensor's own array, so every alias and view sees the change.
 Outside the graph (no_grad, or nothing requires grad) that is all they do. A
 leaf that requires grad refuses them outside no_grad(), as in PyTorch. A tensor
 in the graph gets its history rewritten: the op runs out of place on a copy of
-the old value and the tensor continues from the result. A view of a tensor
+the old value and the tensor continues from the result. Two ops need no copy:
+add_/sub_ (their backward reads no input) and relu_ (its backward reads its
+output) write straight into the tensor's array, as PyTorch's do (`_inplace_op`). A view of a tensor
 (x[0], x[:, 1]) writes through to its base, whose history changes the same way.
 Every change counts in the version counter that a tensor shares with its views,
 so a backward that saved the old value refuses to run (autograd.Function.check_versions).
@@ -15,6 +17,8 @@ from . import dtypes
 from .autograd import is_grad_enabled
 from .backend import get_array_module
 from .random_source import rng
+from .ops.activations import ReLU
+from .ops.arithmetic import Add, Sub
 from .ops.elementwise import Where
 from .ops.shapes import GetItem, IndexPut
 from .tensor_shape import index_arrays
@@ -62,6 +66,43 @@ class InPlaceMethods:
         self._node, self.requires_grad = result._node, True
         return self
 
+    def _inplace_op(self, op, *others, compute):
+        """self = op(self, *others), the op's forward writing its result straight into self's array
+        (`out=`): no temporary, and in the graph no copy of the old value. Only for ops whose
+        backward reads neither self's old value nor any array but this one (add keeps nothing,
+        relu its output) and whose result has self's dtype and shape. A view in the graph goes
+        `_inplace`'s way with `compute`, which rewrites its base's history."""
+        recording = is_grad_enabled() and (
+            self.requires_grad or any(getattr(o, "requires_grad", False) for o in others))
+        if recording and self._view_of is not None:
+            return self._inplace(compute, *others)
+        if recording and self.requires_grad and self._node is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        self._version[0] += 1  # counted first: the op's check of a kept output then expects this version
+        result = op.apply(self, *others, out=self.data)
+        if recording:
+            self._node, self.requires_grad = result._node, True
+        return self
+
+    def _add_(self, other, alpha, op, compute):
+        """add_/sub_: straight into self when other (a tensor or number) needs no cast of self and
+        broadcasts to self's shape; otherwise `_inplace`, whose errors are PyTorch's."""
+        pair = self._promote(other) if alpha == 1 else None
+        if pair is not None and pair[0] is self and self._fits(pair[1]):
+            return self._inplace_op(op, pair[1], compute=compute)
+        return self._inplace(compute, other)
+
+    def _fits(self, other):
+        """True when other (a tensor or a number) broadcasts to self's shape on self's device."""
+        if not _is_tensor(other):
+            return True
+        if other.device != self.device:
+            return False
+        try:
+            return np.broadcast_shapes(self.data.shape, other.data.shape) == self.data.shape
+        except ValueError:
+            return False
+
     def _write(self, array):
         """Copy `array` into self's own memory and count the change."""
         if array.dtype != self.data.dtype and dtypes.category(array.dtype) > dtypes.category(self.data.dtype):
@@ -88,13 +129,13 @@ class InPlaceMethods:
         self._inplace(lambda t: IndexPut.apply(t, value, index=index), value)
 
     # ---- the in-place forms --------------------------------------------------------------------
-    __iadd__ = add_ = lambda self, other, alpha=1: self._inplace(lambda t: t.add(other, alpha), other)
-    __isub__ = sub_ = lambda self, other, alpha=1: self._inplace(lambda t: t.sub(other, alpha), other)
+    __iadd__ = add_ = lambda self, other, alpha=1: self._add_(other, alpha, Add, lambda t: t.add(other, alpha))
+    __isub__ = sub_ = lambda self, other, alpha=1: self._add_(other, alpha, Sub, lambda t: t.sub(other, alpha))
     __imul__ = mul_ = lambda self, other: self._inplace(lambda t: t * other, other)
     __itruediv__ = div_ = lambda self, other: self._inplace(lambda t: t / other, other)
     __ipow__ = pow_ = lambda self, other: self._inplace(lambda t: t ** other, other)
     neg_ = lambda self: self._inplace(lambda t: -t)
-    relu_ = lambda self: self._inplace(lambda t: t.relu())
+    relu_ = lambda self: self._inplace_op(ReLU, compute=lambda t: t.relu())
     exp_ = lambda self: self._inplace(lambda t: t.exp())
     sqrt_ = lambda self: self._inplace(lambda t: t.sqrt())
     clamp_ = clip_ = lambda self, min=None, max=None: self._inplace(lambda t: t.clamp(min, max), min, max)

@@ -1,7 +1,9 @@
 """ResNet-18/34/50, layer for layer and name for name as torchvision builds them,
 so that torchvision's ImageNet weights load with strict=True.
 
-A residual block adds its input back to its output: out = relu(F(x) + x). When
+A residual block adds its input back to its output: out = relu(F(x) + x), the sum
+and the ReLU written over F(x)'s array (`+=`, ReLU(inplace=True)) as torchvision
+does: no new arrays, and the gradients are the same (Tensor.add_ and relu_). When
 the block changes the resolution or the width, a 1x1 convolution (`downsample`)
 reshapes x to match. resnet18/34 use BasicBlock (two 3x3 convs); resnet50 uses
 Bottleneck (1x1 down, 3x3, 1x1 up, four times wider). For transfer learning the
@@ -26,7 +28,7 @@ class BasicBlock(nn.Module):
     def __init__(self, cin, width, stride=1, downsample=None):
         super().__init__()
         self.conv1, self.bn1 = conv3x3(cin, width, stride), nn.BatchNorm2d(width)
-        self.relu = nn.ReLU()
+        self.relu = nn.ReLU(inplace=True)
         self.conv2, self.bn2 = conv3x3(width, width), nn.BatchNorm2d(width)
         self.downsample = downsample
 
@@ -34,7 +36,8 @@ class BasicBlock(nn.Module):
         identity = x if self.downsample is None else self.downsample(x)
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
-        return self.relu(out + identity)
+        out += identity
+        return self.relu(out)
 
 
 class Bottleneck(nn.Module):
@@ -45,7 +48,7 @@ class Bottleneck(nn.Module):
         self.conv1, self.bn1 = conv1x1(cin, width), nn.BatchNorm2d(width)
         self.conv2, self.bn2 = conv3x3(width, width, stride), nn.BatchNorm2d(width)
         self.conv3, self.bn3 = conv1x1(width, width * 4), nn.BatchNorm2d(width * 4)
-        self.relu = nn.ReLU()
+        self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
 
     def forward(self, x):
@@ -53,7 +56,8 @@ class Bottleneck(nn.Module):
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
         out = self.bn3(self.conv3(out))
-        return self.relu(out + identity)
+        out += identity
+        return self.relu(out)
 
 
 class ResNet(nn.Module):
@@ -62,7 +66,7 @@ class ResNet(nn.Module):
         self.inplanes = 64
         self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
-        self.relu = nn.ReLU()
+        self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
         self.layer1 = self._make_layer(block, 64, layers[0])
         self.layer2 = self._make_layer(block, 128, layers[1], stride=2)

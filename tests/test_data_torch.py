@@ -121,6 +121,11 @@ def test_to_tensor_and_normalize_follow_torchvision():
         [0.5, 0.5, 2.0], np.float32)[:, None, None]
     np.testing.assert_allclose(z.numpy(), expected, rtol=1e-6)
     assert isinstance(transforms.Normalize((0.1,), (0.2,))(np.zeros((1, 2, 2), np.float32)), np.ndarray)
+    same = transforms.Normalize((0.5, 0.25, 0.125), (0.5, 0.5, 2.0), inplace=True)
+    y_array = y.numpy().copy()
+    assert same(y) is y and same(y_array) is y_array  # inplace=True: the input itself, as torchvision
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(y_array, expected, rtol=1e-6)
     with pytest.raises(ValueError, match=r"3 channel\(s\).*got shape \(1, 3, 4\)"):
         transforms.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))(x)  # ImageNet's on a gray image
     assert "0.1307" in repr(transforms.Normalize((0.1307,), (0.3081,)))  # two normalisations never print alike

@@ -127,8 +127,8 @@ def test_the_learner_under_mpiexec(tmp_path):
 def test_a_failing_rank_is_an_error_not_a_hang(mode):
     """An exception, or SystemExit with a message inside distributed.run (the recipe's way out)."""
     rc, out, err, result = launch(mode, timeout=60)  # a hang would raise TimeoutExpired here
-    assert rc != 0
-    assert "rank 1 fails on purpose" in err and result is None
+    assert rc != 0 and result is None, (rc, out[-1000:], err[-2000:])
+    assert "rank 1 fails on purpose" in err, (rc, out[-1000:], err[-2000:])
 
 
 # ---- one process, no MPI ----------------------------------------------------------------------------

@@ -86,6 +86,17 @@ CASES = {
     "reshaped_view_after_base_changed": lambda m, a: (lambda y: (lambda v: (y.__iadd__(a * a), v * v)[1])(
         y.view(3, 2)))(a * 2),
     "view_of_view": lambda m, a: (lambda y: (y[1:][0].mul_(3), y * a)[1])(a * 2),
+    # relu_, add_ and sub_ write straight into the tensor (no copy of the old value)
+    "relu_": lambda m, a: (a * 2).relu_() * a,
+    "F_relu_inplace_alias": lambda m, a: (lambda y: (m.nn.functional.relu(y, inplace=True), y * a)[1])(a * 2),
+    "relu_inplace_module": lambda m, a: m.nn.ReLU(inplace=True)(a - 1) ** 2,
+    "relu_on_a_view": lambda m, a: (lambda y: (m.nn.functional.relu(y[0], inplace=True), y * y)[1])(a * 1),
+    "residual_iadd_then_relu_": lambda m, a: (lambda y: (y.__iadd__(a * a), y.relu_())[1] * 3)(a * 2),
+    "isub_broadcast_row": lambda m, a: (lambda y: y.sub_(a[0]) * y)(a * 2),
+    "iadd_number": lambda m, a: (lambda y: y.__iadd__(1.5) * a)(a * 2),
+    "add_alpha": lambda m, a: (lambda y: y.add_(a, alpha=2) * y)(a * 2),
+    "leaky_relu_inplace": lambda m, a: m.nn.functional.leaky_relu(a * 2, 0.1, inplace=True) * a,
+    "silu_inplace": lambda m, a: m.nn.SiLU(inplace=True)(a * 2) * a,
 }
 
 
@@ -94,6 +105,46 @@ CASES = {
 def test_in_place_in_the_graph_gives_torchs_gradient(name):
     mine, theirs = _grads_both(CASES[name])
     np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_in_place_relu_changes_the_input_and_returns_it_as_torch(device):
+    import minigrad.nn.functional as F
+    x = tensor([-1.0, 2.0], device=device)
+    alias = x
+    assert F.relu(x, inplace=True) is x and F.relu_(x) is x
+    np.testing.assert_allclose(alias.numpy(), [0, 2])
+    y = tensor([-1.0, 3.0], device=device)
+    assert minigrad.nn.LeakyReLU(0.5, inplace=True)(y) is y
+    np.testing.assert_allclose(y.numpy(), [-0.5, 3])
+    z = tensor([-1.0, 3.0], device=device)
+    assert minigrad.nn.Dropout(0.5, inplace=True).eval()(z) is z  # eval: the identity
+    np.testing.assert_allclose(z.numpy(), [-1, 3])
+
+
+def test_in_place_relu_refuses_a_leaf_and_breaks_a_backward_that_kept_the_input():
+    import minigrad.nn.functional as F
+    w = tensor([-1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        F.relu(w, inplace=True)
+    e = w.exp()  # exp keeps its output: relu_ over it breaks exp's backward, as in PyTorch
+    e.relu_()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        e.sum().backward()
+    r = (w * 2).relu_()  # relu_ keeps its output, which the next in-place op changes
+    r.mul_(3)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        r.sum().backward()
+
+
+def test_in_place_dropout_zeroes_the_input_itself():
+    import minigrad.nn.functional as F
+    x = minigrad.ones(1000)
+    out = F.dropout(x, 0.5, training=True, inplace=True)
+    assert out is x and set(np.unique(x.numpy())) == {0.0, 2.0}
+    m = minigrad.ones(4, 8, 2, 2)
+    minigrad.nn.Dropout2d(0.5, inplace=True)(m)
+    per_channel = m.numpy().reshape(4, 8, 4)
+    assert (per_channel == per_channel[..., :1]).all() and set(np.unique(per_channel)) <= {0.0, 2.0}
 
 
 def test_in_place_on_a_reshaped_view_in_the_graph_raises_instead_of_a_wrong_gradient():

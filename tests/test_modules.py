@@ -317,7 +317,8 @@ def test_zero_grad_sets_to_none_or_zeros():
 def test_layer_arguments_as_torch():
     assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)"
     x = minigrad.tensor(np.arange(24.0).reshape(2, 3, 4) - 12)
-    assert nn.ReLU(inplace=True)(x).numpy().min() == 0 and x.numpy().min() == -12  # a new tensor
+    assert nn.ReLU()(x).numpy().min() == 0 and x.numpy().min() == -12  # a new tensor
+    assert nn.ReLU(inplace=True)(x) is x and x.numpy().min() == 0  # x itself, changed, as PyTorch
     assert nn.Flatten()(x).shape == (2, 12) and nn.Flatten(0, 1)(x).shape == (6, 4)
     assert nn.Identity()(x) is x
     with pytest.raises(ValueError, match=r"probability in \[0, 1\]"):

@@ -215,6 +215,12 @@ class RandomLighting:
         return f"RandomLighting(b={self.b}, c={self.c})"
 
 
+def _in_place(array, mean, std):
+    array -= mean
+    array /= std
+    return array
+
+
 class Normalize:
     """torchvision's Normalize: (x - mean) / std per channel of a (C, H, W) (or (N, C, H, W))
     Tensor or array, returning the same kind. `Normalize((0.1307,), (0.3081,))` for MNIST's one
@@ -226,8 +232,7 @@ class Normalize:
         self.std = np.asarray(std, np.float32).reshape(-1, 1, 1)
         if np.any(self.std == 0):
             raise ValueError(f"Normalize: std {tuple(self.std.ravel())} has a zero, which would divide by zero")
-        self.inplace = inplace  # accepted for torchvision's signature; a new array is always returned
-
+        self.inplace = inplace  # True: a float32 input is normalised in place and returned, as torchvision
     def __call__(self, x):
         from ..tensor import Tensor
         array = x.data if isinstance(x, Tensor) else x
@@ -236,6 +241,9 @@ class Normalize:
         if channels is None or self.mean.shape[0] not in (1, channels):
             raise ValueError(f"Normalize: expected a (C, H, W) image with {self.mean.shape[0]} channel(s) "
                              f"for mean {tuple(self.mean.ravel())}, got shape {tuple(array.shape)}")
+        if self.inplace and array.dtype == np.float32:
+            mean, std = xp.asarray(self.mean), xp.asarray(self.std)
+            return x.sub_(Tensor(mean)).div_(Tensor(std)) if isinstance(x, Tensor) else _in_place(array, mean, std)
         out = ((array - xp.asarray(self.mean)) / xp.asarray(self.std)).astype(np.float32, copy=False)
         return Tensor(out) if isinstance(x, Tensor) else out
 

@@ -5,28 +5,28 @@ from .module import Module
 
 
 class LeakyReLU(Module):
-    """x where x > 0, else negative_slope * x. `inplace` is accepted and ignored (see F.relu)."""
+    """x where x > 0, else negative_slope * x; `inplace=True` writes it over the input, as PyTorch's."""
 
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class SiLU(Module):
-    """x * sigmoid(x)."""
+    """x * sigmoid(x); `inplace=True` writes it over the input, as PyTorch's."""
 
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
     def forward(self, x):
-        return F.silu(x)
+        return F.silu(x, self.inplace)
 
 
 class GELU(Module):

@@ -20,7 +20,7 @@ class Dropout(_DropoutNd):
     identity in eval mode."""
 
     def forward(self, x):
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(x, self.p, self.training, self.inplace)
 
 
 class Dropout2d(_DropoutNd):
@@ -28,4 +28,4 @@ class Dropout2d(_DropoutNd):
     the identity in eval mode."""
 
     def forward(self, x):
-        return F.dropout2d(x, self.p, self.training)
+        return F.dropout2d(x, self.p, self.training, self.inplace)

@@ -130,19 +130,33 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
 
 
 # ---- activations ----------------------------------------------------------------------------
-# `inplace=True` is accepted for PyTorch's signatures; minigrad returns a new tensor and leaves the
-# input as it was (use the returned value, as `x = F.relu(x, inplace=True)` does).
+# `inplace=True` changes the input itself and returns it, as in PyTorch: relu writes its result
+# into the input's array (Tensor._inplace_op), the others go through Tensor._inplace. A leaf that
+# requires grad refuses it, and a backward that kept the old value then refuses to run.
 
 def relu(input, inplace=False):
-    return pick(ReLU, fast_activations.ReLU).apply(input)
+    op = pick(ReLU, fast_activations.ReLU)
+    if inplace:
+        return input._inplace_op(op, compute=op.apply)
+    return op.apply(input)
+
+
+def relu_(input):
+    return relu(input, inplace=True)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return LeakyReLU.apply(input, negative_slope=negative_slope)
+    def compute(t):
+        return LeakyReLU.apply(t, negative_slope=negative_slope)
+    return input._inplace(compute) if inplace else compute(input)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
 
 
 def silu(input, inplace=False):
-    return SiLU.apply(input)
+    return input._inplace(SiLU.apply) if inplace else SiLU.apply(input)
 
 
 def gelu(input, approximate="none"):
@@ -180,6 +194,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
     if not training or p == 0:
         return input
+    if inplace:
+        return input._inplace(lambda t: Dropout.apply(t, p=p))
     return Dropout.apply(input, p=p)
 
 
@@ -201,7 +217,8 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         return input
     xp = get_array_module(input.data)
     ones = Tensor(xp.ones(input.shape[:2] + (1,) * (input.ndim - 2), dtype=input.dtype), dtype=input.dtype)
-    return input * dropout(ones, p)  # one 0 or 1/(1-p) per channel, broadcast over its pixels
+    mask = dropout(ones, p)  # one 0 or 1/(1-p) per channel, broadcast over its pixels
+    return input.mul_(mask) if inplace else input * mask
 
 
 # ---- losses: reduction='mean' | 'sum' | 'none', as PyTorch (see ops/losses.py) -------------------

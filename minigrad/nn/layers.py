@@ -104,15 +104,15 @@ class BatchNorm1d(BatchNormBase):
 
 
 class ReLU(Module):
-    """max(x, 0). `inplace=True` is accepted for PyTorch's models; minigrad returns a new tensor
-    and leaves the input unchanged (the returned value is the same)."""
+    """max(x, 0). `inplace=True` writes the result over the input and returns it, as PyTorch's
+    (no new array: what torchvision's resnets use)."""
 
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
     def forward(self, x):
-        return F.relu(x)
+        return F.relu(x, inplace=self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""

@@ -31,11 +31,12 @@ class Log(Function):
 
 
 class ReLU(Function):
-    """out = max(x, 0);  dx = grad where out > 0, else 0. Keeps only the output."""
+    """out = max(x, 0);  dx = grad where out > 0, else 0. Keeps only the output, so relu_
+    may write it over x (`out=x`)."""
     name = "relu"
 
-    def forward(self, x):
-        out = get_array_module(x).maximum(x, 0)
+    def forward(self, x, out=None):
+        out = get_array_module(x).maximum(x, 0, out=out)
         self.save_for_backward(out)
         return out
 

@@ -35,9 +35,9 @@ class Broadcasting(Function):
 
 class Add(Broadcasting):
     """out = a + b;  d/da = 1, d/db = 1."""
-    def forward(self, a, b):
+    def forward(self, a, b, out=None):
         self.check_shapes(a, b)
-        return a + b
+        return a + b if out is None else get_array_module(out).add(a, b, out=out)  # out: Tensor.add_
 
     def backward(self, grad):
         need_a, need_b = self.needs_input_grad
@@ -47,9 +47,9 @@ class Add(Broadcasting):
 
 class Sub(Broadcasting):
     """out = a - b;  d/da = 1, d/db = -1."""
-    def forward(self, a, b):
+    def forward(self, a, b, out=None):
         self.check_shapes(a, b)
-        return a - b
+        return a - b if out is None else get_array_module(out).subtract(a, b, out=out)  # out: Tensor.sub_
 
     def backward(self, grad):
         gb = -unbroadcast(grad, self.b_shape) if self.needs_input_grad[1] else None

@@ -13,12 +13,12 @@ class ReLU(Function):
     """out = max(x, 0);  dx = grad where out > 0, else 0. Keeps only the output."""
     name = "relu"
 
-    def forward(self, x):
+    def forward(self, x, out=None):  # out=x: in place (relu_, ReLU(inplace=True))
         xp = get_array_module(x)
         if xp is not np or x.ndim < 2:
-            out = xp.maximum(x, 0)
+            out = xp.maximum(x, 0, out=out)
         else:
-            out = np.empty_like(x)
+            out = np.empty_like(x) if out is None else out
             over_batch(np, x.shape[0], lambda a, b: np.maximum(x[a:b], 0, out=out[a:b]), x.size)
         self.save_for_backward(out)
         return out
