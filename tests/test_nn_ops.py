@@ -107,9 +107,16 @@ def test_batch_norm_in_eval_leaves_running_statistics_alone(device, op_version):
     assert rm.numpy().tolist() == [0, 0, 0] and rv.numpy().tolist() == [1, 1, 1]
 
 
+def rounded(x):
+    """x rounded to integers (many ties), with x's gradient passed straight through (relu's
+    zeros would tie too, but relu's backward then zeroes exactly the tied cells' gradient)."""
+    return x + (x.detach().round() - x.detach())
+
+
 VERSIONED_OPS = {
     "max_pool2d 3/2 pad 1": lambda x: F.max_pool2d(x, 3, 2, 1),
-    "max_pool2d 2 ties": lambda x: F.max_pool2d(x.relu(), 2),  # many zeros: ties go to the first
+    "max_pool2d 2 ties": lambda x: F.max_pool2d(rounded(x), 2),  # ties go to the first maximum
+    "max_pool2d 3/2 pad 1 ties": lambda x: F.max_pool2d(rounded(x), 3, 2, 1),  # overlapping windows
     "avg_pool2d 3/2 pad 1": lambda x: F.avg_pool2d(x, 3, 2, 1),
     "adaptive_max_pool2d 1": lambda x: F.adaptive_max_pool2d(x, 1),
     "adaptive_max_pool2d 3x2": lambda x: F.adaptive_max_pool2d(x, (3, 2)),
@@ -136,6 +143,21 @@ def test_fast_and_reference_versions_agree(name, device):
     (out_fast, grad_fast), (out_ref, grad_ref) = results
     np.testing.assert_allclose(out_fast, out_ref, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(grad_fast, grad_ref, rtol=1e-5, atol=1e-5)
+
+
+def test_fast_max_pooling_taken_an_image_at_a_time_agrees_with_the_reference(monkeypatch):
+    """Each thread takes its images in runs (STEP_NUMBERS outputs); runs of one image here."""
+    from minigrad.ops.fast import pooling as fast_pooling
+    monkeypatch.setattr(fast_pooling, "STEP_NUMBERS", 1)
+    results = []
+    for reference in (False, True):
+        with minigrad.ops.use_reference(reference):
+            x = minigrad.tensor(randn(5, 3, 9, 7), requires_grad=True)
+            out = F.max_pool2d(rounded(x), 3, 2, 1)
+            out.backward(np.cos(np.arange(out.data.size)).reshape(out.shape))
+            results.append((out.numpy(), x.grad.numpy()))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
 
 
 def test_linear(device):

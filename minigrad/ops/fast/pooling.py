@@ -3,9 +3,10 @@ with less memory traffic. Same arguments, same results.
 
 - Max pooling keeps a running maximum and a small integer per output (uint8 when the
   window has at most 256 cells) naming the offset that won, instead of stacking the
-  KH*KW shifted views; backward routes the gradient with `grad * (winner == k)`
-  (a multiply is far cheaper than np.where: see the performance note). Images are split over
-  threads. The input is not padded: each offset updates only the outputs whose cell
+  KH*KW shifted views; the winner is updated with arithmetic, max(winner, k * beats),
+  and backward routes the gradient with `grad * (winner == k)` (ufuncs are far cheaper
+  than np.where or copyto(where=) on these strided views). Images are split over
+  threads, and each thread takes them a few at a time, so that temporaries stay in cache. The input is not padded: each offset updates only the outputs whose cell
   is inside the input (padding holds -inf, which never wins). Without a backward to
   come (eval, no_grad), no winners are kept.
 - Adaptive pooling whose bins tile the input exactly (14x14 -> 7x7) is plain pooling
@@ -23,7 +24,9 @@ from ...autograd import Function
 from ..geometry import strided_reader, window_parts
 from ..pooling import AdaptivePool2d, AvgPool2d  # noqa: F401 - re-exported as the fast versions
 from . import pooling_cuda
-from .workspace import over_batch
+from .workspace import chunks, over_batch
+
+STEP_NUMBERS = 1 << 17  # outputs per run of images: 64x56x56 (200K) is one image a run
 
 
 class MaxPool2d(Function):
@@ -43,14 +46,16 @@ class MaxPool2d(Function):
         out = xp.full(x.shape[:2] + win.out, -np.inf, dtype=x.dtype)
         winner = xp.zeros(out.shape, dtype=np.uint8 if win.kernel[0] * kw <= 256 else np.int32) if keep else None
 
-        def pool(start, stop):  # images start..stop; a window's cells in the padding never win
-            read = strided_reader(x[start:stop], win)
-            for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, x.shape[2:]):
-                best = out[start:stop, :, y0:y1, x0:x1]
-                candidate = read(rows, columns)
-                if keep:  # strict: the first maximum keeps it
-                    xp.copyto(winner[start:stop, :, y0:y1, x0:x1], i * kw + j, where=candidate > best)
-                xp.maximum(best, candidate, out=best)
+        def pool(start, stop):  # images start..stop, a few at a time; cells in the padding never win
+            for a, b in image_steps(xp, start, stop, out[0].size):
+                read = strided_reader(x[a:b], win)
+                for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, x.shape[2:]):
+                    best = out[a:b, :, y0:y1, x0:x1]
+                    candidate = read(rows, columns)
+                    if keep and (i or j):  # offset k wins where it beats all before it, and k only grows:
+                        won = winner[a:b, :, y0:y1, x0:x1]  # winner = max(winner, k * (candidate > best))
+                        xp.maximum(won, (candidate > best) * won.dtype.type(i * kw + j), out=won)
+                    xp.maximum(best, candidate, out=best)
         over_batch(xp, x.shape[0], pool, out.size * win.kernel[0] * kw)
         self.win, self.x_shape = win, x.shape
         self.save_for_backward(winner)
@@ -65,11 +70,18 @@ class MaxPool2d(Function):
         dx = xp.zeros(self.x_shape, dtype=grad.dtype)
 
         def route(start, stop):
-            for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, self.x_shape[2:]):
-                g, won = grad[start:stop, :, y0:y1, x0:x1], winner[start:stop, :, y0:y1, x0:x1]
-                dx[start:stop, :, rows, columns] += g * (won == i * kw + j)
+            for a, b in image_steps(xp, start, stop, grad[0].size):
+                for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, self.x_shape[2:]):
+                    g, won = grad[a:b, :, y0:y1, x0:x1], winner[a:b, :, y0:y1, x0:x1]
+                    dx[a:b, :, rows, columns] += g * (won == i * kw + j)
         over_batch(xp, self.x_shape[0], route, grad.size * win.kernel[0] * kw)
         return dx
+
+
+def image_steps(xp, start, stop, per_image):
+    """Images start..stop in runs of about STEP_NUMBERS outputs: each offset's temporaries
+    then stay in the cache (b32 64x112x112, fwd+bwd: 272 -> 111 ms). One run on the GPU."""
+    return chunks(start, stop, stop - start if xp is not np else max(1, STEP_NUMBERS // per_image))
 
 
 def tiles(x_shape, output_size):
