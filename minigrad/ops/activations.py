@@ -36,10 +36,7 @@ class ReLU(Function):
     name = "relu"
 
     def forward(self, x, out=None):
-        if out is x:  # relu_: zero the negatives in place (NaN and -0.0 stay, as torch.relu_)
-            get_array_module(x).copyto(x, 0, where=x < 0)
-        else:
-            out = get_array_module(x).maximum(x, 0, out=out)
+        out = get_array_module(x).maximum(x, 0, out=out)  # out=x: relu_ writes over x
         self.save_for_backward(out)
         return out
 

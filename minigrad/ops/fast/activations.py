@@ -9,27 +9,16 @@ from ...backend import get_array_module
 from .workspace import over_batch
 
 
-def zero_negatives(x):
-    """max(x, 0) in place, up to 3x faster than np.maximum (which checks every pair for NaN);
-    NaN and -0.0 stay as they are, as in torch.relu_ (np.maximum gives 0.0 for -0.0: equal)."""
-    get_array_module(x).copyto(x, 0, where=x < 0)
-
-
 class ReLU(Function):
     """out = max(x, 0);  dx = grad where out > 0, else 0. Keeps only the output."""
     name = "relu"
 
     def forward(self, x, out=None):
         xp = get_array_module(x)
-        if out is x:  # in place (relu_, ReLU(inplace=True)): zero the negatives
-            if xp is not np or x.ndim < 2:
-                zero_negatives(x)
-            else:
-                over_batch(np, x.shape[0], lambda a, b: zero_negatives(x[a:b]), x.size)
-        elif xp is not np or x.ndim < 2:
+        if xp is not np or x.ndim < 2:
             out = xp.maximum(x, 0, out=out)
         else:
-            out = np.empty_like(x) if out is None else out
+            out = np.empty_like(x) if out is None else out  # out is x: in place (relu_)
             over_batch(np, x.shape[0], lambda a, b: np.maximum(x[a:b], 0, out=out[a:b]), x.size)
         self.save_for_backward(out)
         return out
