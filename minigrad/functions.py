@@ -11,7 +11,7 @@ def _method(name, doc=None):
 
 
 NAMES = ("sum mean prod std var norm max min amax amin argmax argmin all any topk sort argsort cumsum "
-         "abs sqrt rsqrt exp log log1p sin cos sigmoid tanh relu softmax log_softmax clamp clip neg sign "
+         "abs sqrt rsqrt exp log log1p sin cos sigmoid tanh relu relu_ softmax log_softmax clamp clip neg sign "
          "floor ceil round maximum minimum pow matmul mm add sub mul div eq ne gt lt ge le masked_fill "
          "gather scatter scatter_add index_select reshape flatten unsqueeze squeeze transpose permute t flip chunk split narrow unbind "
          "clone isnan isfinite equal allclose square reciprocal numel").split()

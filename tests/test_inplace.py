@@ -111,7 +111,7 @@ def test_in_place_relu_changes_the_input_and_returns_it_as_torch(device):
     import minigrad.nn.functional as F
     x = tensor([-1.0, 2.0], device=device)
     alias = x
-    assert F.relu(x, inplace=True) is x and F.relu_(x) is x
+    assert F.relu(x, inplace=True) is x and F.relu_(x) is x and minigrad.relu_(x) is x
     np.testing.assert_allclose(alias.numpy(), [0, 2])
     y = tensor([-1.0, 3.0], device=device)
     assert minigrad.nn.LeakyReLU(0.5, inplace=True)(y) is y
