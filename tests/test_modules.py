@@ -127,6 +127,38 @@ def test_forward_hooks_show_activations_and_can_be_removed():
     assert seen == {}
 
 
+def _hook_story(lib):
+    """Pre-hooks and hooks as PyTorch code writes them: what ran, in order, and the result."""
+    calls = []
+    lin = lib.nn.Linear(3, 2)
+    with lib.no_grad():
+        lin.weight.copy_(lib.tensor([[1.0, 2.0, 3.0], [0.0, -1.0, 1.0]]))
+        lin.bias.zero_()
+    lin.register_forward_pre_hook(lambda m, args: calls.append("pre") or args[0] * 2)  # one value: new args
+    lin.register_forward_pre_hook(lambda m, args: calls.append("first"), prepend=True)
+    lin.register_forward_pre_hook(lambda m, args, kwargs: (calls.append(sorted(kwargs)), (args[0] + 1,), {})[1:],
+                                  with_kwargs=True)
+    handle = lin.register_forward_hook(lambda m, args, out: out * 10)
+    lin.register_forward_hook(lambda m, args, kwargs, out: calls.append(("post", len(args))), with_kwargs=True)
+    first = lin(lib.tensor([[1.0, 0.0, 1.0]])).detach().numpy().tolist()
+    with handle:
+        pass  # leaving the block removes the hook
+    second = lin(lib.tensor([[1.0, 0.0, 1.0]])).detach().numpy().tolist()
+    return calls, first, second
+
+
+@pytest.mark.skipif(torch is None, reason="torch is not installed")
+def test_forward_pre_hooks_and_hook_options_as_torch():
+    assert _hook_story(minigrad) == _hook_story(torch)
+
+
+def test_a_pre_hook_with_kwargs_must_return_args_and_kwargs():
+    lin = nn.Linear(3, 2)
+    lin.register_forward_pre_hook(lambda m, args, kwargs: args, with_kwargs=True)
+    with pytest.raises(RuntimeError, match=r"tuple of \(new_args, new_kwargs\)"):
+        lin(minigrad.ones(1, 3))
+
+
 def test_sequential_indexing_and_slicing():
     net = small_net()
     body = net[:9]
