@@ -8,13 +8,20 @@ gradients across processes while backward is still computing the earlier layers'
 
 
 class RemovableHandle:
-    """Returned by a register_* call; `remove()` takes the hook away."""
+    """Returned by a register_* call (this one, and nn.Module's forward hooks); `remove()` takes
+    the hook away, and so does leaving a `with handle:` block, as PyTorch."""
 
     def __init__(self, hooks, key):
         self.hooks, self.key = hooks, key
 
     def remove(self):
         self.hooks.pop(self.key, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 class HookMethods:

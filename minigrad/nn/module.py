@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
+from .hooks import add_hook, run_hooks, run_pre_hooks
 from .utils import grad_array
 
 
@@ -26,37 +27,12 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
-class RemovableHandle:
-    """Returned by register_forward_hook and register_forward_pre_hook; `remove()` takes the
-    hook away, and so does leaving a `with handle:` block, as PyTorch."""
-
-    def __init__(self, hooks, key):
-        self.hooks, self.key = hooks, key
-
-    def remove(self):
-        self.hooks.pop(self.key, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
 class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What load_state_dict returns, as PyTorch: `.missing_keys`, `.unexpected_keys`
     (also readable as result["missing_keys"])."""
 
     def __getitem__(self, key):
         return getattr(self, key) if isinstance(key, str) else super().__getitem__(key)
-
-
-def _add_hook(hooks, hook, prepend, with_kwargs):
-    key = object()
-    hooks[key] = (hook, with_kwargs)
-    if prepend:
-        hooks.move_to_end(key, last=False)
-    return RemovableHandle(hooks, key)
 
 
 class Module:
@@ -131,36 +107,21 @@ class Module:
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False):
         """Call hook(module, args, output) after every forward (hook(module, args, kwargs, output)
         with with_kwargs=True): a way to look at activations. A value it returns replaces the output."""
-        return _add_hook(self._forward_hooks, hook, prepend, with_kwargs)
+        return add_hook(self._forward_hooks, hook, prepend, with_kwargs)
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """Call hook(module, args) before every forward (hook(module, args, kwargs) with
         with_kwargs=True). A value it returns replaces the inputs, as PyTorch: a tuple is the new
         args (anything else one argument); with kwargs, a pair (args, kwargs)."""
-        return _add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
+        return add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
 
     # ---- running --------------------------------------------------------------------------
     def forward(self, *inputs):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
-        for hook, with_kwargs in list(self._forward_pre_hooks.values()):
-            result = hook(self, args, kwargs) if with_kwargs else hook(self, args)
-            if result is None:
-                continue
-            if not with_kwargs:
-                args = result if isinstance(result, tuple) else (result,)
-            elif isinstance(result, tuple) and len(result) == 2:
-                args, kwargs = result
-            else:
-                raise RuntimeError(f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
-                                   f"but got {result}.")
-        output = self.forward(*args, **kwargs)
-        for hook, with_kwargs in list(self._forward_hooks.values()):
-            result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
-            if result is not None:
-                output = result
-        return output
+        args, kwargs = run_pre_hooks(self, self._forward_pre_hooks, args, kwargs)
+        return run_hooks(self, self._forward_hooks, args, kwargs, self.forward(*args, **kwargs))
 
     def train(self, mode=True):
         if not isinstance(mode, bool):
