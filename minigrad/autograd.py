@@ -93,6 +93,7 @@ class Node:
     """A node of the backward graph: `next_functions` holds, for each input, the node
     that made it (None where no gradient is needed)."""
     next_functions = ()
+    grad_hooks = None  # Tensor.register_hook's hooks on the gradient of this node's tensor: {key: (hook, wrap)}
 
     @classmethod
     def op_name(cls):
@@ -234,6 +235,8 @@ def backward(root_node, grad, retain_graph=False):
         g, owned = grads.pop(node, (None, False))
         if g is None:
             continue
+        if node.grad_hooks:
+            g, owned = _run_grad_hooks(node.grad_hooks, g, owned)
         if isinstance(node, AccumulateGrad):
             node.accumulate(g, owned, given)
             continue
@@ -266,6 +269,19 @@ def backward(root_node, grad, retain_graph=False):
                 grads[parent] = (gx, owned)
         if not retain_graph:
             node.release()
+
+
+def _run_grad_hooks(hooks, g, owned):
+    """Tensor.register_hook: each hook sees the gradient, as a Tensor, and may return another."""
+    for hook, wrap in list(hooks.values()):
+        result = hook(wrap(g))
+        if result is not None:
+            new = getattr(result, "data", result)
+            if new.shape != g.shape:
+                raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has changed the size of value: "
+                                   f"{tuple(g.shape)} -> {tuple(new.shape)}")
+            g, owned = new, False
+    return g, owned
 
 
 def owned_array(a):

@@ -1,4 +1,8 @@
-"""Hooks on a leaf's gradient: PyTorch's `register_post_accumulate_grad_hook`.
+"""Hooks on a tensor's gradient: PyTorch's `register_hook` and `register_post_accumulate_grad_hook`.
+
+`t.register_hook(hook)` calls hook(grad) when backward has computed the whole gradient with
+respect to t (for a leaf: before it is added into .grad); a tensor the hook returns replaces
+that gradient from there on. The hook lives on t's node (autograd.Node.grad_hooks).
 
 The backward engine (minigrad/autograd.py, AccumulateGrad) calls each hook once per
 backward, as soon as the leaf's `.grad` holds all of that backward's gradient.
@@ -38,3 +42,15 @@ class HookMethods:
         key = object()
         self._post_accumulate_grad_hooks[key] = hook
         return RemovableHandle(self._post_accumulate_grad_hooks, key)
+
+    def register_hook(self, hook):
+        """Call hook(grad) in every backward once the gradient with respect to this tensor is
+        complete; a Tensor it returns is used instead (same shape). Returns a handle with remove()."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node = self._grad_node()
+        if node.grad_hooks is None:
+            node.grad_hooks = {}
+        key = object()
+        node.grad_hooks[key] = (hook, type(self)._wrap)
+        return RemovableHandle(node.grad_hooks, key)
