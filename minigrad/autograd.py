@@ -18,6 +18,8 @@ autograd <- ops <- tensor, never back up.
 import threading
 import weakref
 
+import numpy as np
+
 # ---- grad mode: per thread, as in PyTorch --------------------------------------------------
 
 _mode = threading.local()
@@ -193,7 +195,8 @@ class Function(Node):
             fn.needs_input_grad = tuple(getattr(x, "requires_grad", False) for x in inputs)
         else:
             fn.needs_input_grad = (False,) * len(inputs)
-        out = fn.forward(*(x.data if hasattr(x, "_result_class") else x for x in inputs), **options)
+        with np.errstate(all="ignore"):  # inf and NaN come out silently, as in PyTorch (no RuntimeWarning)
+            out = fn.forward(*(x.data if hasattr(x, "_result_class") else x for x in inputs), **options)
         wrap = first._result_class._wrap
         if not record or out.dtype.kind not in "fc":
             result = wrap(out)
@@ -247,7 +250,8 @@ def backward(root_node, grad, retain_graph=False):
         node.check_versions()
         if node.retained is not None and node.retained() is not None:
             node.retained()._retain(g)
-        input_grads = node.backward(g)
+        with np.errstate(all="ignore"):
+            input_grads = node.backward(g)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
         g_base = _base(g)

@@ -14,7 +14,8 @@ NAMES = ("sum mean prod std var norm max min amax amin argmax argmin all any top
          "abs sqrt rsqrt exp log log1p sin cos sigmoid tanh relu relu_ softmax log_softmax clamp clip neg sign "
          "floor ceil round maximum minimum pow matmul mm add sub mul div eq ne gt lt ge le masked_fill "
          "gather scatter scatter_add index_select reshape flatten unsqueeze squeeze transpose permute t flip chunk split narrow unbind "
-         "clone isnan isfinite equal allclose square reciprocal numel").split()
+         "clone isnan isfinite isinf equal allclose square reciprocal numel logsumexp tril triu outer ger dot bmm clamp_min "
+         "clamp_max").split()
 
 for _name in NAMES:
     globals()[_name] = _method(_name)

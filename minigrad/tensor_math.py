@@ -152,6 +152,9 @@ class MathMethods:
     def isfinite(self):
         return self._const(get_array_module(self.data).isfinite(self.data))
 
+    def isinf(self):
+        return self._const(get_array_module(self.data).isinf(self.data))
+
     # ---- elementwise maps ----------------------------------------------------------------------
     exp = lambda self: Exp.apply(self._floating())
     log = lambda self: Log.apply(self._floating())
@@ -191,6 +194,8 @@ class MathMethods:
         return Clamp.apply(x, min=min, max=max)
 
     clip = clamp
+    clamp_min = lambda self, min: self.clamp(min=min)
+    clamp_max = lambda self, max: self.clamp(max=max)
 
     def maximum(self, other):
         a, b = self._promote(other)
@@ -209,6 +214,46 @@ class MathMethods:
         """self with `value` wherever mask is True (differentiable in self)."""
         value = value.item() if _is_tensor(value) else value
         return Where.apply(getattr(mask, "data", mask), self.data.dtype.type(value), self)
+
+    # ---- triangles and products built from the ops above (their gradients come with them) ----------
+    def _triangle(self, diagonal, lower):
+        if self.ndim < 2:
+            raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
+        n, m = self.shape[-2:]
+        xp = get_array_module(self.data)
+        keep = xp.tri(n, m, diagonal, dtype=bool) if lower else ~xp.tri(n, m, diagonal - 1, dtype=bool)
+        return Where.apply(keep, self, self.data.dtype.type(0))  # zero outside, even where self is inf
+
+    tril = lambda self, diagonal=0: self._triangle(diagonal, lower=True)
+    triu = lambda self, diagonal=0: self._triangle(diagonal, lower=False)
+
+    def outer(self, vec2):
+        if self.ndim != 1 or vec2.ndim != 1:
+            raise RuntimeError(f"outer: expected two 1-D tensors, got {self.ndim}-D and {vec2.ndim}-D")
+        return self.reshape(-1, 1) * vec2.reshape(1, -1)
+
+    ger = outer
+
+    def dot(self, other):
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
+        if self.dtype != other.dtype:
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                               f"{dtypes.name(self.dtype)} and {dtypes.name(other.dtype)}")
+        if self.shape[0] != other.shape[0]:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{self.shape[0]}] and src "
+                               f"[{other.shape[0]}] to have the same number of elements")
+        return (self * other).sum()
+
+    def bmm(self, mat2):
+        """Batched matrix product: (B, N, K) @ (B, K, M) -> (B, N, M), both 3-D, as torch.bmm."""
+        for name, t in (("batch1", self), ("batch2", mat2)):
+            if t.ndim != 3:
+                raise RuntimeError(f"{name} must be a 3D tensor")
+        if mat2.shape[:2] != (self.shape[0], self.shape[2]):
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                               f"[{self.shape[0]}, {self.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+        return self @ mat2
 
     # ---- new tensors like this one (dtype and device kept, as PyTorch's new_*) -------------------
     def _new(self, array, dtype, requires_grad):

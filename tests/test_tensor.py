@@ -283,3 +283,15 @@ def test_an_unused_graph_is_freed_by_reference_counting_alone():
         assert out() is None
     finally:
         gc.enable()
+
+
+def test_inf_and_nan_come_out_silently_as_in_torch():
+    """log(0), x / 0, exp overflow, sqrt(-1): IEEE values and no RuntimeWarning from numpy, forward or backward."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a = minigrad.tensor([1.0, 0.0, -1.0, 1000.0], requires_grad=True)
+        y = (a / 0).sum() + a.log().sum() + a.exp().sum() + a.sqrt().sum()
+        y.backward()
+    assert np.isnan(y.item())
+    np.testing.assert_array_equal(a.grad.numpy(), [np.inf, np.inf, np.nan, np.inf])
