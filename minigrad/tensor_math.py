@@ -19,6 +19,15 @@ from .ops.shapes import AsType
 _NUMBER = (int, float, bool, np.number, np.bool_)
 
 
+def same_dtype(op, *tensors):
+    """PyTorch's matrix products and convolutions refuse operands of two dtypes (a float32 model
+    given float64 data); minigrad does too, rather than compute in the wider one."""
+    names = [dtypes.name(t.data.dtype) for t in tensors if t is not None]
+    if len(set(names)) > 1:
+        raise RuntimeError(f"{op}: expected operands of one dtype, but got {' and '.join(names)}: convert "
+                           f"one of them, e.g. x.float() for a float32 model")
+
+
 def _sizes(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
@@ -79,8 +88,14 @@ class MathMethods:
     __rmul__ = lambda self, other: self._binary(Mul, other, reverse=True)
     __pow__ = lambda self, other: self._binary(Pow, other)
     __rpow__ = lambda self, other: self._binary(Pow, other, reverse=True)
-    __matmul__ = lambda self, other: self._binary(MatMul, other)
-    __rmatmul__ = lambda self, other: self._binary(MatMul, other, reverse=True)
+    __matmul__ = lambda self, other: self._product(other)
+    __rmatmul__ = lambda self, other: self._product(other, reverse=True)
+
+    def _product(self, other, reverse=False):
+        """a @ b: PyTorch multiplies matrices of one dtype only (no promotion, unlike +)."""
+        if _is_tensor(other):
+            same_dtype("matmul", self, other)
+        return self._binary(MatMul, other, reverse)
     __neg__ = neg = lambda self: Neg.apply(self)
     __abs__ = lambda self: self.abs()
     __pos__ = lambda self: self

@@ -361,6 +361,12 @@ J = [
  ("one_hot_scatter_", lambda m: m.zeros(3, 4).scatter_(1, m.tensor([2, 0, 3]).unsqueeze(1), 1)),
  ("scatter_add_fn", lambda m: m.scatter_add(m.zeros(5), 0, m.tensor([0, 1, 1, 4]), m.ones(4))),
  ("split_sizes", lambda m: [t.shape for t in m.arange(10).split([3, 7])]),
+ # a float32 model given float64 data: torch refuses rather than compute in float64
+ ("linear_float64_input", lambda m: m.nn.Linear(3, 2)(m.ones(1, 3, dtype=m.float64))),
+ ("conv_float64_input", lambda m: m.nn.Conv2d(1, 1, 3)(m.ones(1, 1, 4, 4, dtype=m.float64))),
+ ("matmul_mixed_dtypes", lambda m: m.ones(2, 2) @ m.ones(2, 2, dtype=m.float64)),
+ ("matmul_int_float", lambda m: m.ones(2, 2, dtype=m.int64) @ m.ones(2, 2)),
+ ("matmul_same_dtype", lambda m: m.ones(2, 2, dtype=m.float64) @ m.ones(2, 2, dtype=m.float64)),
 ]
 SCENARIOS = [sgd, alias, viewalias, setmask, setidx, set_tensor, leaf_err, version_err, retain, zero_grad, gnorm,
            detach, nograd, setgrad, inplace_ops, fill, copy, zero, grad_is_tensor, backward_G, requires_grad_,

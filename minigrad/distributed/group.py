@@ -110,8 +110,7 @@ def run(main, *args, **kwargs):
             if not isinstance(e.code, int):
                 print(e.code, file=sys.stderr)
             sys.stderr.write(f"minigrad.distributed: rank {_group.rank} exited with an error; aborting all ranks\n")
-            sys.stderr.flush()
-            _group.comm.Abort(e.code if isinstance(e.code, int) else 1)
+            _abort(_group.comm, e.code if isinstance(e.code, int) else 1)
         raise
 
 
@@ -270,6 +269,19 @@ class MPIGroup:
             time.sleep(0.005)
 
 
+def _abort(comm, code):
+    """MPI_Abort after this rank's message has left: mpiexec forwards each rank's output, and an
+    abort that comes at once can kill every rank before the message is through (seen under load:
+    the traceback cut off mid-line)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    time.sleep(ABORT_GRACE_SECONDS)
+    comm.Abort(code)
+
+
+ABORT_GRACE_SECONDS = 1.0
+
+
 def _abort_on_uncaught_exception(comm):
     """A rank that dies with an exception takes the others down (MPI_Abort) instead of leaving
     them waiting forever in their next collective; the traceback is printed first."""
@@ -281,8 +293,7 @@ def _abort_on_uncaught_exception(comm):
         previous(kind, value, traceback)
         sys.stderr.write(f"minigrad.distributed: rank {comm.Get_rank()} failed ({kind.__name__}); "
                          "aborting all ranks\n")
-        sys.stderr.flush()
-        comm.Abort(1)
+        _abort(comm, 1)
 
     hook._minigrad_abort = True
     sys.excepthook = hook

@@ -18,6 +18,7 @@ from ..ops.losses import BCE, L1, MSE, BCEWithLogits, NLLLoss, SmoothL1
 from ..ops.matmul import Linear
 from ..ops.versions import pick, reference_enabled
 from ..tensor import Tensor
+from ..tensor_math import same_dtype
 
 
 def conv_padding(padding, kernel_size, dilation, stride, op="conv2d"):
@@ -48,6 +49,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
     padding = conv_padding(padding, tuple(weight.shape[2:4]), dilation, stride)
+    same_dtype("conv2d", x, weight, bias)
     inputs = (x, weight) if bias is None else (x, weight, bias)
     op = pick(conv.Conv2d, fast_conv.Conv2d)
     return op.apply(*inputs, stride=stride, padding=padding, dilation=dilation, groups=groups)
@@ -55,6 +57,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def linear(x, weight, bias=None):
     """x @ weight.T + bias, weight of shape (out_features, in_features)."""
+    same_dtype("linear", x, weight, bias)
     return Linear.apply(*((x, weight) if bias is None else (x, weight, bias)))
 
 
