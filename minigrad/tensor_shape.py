@@ -4,6 +4,8 @@
 A view shares memory with its input (an in-place change to one shows in the
 other), as in PyTorch; `contiguous()` and `clone()` give a tensor of its own.
 """
+import numpy as np
+
 from .backend import get_array_module
 from .ops.scatter import Scatter
 from .ops.shapes import Clone, Expand, Flip, Gather, GetItem, Permute, Repeat, Reshape
@@ -14,7 +16,12 @@ def _is_tensor(x):
 
 
 def index_arrays(index):
-    """An index may hold Tensors; the arrays take their place (on the indexed tensor's device)."""
+    """An index may hold Tensors; the arrays take their place (on the indexed tensor's device).
+    A slice must step forwards, as in PyTorch (x.flip(0), not x[::-1])."""
+    for part in index if isinstance(index, tuple) else (index,):
+        if isinstance(part, slice) and part.step is not None and part.step <= 0:
+            raise ValueError("slice step cannot be zero" if part.step == 0 else
+                             "step must be greater than zero (PyTorch has no negative steps: use x.flip(dim))")
     if _is_tensor(index):
         return index.data
     if isinstance(index, tuple):
@@ -22,6 +29,22 @@ def index_arrays(index):
     if isinstance(index, list) and any(_is_tensor(i) for i in index):
         return [i.item() if _is_tensor(i) else i for i in index]
     return index
+
+
+def _viewable(array, shape):
+    """Can `array` take `shape` without a copy (a view shares the memory)? A shape of the wrong
+    size counts as viewable: reshape then says what is wrong with it."""
+    if array.flags.c_contiguous:
+        return True
+    try:
+        if get_array_module(array) is np:
+            np.reshape(array, shape, copy=False)
+        else:
+            array.view().shape = shape
+    except (ValueError, AttributeError):
+        known = int(np.prod([d for d in shape if d != -1]))
+        return not (known * (array.size // known if -1 in shape and known else 1) == array.size)
+    return True
 
 
 def _sizes(sizes):
@@ -43,6 +66,9 @@ class ShapeMethods:
         if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and not hasattr(shape[0], "__index__"):
             raise TypeError("view(dtype) (reinterpreting the bits) is not supported by minigrad: "
                             "use .to(dtype) to convert the values")
+        if not _viewable(self.data, _sizes(shape)):
+            raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
         return self.reshape(*shape)
 
     view_as = reshape_as = lambda self, other: self.reshape(other.shape)

@@ -367,6 +367,15 @@ J = [
  ("matmul_mixed_dtypes", lambda m: m.ones(2, 2) @ m.ones(2, 2, dtype=m.float64)),
  ("matmul_int_float", lambda m: m.ones(2, 2, dtype=m.int64) @ m.ones(2, 2)),
  ("matmul_same_dtype", lambda m: m.ones(2, 2, dtype=m.float64) @ m.ones(2, 2, dtype=m.float64)),
+ # view never copies: where it would have to, torch refuses (writes through a copy would be lost)
+ ("view_of_transpose", lambda m: m.arange(6.).reshape(2, 3).t().view(-1)),
+ ("view_of_column_slice", lambda m: m.arange(6.).reshape(2, 3)[:, 1:].view(4)),
+ ("view_of_expand", lambda m: m.arange(3.).expand(2, 3).view(6)),
+ ("view_strided_same_shape", lambda m: m.arange(6.).reshape(2, 3)[:, ::2].view(2, 2)),
+ ("view_transpose_split", lambda m: m.arange(6.).reshape(2, 3).t().view(3, 2)),
+ ("view_writes_through", lambda m: (lambda x: (x[:, 0].view(2).fill_(9), x)[1])(m.zeros(2, 3))),
+ ("negative_step", lambda m: m.arange(6.)[::-1]),
+ ("zero_step", lambda m: m.arange(6.)[::0]),
 ]
 SCENARIOS = [sgd, alias, viewalias, setmask, setidx, set_tensor, leaf_err, version_err, retain, zero_grad, gnorm,
            detach, nograd, setgrad, inplace_ops, fill, copy, zero, grad_is_tensor, backward_G, requires_grad_,
