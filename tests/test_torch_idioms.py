@@ -376,6 +376,22 @@ J = [
  ("view_writes_through", lambda m: (lambda x: (x[:, 0].view(2).fill_(9), x)[1])(m.zeros(2, 3))),
  ("negative_step", lambda m: m.arange(6.)[::-1]),
  ("zero_step", lambda m: m.arange(6.)[::0]),
+ # batch norm's options, and inputs PyTorch accepts
+ ("bn_repr", lambda m: repr(m.nn.BatchNorm2d(4))),
+ ("bn_repr_options", lambda m: repr(m.nn.BatchNorm1d(3, momentum=None, affine=False, track_running_stats=False))),
+ ("bn_no_affine_keys", lambda m: sorted(m.nn.BatchNorm2d(3, affine=False).state_dict())),
+ ("bn_no_stats_keys", lambda m: sorted(m.nn.BatchNorm2d(3, track_running_stats=False).state_dict())),
+ ("bn_no_bias", lambda m: m.nn.BatchNorm2d(3, bias=False).bias is None),
+ ("bn_cumulative_average", lambda m: (lambda b: ([b(m.arange(24.).reshape(4, 3, 2) * k) for k in (1, 2, 3)],
+                                                 b.running_mean)[1])(m.nn.BatchNorm1d(3, momentum=None))),
+ ("bn_untracked_eval_uses_batch", lambda m: (lambda b: b.eval()(m.arange(12.).reshape(4, 3)))(
+     m.nn.BatchNorm1d(3, affine=False, track_running_stats=False))),
+ ("bn1d_three_d", lambda m: m.nn.BatchNorm1d(3, affine=False)(m.arange(24.).reshape(2, 3, 4))),
+ ("bn1d_four_d_err", lambda m: m.nn.BatchNorm1d(3)(m.ones(2, 3, 2, 2))),
+ ("bn2d_three_d_err", lambda m: m.nn.BatchNorm2d(3)(m.ones(2, 3, 2))),
+ ("conv_one_image", lambda m: m.nn.functional.conv2d(m.arange(32.).reshape(2, 4, 4), m.ones(3, 2, 3, 3))),
+ ("max_pool_one_image", lambda m: m.nn.functional.max_pool2d(m.arange(32.).reshape(2, 4, 4), 2)),
+ ("adaptive_pool_one_image", lambda m: m.nn.functional.adaptive_avg_pool2d(m.arange(32.).reshape(2, 4, 4), 1)),
 ]
 SCENARIOS = [sgd, alias, viewalias, setmask, setidx, set_tensor, leaf_err, version_err, retain, zero_grad, gnorm,
            detach, nograd, setgrad, inplace_ops, fill, copy, zero, grad_is_tensor, backward_G, requires_grad_,

@@ -75,8 +75,12 @@ class SyncBatchNormFunction(Function):
 class SyncBatchNorm(BatchNormBase):
     """BatchNorm over the combined batch of every rank (input (N, C, ...), any number of trailing dims)."""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, process_group=None):
-        super().__init__(num_features, eps, momentum)
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 process_group=None, device=None, dtype=None):
+        if not (affine and track_running_stats and momentum is not None):
+            raise NotImplementedError("SyncBatchNorm: minigrad supports affine=True, track_running_stats=True and "
+                                      "a numeric momentum only")
+        super().__init__(num_features, eps, momentum, device=device, dtype=dtype)
         object.__setattr__(self, "process_group", process_group)
 
     def forward(self, x):
@@ -104,7 +108,10 @@ def convert_sync_batchnorm(module, process_group=None):
     """Replace every BatchNorm1d/2d in `module` by a SyncBatchNorm that shares its weight, bias and
     running statistics (the same Tensors), keeping train/eval mode; returns the converted module."""
     if isinstance(module, BatchNormBase) and not isinstance(module, SyncBatchNorm):
-        sync = SyncBatchNorm(module.num_features, module.eps, module.momentum, process_group)
+        if module.weight is not None and module.bias is None:
+            raise NotImplementedError("convert_sync_batchnorm: a batch norm with bias=False is not supported")
+        sync = SyncBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
+                             module.track_running_stats, process_group=process_group)
         sync.weight, sync.bias = module.weight, module.bias
         for name in ("running_mean", "running_var", "num_batches_tracked"):
             setattr(sync, name, getattr(module, name))

@@ -2,6 +2,7 @@
 names and arguments. Each function calls one op of `minigrad/ops/`, where its
 forward and backward are written out; a few are compositions of other ops,
 which is how the lecture defines them (cross_entropy = nll_loss(log_softmax))."""
+import functools
 import warnings
 
 from ..backend import get_array_module
@@ -41,6 +42,17 @@ def conv_padding(padding, kernel_size, dilation, stride, op="conv2d"):
     return ((ph, ph), (pw, pw))
 
 
+def _one_image_too(fn):
+    """PyTorch's 2-D convolution and pools also take one image (C, H, W): a batch of one."""
+    @functools.wraps(fn)
+    def wrapper(x, *args, **kwargs):
+        if getattr(x, "ndim", None) == 3:
+            return fn(x.unsqueeze(0), *args, **kwargs).squeeze(0)
+        return fn(x, *args, **kwargs)
+    return wrapper
+
+
+@_one_image_too
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution of an NCHW input with an (out, in/groups, KH, KW) weight (im2col + GEMM,
     see ops/conv.py). stride, padding and dilation are ints or (height, width) pairs;
@@ -74,6 +86,7 @@ def _pool_window(op, x, kernel_size, stride, padding, dilation=1, ceil_mode=Fals
     return window(op, x.shape, kernel, stride, ((ph, ph), (pw, pw)), dilation, ceil_mode)
 
 
+@_one_image_too
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """The maximum of each window (kernel, stride, padding, dilation: ints or pairs); padding
     counts as -inf. ceil_mode keeps a last partial window, as PyTorch."""
@@ -81,6 +94,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     return pick(pooling.MaxPool2d, fast_pooling.MaxPool2d).apply(x, win=win)
 
 
+@_one_image_too
 def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """The mean of each window. count_include_pad (PyTorch's default True) divides by the
     whole window, padding included; False divides by the input cells only."""
@@ -92,7 +106,8 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
 
 def _adaptive(op, x, output_size, reduce):
     if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D input (batch, channels, height, width), got shape {tuple(x.shape)}")
+        raise ValueError(f"{op}: expected a 4-D input (batch, channels, height, width) or a 3-D one (one image), "
+                         f"got shape {tuple(x.shape)}")
     size = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
     size = tuple(x.shape[2 + a] if s is None else s for a, s in enumerate(size))  # None: keep that size
     size = pair(size, "output_size", op)
@@ -104,11 +119,13 @@ def _adaptive(op, x, output_size, reduce):
     return pooling.AdaptivePool2d.apply(x, output_size=size, reduce=reduce)
 
 
+@_one_image_too
 def adaptive_avg_pool2d(x, output_size):
     """Average over PyTorch's adaptive bins: the output is (N, C, *output_size) whatever the input size."""
     return _adaptive("adaptive_avg_pool2d", x, output_size, "mean")
 
 
+@_one_image_too
 def adaptive_max_pool2d(x, output_size):
     """Maximum over PyTorch's adaptive bins; a tie's gradient goes to the first maximum, as PyTorch."""
     return _adaptive("adaptive_max_pool2d", x, output_size, "max")

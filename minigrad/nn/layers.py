@@ -72,35 +72,49 @@ class Conv2d(Module):
 
 class BatchNormBase(Module):
     """Learned scale (weight) and shift (bias) per channel, plus running statistics
-    used in eval mode and updated (momentum 0.1) in training mode."""
+    used in eval mode and updated (momentum 0.1) in training mode. As PyTorch's: affine=False
+    learns neither, bias=False no shift; track_running_stats=False normalises with each batch's
+    own statistics in eval mode too; momentum=None keeps the plain average of every batch so far."""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 device=None, dtype=None, *, bias=True):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.weight = Parameter(np.ones(num_features, dtype=np.float32))
-        self.bias = Parameter(np.zeros(num_features, dtype=np.float32))
-        self.register_buffer("running_mean", np.zeros(num_features, dtype=np.float32))
-        self.register_buffer("running_var", np.ones(num_features, dtype=np.float32))
-        self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
+        self.affine, self.track_running_stats, self._has_bias = affine, track_running_stats, affine and bias
+        self.register_parameter("weight", Parameter(np.ones(num_features, np.float32)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(num_features, np.float32)) if self._has_bias else None)
+        tracked = track_running_stats
+        self.register_buffer("running_mean", np.zeros(num_features, np.float32) if tracked else None)
+        self.register_buffer("running_var", np.ones(num_features, np.float32) if tracked else None)
+        self.register_buffer("num_batches_tracked", np.zeros((), np.int64) if tracked else None)
+        if device is not None or dtype is not None:
+            self.to(device=device, dtype=dtype)
 
     def forward(self, x):
-        if x.ndim != self.expected_ndim:
-            raise ValueError(f"{type(self).__name__}: expected a {self.expected_ndim}-D input, got shape {tuple(x.shape)}")
-        if self.training:
+        if x.ndim not in self.input_ndims:
+            raise ValueError(f"expected {' or '.join(f'{n}D' for n in self.input_ndims)} input (got {x.ndim}D input)"
+                             f" in {type(self).__name__}")
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            training=self.training, momentum=self.momentum, eps=self.eps)
+            if self.momentum is None:  # the cumulative average: batch k weighs 1/k
+                factor = 1.0 / float(self.num_batches_tracked.data)
+        use_batch_stats = self.training or self.running_mean is None
+        keep = not self.training or self.track_running_stats
+        return F.batch_norm(x, self.running_mean if keep else None, self.running_var if keep else None,
+                            self.weight, self.bias, training=use_batch_stats, momentum=factor, eps=self.eps)
 
     def extra_repr(self):
-        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self._has_bias}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm2d(BatchNormBase):
-    expected_ndim = 4
+    input_ndims = (4,)
 
 
 class BatchNorm1d(BatchNormBase):
-    expected_ndim = 2
+    input_ndims = (2, 3)  # (N, C) or (N, C, L)
 
 
 class ReLU(Module):

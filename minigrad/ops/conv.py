@@ -74,8 +74,8 @@ def conv_window(x, weight, stride, padding, dilation, groups):
     """Check an input and weight against each other; the Window of the kernel over x."""
     if x.ndim != 4:
         raise ValueError(
-            f"conv2d: expected a 4-D input (batch, channels, height, width), got shape {tuple(x.shape)}; "
-            "for a single image use x.reshape(1, *x.shape)")
+            f"conv2d: expected a 4-D input (batch, channels, height, width) or a 3-D one (one image), got "
+            f"shape {tuple(x.shape)}")
     if weight.ndim != 4:
         raise ValueError(f"conv2d: expected a 4-D weight (out_ch, in_ch/groups, kh, kw), got shape {tuple(weight.shape)}")
     if groups < 1 or x.shape[1] % groups or weight.shape[0] % groups:

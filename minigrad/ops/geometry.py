@@ -52,7 +52,8 @@ def window(op, x_shape, kernel, stride, padding, dilation=(1, 1), ceil_mode=Fals
     """The Window of a kernel sliding over an NCHW input; padding ((t, b), (l, r)). With
     ceil_mode the bottom/right padding grows to hold the last partial window."""
     if len(x_shape) != 4:
-        raise ValueError(f"{op}: expected a 4-D input (batch, channels, height, width), got shape {tuple(x_shape)}")
+        raise ValueError(f"{op}: expected a 4-D input (batch, channels, height, width) or a 3-D one (one image), "
+                         f"got shape {tuple(x_shape)}")
     if min(stride) < 1 or min(dilation) < 1 or min(kernel) < 1:
         raise ValueError(f"{op}: kernel size, stride and dilation must be at least 1, got kernel {kernel}, "
                          f"stride {stride}, dilation {dilation}")
