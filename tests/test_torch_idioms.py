@@ -392,6 +392,10 @@ J = [
  ("conv_one_image", lambda m: m.nn.functional.conv2d(m.arange(32.).reshape(2, 4, 4), m.ones(3, 2, 3, 3))),
  ("max_pool_one_image", lambda m: m.nn.functional.max_pool2d(m.arange(32.).reshape(2, 4, 4), 2)),
  ("adaptive_pool_one_image", lambda m: m.nn.functional.adaptive_avg_pool2d(m.arange(32.).reshape(2, 4, 4), 1)),
+ ("load_state_dict_unexpected_key", lambda m: m.nn.Linear(2, 2).load_state_dict(
+     {"weight": m.ones(2, 2), "bias": m.ones(2), "junk": m.ones(1)})),
+ ("load_state_dict_shape_mismatch", lambda m: m.nn.Linear(2, 2).load_state_dict({"weight": m.ones(3, 2),
+                                                                                 "bias": m.ones(2)})),
 ]
 SCENARIOS = [sgd, alias, viewalias, setmask, setidx, set_tensor, leaf_err, version_err, retain, zero_grad, gnorm,
            detach, nograd, setgrad, inplace_ops, fill, copy, zero, grad_is_tensor, backward_G, requires_grad_,

@@ -27,6 +27,12 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class StateDictError(RuntimeError, KeyError):
+    """load_state_dict's refusal, naming each missing, unexpected or misshapen key: a RuntimeError,
+    as PyTorch raises, and a KeyError, as minigrad raised before."""
+    __str__ = BaseException.__str__  # the message as written, not KeyError's quoted repr
+
+
 class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What load_state_dict returns, as PyTorch: `.missing_keys`, `.unexpected_keys`
     (also readable as result["missing_keys"])."""
@@ -246,7 +252,7 @@ class Module:
         if mismatched:
             problems.append("shape mismatches: " + "; ".join(mismatched))
         if problems:
-            raise KeyError(f"load_state_dict into {type(self).__name__} failed: " + " | ".join(problems))
+            raise StateDictError(f"Error(s) in loading state_dict for {type(self).__name__}: " + " | ".join(problems))
         for key, t in own.items():
             if key in state:
                 value = state[key]
