@@ -249,6 +249,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, HookMe
     long = lambda self: self.to(dtypes.int64)
     int = lambda self: self.to(dtypes.int32)
     bool = lambda self: self.to(dtypes.bool)
+    byte = lambda self: self.to(dtypes.uint8)
     astype = lambda self, dtype: self.to(dtype)
 
     def numpy(self):

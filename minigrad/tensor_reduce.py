@@ -121,8 +121,10 @@ class ReductionMethods:
     def norm(self, p="fro", dim=None, keepdim=False):
         """The p-norm over `dim` (all elements by default): 2 (or 'fro'), 1, inf or any p > 0."""
         x = self._floating()
-        if p in ("fro", 2, 2.0):
-            return (x * x).sum(dim, keepdim=keepdim).sqrt()
+        if p in ("fro", 2, 2.0):  # at a zero vector the gradient is 0, as PyTorch's, not sqrt's inf * 0
+            s = (x * x).sum(dim, keepdim=keepdim)
+            zero = s == 0
+            return s.masked_fill(zero, 1).sqrt().masked_fill(zero, 0)
         if p == 1:
             return x.abs().sum(dim, keepdim=keepdim)
         if p == float("inf"):

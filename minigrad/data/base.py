@@ -4,9 +4,11 @@ A data set is anything with `__len__` and `__getitem__(i) -> sample`; `Dataset` 
 base class PyTorch code subclasses (it adds nothing but `+`, which concatenates).
 """
 import bisect
+import math
 
 import numpy as np
 
+from ..random_source import rng
 from ..tensor import Tensor
 
 
@@ -60,6 +62,23 @@ class Subset(Dataset):
 
     def __len__(self):
         return len(self.indices)
+
+
+def random_split(dataset, lengths, generator=None):
+    """Cut dataset into non-overlapping Subsets of the given lengths (or fractions summing to 1:
+    floor(n * f) each, the remainder shared one by one from the first), in a random order drawn
+    from minigrad's seeded source (manual_seed) or a numpy Generator, as torch.utils.data's."""
+    n = len(dataset)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1 and all(0 <= f <= 1 for f in lengths):
+        sizes = [int(math.floor(n * f)) for f in lengths]
+        for i in range(n - sum(sizes)):
+            sizes[i % len(sizes)] += 1
+        lengths = sizes
+    if sum(lengths) != n:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    order = (generator if generator is not None else rng()).permutation(n).tolist()
+    offsets = [sum(lengths[:i]) for i in range(len(lengths))]
+    return [Subset(dataset, order[start:start + size]) for start, size in zip(offsets, lengths)]
 
 
 class ConcatDataset(Dataset):

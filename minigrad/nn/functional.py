@@ -20,6 +20,7 @@ from ..ops.matmul import Linear
 from ..ops.versions import pick, reference_enabled
 from ..tensor import Tensor
 from ..tensor_math import same_dtype
+from .functional_extras import embedding, layer_norm, normalize, one_hot  # noqa: F401 - F's names
 
 
 def conv_padding(padding, kernel_size, dilation, stride, op="conv2d"):
