@@ -363,3 +363,16 @@ def test_retain_grad_keeps_a_non_leaf_gradient():
     h.retain_grad()
     (h * h).sum().backward()
     assert h.grad.tolist() == [4, 8] and a.grad.tolist() == [8, 16]
+
+
+@pytest.mark.skipif(torch is None, reason="torch is not installed")
+@pytest.mark.parametrize("values", [
+    [[1.5, 2.0], [3.25, -4.0]], [123456.7, 1.0], [1.0, 2000.0], [1.0, -2.0, 3.0], [0.5, np.nan, -np.inf],
+    [1e-5, 1.0], [0.0, 0.0], [[1e9, 1.0]], [1.0, -np.inf], [-1e-5, 2e-5], np.linspace(-3, 3, 2000),
+    np.linspace(-3, 3, 2000).reshape(40, 50), np.arange(12.0).reshape(3, 4) / 7 - 0.5],
+    ids=lambda v: str(np.asarray(v).shape))
+def test_a_float_tensor_prints_as_torchs(values):
+    """Aligned columns, scientific notation past a 1000x span, the format of a long tensor chosen from
+    the values shown, and the skipped middle set apart by two spaces: character for character."""
+    array = np.asarray(values, np.float32)
+    assert repr(minigrad.tensor(array)) == repr(torch.tensor(array))
