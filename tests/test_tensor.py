@@ -293,5 +293,10 @@ def test_inf_and_nan_come_out_silently_as_in_torch():
         a = minigrad.tensor([1.0, 0.0, -1.0, 1000.0], requires_grad=True)
         y = (a / 0).sum() + a.log().sum() + a.exp().sum() + a.sqrt().sum()
         y.backward()
+        b = minigrad.tensor([0.0, 2.0], requires_grad=True)
+        z = b ** -1
+        z.sum().backward()
     assert np.isnan(y.item())
     np.testing.assert_array_equal(a.grad.numpy(), [np.inf, np.inf, np.nan, np.inf])
+    np.testing.assert_array_equal(z.detach().numpy(), [np.inf, 0.5])
+    np.testing.assert_array_equal(b.grad.numpy(), [-np.inf, -0.25])

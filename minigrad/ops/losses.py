@@ -111,8 +111,7 @@ class NLLLoss(Function):
         if reduction == "sum":
             return losses.sum()
         self.total = w.sum()
-        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan, as PyTorch
-            return losses.sum() / self.total
+        return losses.sum() / self.total  # every target ignored: 0 / 0 = nan, as PyTorch
 
     def backward(self, grad):
         xp = get_array_module(grad)
@@ -166,8 +165,7 @@ class BCE(Function):
             raise ValueError(f"{self.name}: input must hold probabilities in [0, 1] (apply sigmoid first, or use "
                              "binary_cross_entropy_with_logits on the raw scores)")
         w = 1 if weight is None else _array(weight, device_of(p)).astype(p.dtype, copy=False)
-        with np.errstate(divide="ignore"):
-            log_p, log_1mp = xp.maximum(xp.log(p), -100), xp.maximum(xp.log1p(-p), -100)
+        log_p, log_1mp = xp.maximum(xp.log(p), -100), xp.maximum(xp.log1p(-p), -100)  # log 0 = -inf -> -100
         loss = -w * (target * log_p + (1 - target) * log_1mp)
         self.save_for_backward(p, target)
         self.w, self.reduction, self.shape = w, reduction, loss.shape
