@@ -80,13 +80,13 @@ class BatchNormBase(Module):
                  device=None, dtype=None, *, bias=True):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats, self._has_bias = affine, track_running_stats, affine and bias
+        self.affine, self.track_running_stats = affine, track_running_stats
         self.register_parameter("weight", Parameter(np.ones(num_features, np.float32)) if affine else None)
-        self.register_parameter("bias", Parameter(np.zeros(num_features, np.float32)) if self._has_bias else None)
-        tracked = track_running_stats
-        self.register_buffer("running_mean", np.zeros(num_features, np.float32) if tracked else None)
-        self.register_buffer("running_var", np.ones(num_features, np.float32) if tracked else None)
-        self.register_buffer("num_batches_tracked", np.zeros((), np.int64) if tracked else None)
+        self.register_parameter("bias", Parameter(np.zeros(num_features, np.float32)) if affine and bias else None)
+        stats = track_running_stats
+        self.register_buffer("running_mean", np.zeros(num_features, np.float32) if stats else None)
+        self.register_buffer("running_var", np.ones(num_features, np.float32) if stats else None)
+        self.register_buffer("num_batches_tracked", np.zeros((), np.int64) if stats else None)
         if device is not None or dtype is not None:
             self.to(device=device, dtype=dtype)
 
@@ -106,7 +106,7 @@ class BatchNormBase(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self._has_bias}, track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm2d(BatchNormBase):
