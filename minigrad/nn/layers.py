@@ -117,6 +117,26 @@ class BatchNorm1d(BatchNormBase):
     input_ndims = (2, 3)  # (N, C) or (N, C, L)
 
 
+class LayerNorm(Module):
+    """Normalise each sample over its last dimensions (normalized_shape), then an elementwise
+    learned scale (ones) and shift (zeros)."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        self.register_parameter("weight", Parameter(np.ones(shape, np.float32)) if elementwise_affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(shape, np.float32))
+                                if elementwise_affine and bias else None)
+
+    def forward(self, input):
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
 class ReLU(Module):
     """max(x, 0). `inplace=True` writes the result over the input and returns it, as PyTorch's
     (no new array: what torchvision's resnets use)."""

@@ -1,4 +1,4 @@
-"""Embedding and LayerNorm, as PyTorch's (nn/modules/sparse.py and normalization.py there)."""
+"""Embedding, as PyTorch's (nn/modules/sparse.py there): a lookup table of learned vectors."""
 import numpy as np
 
 from . import functional as F
@@ -27,23 +27,3 @@ class Embedding(Module):
     def extra_repr(self):
         return f"{self.num_embeddings}, {self.embedding_dim}" + (
             f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
-
-
-class LayerNorm(Module):
-    """Normalise each sample over its last dimensions (normalized_shape), then an elementwise
-    learned scale (ones) and shift (zeros)."""
-
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
-        super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
-        self.register_parameter("weight", Parameter(np.ones(shape, np.float32)) if elementwise_affine else None)
-        self.register_parameter("bias", Parameter(np.zeros(shape, np.float32))
-                                if elementwise_affine and bias else None)
-
-    def forward(self, input):
-        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
-
-    def extra_repr(self):
-        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
-                f"bias={self.bias is not None}")
