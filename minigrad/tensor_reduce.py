@@ -46,11 +46,10 @@ class ReductionMethods:
         """log(sum(exp(x))) over dim, as m + log(sum(exp(x - m))) with m the (constant) maximum, so
         exp never overflows; the gradient is softmax(x). A row of -inf gives -inf, as PyTorch."""
         x = self._floating()
-
-        def top(keep):
-            m = x.detach().amax(dim, keepdim=keep)
-            return m.masked_fill(m.isinf(), 0)  # an infinite maximum: subtract nothing
-        return (x - top(True)).exp().sum(dim, keepdim=keepdim).log() + top(keepdim)
+        m = x.detach().amax(dim, keepdim=True)
+        m = m.masked_fill(m.isinf(), 0)  # an infinite maximum: subtract nothing
+        out = (x - m).exp().sum(dim, keepdim=keepdim).log()
+        return out + m.reshape(out.shape)
 
     def amin(self, dim=None, keepdim=False):
         return -Max.apply(-self, dim=dim, keepdim=keepdim) if self.data.dtype.kind != "b" else \
