@@ -43,7 +43,8 @@ def _viewable(array, shape):
             array.view().shape = shape
     except (ValueError, AttributeError):
         known = int(np.prod([d for d in shape if d != -1]))
-        return not (known * (array.size // known if -1 in shape and known else 1) == array.size)
+        right_size = known and array.size % known == 0 if -1 in shape else known == array.size
+        return not right_size
     return True
 
 
