@@ -6,8 +6,8 @@ leaf that requires grad refuses them outside no_grad(), as in PyTorch. A tensor
 in the graph gets its history rewritten: the op runs out of place on a copy of
 the old value and the tensor continues from the result. Two ops need no copy:
 add_/sub_ (their backward reads no input) and relu_ (its backward reads its
-output) write straight into the tensor's array, as PyTorch's do (`_inplace_op`). A view of a tensor
-(x[0], x[:, 1]) writes through to its base, whose history changes the same way.
+output) write straight into the tensor's array, as PyTorch's do (`_inplace_op`).
+A view of a tensor (x[0], x[:, 1]) writes through to its base, whose history changes the same way.
 Every change counts in the version counter that a tensor shares with its views,
 so a backward that saved the old value refuses to run (autograd.Function.check_versions).
 """

@@ -96,6 +96,7 @@ class MathMethods:
         if _is_tensor(other):
             same_dtype("matmul", self, other)
         return self._binary(MatMul, other, reverse)
+
     __neg__ = neg = lambda self: Neg.apply(self)
     __abs__ = lambda self: self.abs()
     __pos__ = lambda self: self

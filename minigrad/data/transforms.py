@@ -233,6 +233,7 @@ class Normalize:
         if np.any(self.std == 0):
             raise ValueError(f"Normalize: std {tuple(self.std.ravel())} has a zero, which would divide by zero")
         self.inplace = inplace  # True: a float32 input is normalised in place and returned, as torchvision
+
     def __call__(self, x):
         from ..tensor import Tensor
         array = x.data if isinstance(x, Tensor) else x

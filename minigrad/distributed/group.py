@@ -269,6 +269,9 @@ class MPIGroup:
             time.sleep(0.005)
 
 
+ABORT_GRACE_SECONDS = 1.0
+
+
 def _abort(comm, code):
     """MPI_Abort after this rank's message has left: mpiexec forwards each rank's output, and an
     abort that comes at once can kill every rank before the message is through (seen under load:
@@ -277,9 +280,6 @@ def _abort(comm, code):
     sys.stderr.flush()
     time.sleep(ABORT_GRACE_SECONDS)
     comm.Abort(code)
-
-
-ABORT_GRACE_SECONDS = 1.0
 
 
 def _abort_on_uncaught_exception(comm):

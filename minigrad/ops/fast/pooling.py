@@ -6,7 +6,8 @@ with less memory traffic. Same arguments, same results.
   KH*KW shifted views; the winner is updated with arithmetic, max(winner, k * beats),
   and backward routes the gradient with `grad * (winner == k)` (ufuncs are far cheaper
   than np.where or copyto(where=) on these strided views). Images are split over
-  threads, and each thread takes them a few at a time, so that temporaries stay in cache. The input is not padded: each offset updates only the outputs whose cell
+  threads, and each thread takes them a few at a time, so that temporaries stay in
+  cache. The input is not padded: each offset updates only the outputs whose cell
   is inside the input (padding holds -inf, which never wins). Without a backward to
   come (eval, no_grad), no winners are kept.
 - Adaptive pooling whose bins tile the input exactly (14x14 -> 7x7) is plain pooling
@@ -80,7 +81,7 @@ class MaxPool2d(Function):
 
 def image_steps(xp, start, stop, per_image):
     """Images start..stop in runs of about STEP_NUMBERS outputs: each offset's temporaries
-    then stay in the cache (b32 64x112x112, fwd+bwd: 272 -> 111 ms). One run on the GPU."""
+    then stay in the cache (b32 64x112x112, fwd+bwd: 272 -> 101 ms). One run on the GPU."""
     return chunks(start, stop, stop - start if xp is not np else max(1, STEP_NUMBERS // per_image))
 
 
