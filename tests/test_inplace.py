@@ -197,3 +197,15 @@ def test_integer_tensor_refuses_a_float_in_place_result():
     x = tensor([1, 2])
     with pytest.raises(RuntimeError, match="can't be cast"):
         x += 1.5
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("relu_ in the graph", lambda x: minigrad.nn.functional.relu(x * 2, inplace=True)),
+    ("add_ then relu_, the residual block", lambda x: (lambda y: (y.add_(x * x), y.relu_())[1])(x * 3)),
+    ("sub_ of a broadcast row", lambda x: (lambda y: y.sub_(x[0]))(x * 2)),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_in_place_ops_that_write_straight_into_the_tensor_pass_gradcheck(name, fn, device):
+    """relu_, add_ and sub_ skip the copy of the old value: a float64 finite-difference check with a
+    random upstream gradient, on every device."""
+    from helpers import check_op, randn
+    check_op(fn, [randn(3, 4, away_from=0)], device)
