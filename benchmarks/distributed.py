@@ -68,7 +68,7 @@ def worker(args):
             with ddp.no_sync():
                 step()
         result["step_no_sync"] = timed(local_step)
-        grads = np.zeros(sum(p.data.size for p in model.parameters()), dtype=np.float32)
+        grads = np.zeros(sum(p.array.size for p in model.parameters()), dtype=np.float32)
         result["allreduce"] = timed(lambda: dist.all_reduce(grads))
         result["allreduce_mb"] = grads.nbytes / 2**20
     if rank == 0:

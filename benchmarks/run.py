@@ -181,7 +181,7 @@ def conv_cases(fw, batch, scale):
         def mg_fb(mx=mx, mw=mw, s=s, p=p):
             mx.grad = mw.grad = None
             out = F.conv2d(mx, mw, stride=s, padding=p)
-            out.backward(out.data)
+            out.backward(out.array)
 
         def t_fb(tx=tx, tw=tw, s=s, p=p):
             tx.grad = tw.grad = None
@@ -225,7 +225,7 @@ def layer_cases(fw, batch, scale):
             for t in mg_in:
                 t.grad = None
             out = mg_op(*mg_in)
-            out.backward(out.data if out.ndim else None)
+            out.backward(out.array if out.ndim else None)
 
         def t_fb(t_in=t_in, t_op=t_op):
             for t in t_in:

@@ -116,12 +116,12 @@ class AccumulateGrad(Node):
             return
         current = leaf._grad
         if current is None:
-            if not owned or g.dtype != leaf.data.dtype or id(_base(g)) in given:
-                g = g.astype(leaf.data.dtype, copy=True)
+            if not owned or g.dtype != leaf.array.dtype or id(_base(g)) in given:
+                g = g.astype(leaf.array.dtype, copy=True)
             given.add(id(_base(g)))
             leaf._grad = leaf._result_class._wrap(g)
         else:
-            current.data += g
+            current.array += g
         for hook in list((leaf._post_accumulate_grad_hooks or {}).values()):
             hook(leaf)  # the leaf's gradient of this backward is complete (DistributedDataParallel starts here)
 
@@ -139,9 +139,9 @@ def _saved_versions(fn, tensors, out):
     checks = []
     for t in (*tensors, out):
         if t is not None:
-            b = _base(t.data)
+            b = _base(t.array)
             if any(s is b for s in bases):
-                checks.append((t._version, t._version[0], t.data.dtype, t.data.shape))  # not t: no cycle
+                checks.append((t._version, t._version[0], t.array.dtype, t.array.shape))  # not t: no cycle
     return checks
 
 
@@ -183,9 +183,9 @@ class Function(Node):
         if not tensors:
             raise TypeError(f"{cls.op_name()}: at least one input must be a Tensor")
         first = tensors[0]
-        kind = type(first.data)
+        kind = type(first.array)
         for t in tensors:
-            if type(t.data) is not kind:
+            if type(t.array) is not kind:
                 raise RuntimeError(
                     f"{cls.op_name()}: inputs are on different devices (cpu and cuda); "
                     "move them to one device first with .to('cuda') or .to('cpu')")
@@ -196,7 +196,7 @@ class Function(Node):
         else:
             fn.needs_input_grad = (False,) * len(inputs)
         with np.errstate(all="ignore"):  # inf and NaN come out silently, as in PyTorch (no RuntimeWarning)
-            out = fn.forward(*(x.data if hasattr(x, "_result_class") else x for x in inputs), **options)
+            out = fn.forward(*(x.array if hasattr(x, "_result_class") else x for x in inputs), **options)
         wrap = first._result_class._wrap
         if not record or out.dtype.kind not in "fc":
             result = wrap(out)
@@ -280,7 +280,7 @@ def _run_grad_hooks(hooks, g, owned):
     for hook, wrap in list(hooks.values()):
         result = hook(wrap(g))
         if result is not None:
-            new = getattr(result, "data", result)
+            new = getattr(result, "array", result)
             if new.shape != g.shape:
                 raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has changed the size of value: "
                                    f"{tuple(g.shape)} -> {tuple(new.shape)}")

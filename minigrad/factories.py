@@ -141,13 +141,13 @@ def where(condition, input=None, other=None):
     """input where condition, else other (numbers allowed); differentiable in input and other.
     where(condition) alone gives the indices of the True elements, as a tuple of tensors."""
     if input is None:
-        return tuple(Tensor._wrap(i.astype(np.int64)) for i in backend.get_array_module(condition.data).nonzero(
-            condition.data))
+        return tuple(Tensor._wrap(i.astype(np.int64)) for i in backend.get_array_module(condition.array).nonzero(
+            condition.array))
     if not isinstance(input, Tensor):
         if not isinstance(other, Tensor):
             raise TypeError("where(condition, input, other): at least one of input and other must be a Tensor")
         b, a = other._promote(input)
     else:
         a, b = input._promote(other)
-    return Where.apply(getattr(condition, "data", condition), a, b)
+    return Where.apply(getattr(condition, "array", condition), a, b)
 

@@ -39,16 +39,16 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, directions=None, seed=
     random = np.random.default_rng(seed)
 
     out = fn(*inputs)
-    xp = get_array_module(out.data)
+    xp = get_array_module(out.array)
     upstream = xp.asarray(random.standard_normal(out.shape))
     for x in checked:
         x.grad = None
     out.backward(upstream)
-    analytic = [x.grad.data if x.grad is not None else xp.zeros_like(x.data) for x in checked]
+    analytic = [x.grad.array if x.grad is not None else xp.zeros_like(x.array) for x in checked]
 
     def loss():
         with no_grad():
-            return float((fn(*inputs).data * upstream).sum())
+            return float((fn(*inputs).array * upstream).sum())
 
     if directions is None:
         _check_elementwise(checked, analytic, loss, eps, atol, rtol)
@@ -60,7 +60,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, directions=None, seed=
 def _check_elementwise(checked, analytic, loss, eps, atol, rtol):
     for k, (x, grad) in enumerate(zip(checked, analytic)):
         numeric = np.zeros(x.shape)
-        flat = x.data.reshape(-1)  # a view: nudging it nudges x
+        flat = x.array.reshape(-1)  # a view: nudging it nudges x
         for j in range(flat.size):
             original = float(flat[j])
             flat[j] = original + eps
@@ -83,16 +83,16 @@ def _check_directions(checked, analytic, loss, eps, atol, rtol, directions, rand
     for n in range(directions):
         ds = [random.standard_normal(x.shape) for x in checked]
         predicted = sum(float((_host(g) * d).sum()) for g, d in zip(analytic, ds))
-        originals = [x.data.copy() for x in checked]
-        xp = get_array_module(checked[0].data)
+        originals = [x.array.copy() for x in checked]
+        xp = get_array_module(checked[0].array)
         for x, d in zip(checked, ds):
-            x.data += eps * xp.asarray(d)
+            x.array += eps * xp.asarray(d)
         plus = loss()
         for x, d, o in zip(checked, ds, originals):
-            x.data[...] = o - eps * xp.asarray(d)
+            x.array[...] = o - eps * xp.asarray(d)
         minus = loss()
         for x, o in zip(checked, originals):
-            x.data[...] = o
+            x.array[...] = o
         numeric = (plus - minus) / (2 * eps)
         if not np.isclose(predicted, numeric, atol=atol, rtol=rtol):
             raise GradcheckError(

@@ -1,15 +1,18 @@
 """Tensor: an array that can remember how it was computed, so it can be differentiated.
 
-A Tensor wraps a numpy (cpu) or cupy (cuda) array, `.data`. When it requires a
-gradient it also holds the node of the backward graph that made it (`grad_fn`;
-see minigrad/autograd.py); `backward()` runs the graph and leaves d(out)/d(leaf)
-in each leaf's `.grad`, itself a Tensor.
+A Tensor wraps a numpy (cpu) or cupy (cuda) array, `.array`: the numbers
+themselves. When it requires a gradient it also holds the node of the backward
+graph that made it (`grad_fn`; see minigrad/autograd.py); `backward()` runs the
+graph and leaves d(out)/d(leaf) in each leaf's `.grad`, itself a Tensor.
+`.data` is PyTorch's: another Tensor over the same array, outside the graph.
 
-This file holds what a Tensor *is*: construction, the gradient, dtype and
-device moves, and Python's number protocol. The rest is mixed into the class
-(defined with it, never patched on): maths in `tensor_math.py`, shapes and
-indexing in `tensor_shape.py`, in-place ops and their rules in
-`tensor_inplace.py`; printing is in `printing.py`.
+This file holds what a Tensor *is*: construction, its array and shape, the gradient and
+the Tensor's place in the graph. The rest is mixed into the class (defined with
+it, never patched on): maths in `tensor_math.py`, reductions in
+`tensor_reduce.py`, shapes and indexing in `tensor_shape.py`, in-place ops and
+their rules in `tensor_inplace.py`, dtype and device moves and Python's number
+protocol in `tensor_convert.py`, gradient hooks in `tensor_hooks.py`; printing
+is in `printing.py`.
 """
 import weakref
 
@@ -18,8 +21,8 @@ import numpy as np
 from . import backend, dtypes
 from .autograd import AccumulateGrad, backward as run_backward
 from .device import CPU, CUDA, device  # noqa: F401  (minigrad.device)
-from .ops.shapes import AsType, ToDevice
 from .printing import format_tensor
+from .tensor_convert import ConvertMethods
 from .tensor_hooks import HookMethods
 from .tensor_inplace import InPlaceMethods
 from .tensor_math import MathMethods
@@ -30,7 +33,7 @@ from .tensor_shape import ShapeMethods
 def _to_array(data, dtype, dev):
     """Anything array-like as a new array on `dev` (a copy, as torch.tensor makes)."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
         data = [d.numpy() if isinstance(d, Tensor) else d for d in data]
     source = backend.device_of(data)
@@ -48,7 +51,7 @@ def _to_array(data, dtype, dev):
     return xp.array(data, dtype=dtypes.as_dtype(dtype))
 
 
-class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, HookMethods):
+class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, ConvertMethods, HookMethods):
     """An n-dimensional array with autograd (PyTorch's Tensor, on numpy/cupy).
 
     `Tensor(data)` is PyTorch's legacy constructor: the result is float32 (unless
@@ -70,7 +73,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, HookMe
     def _init(self, array, node):
         if type(array) is not np.ndarray and isinstance(array, np.generic):
             array = np.asarray(array)  # a full reduction gives a numpy scalar: keep a 0-d array
-        self.data = array
+        self.array = array
         self._node = node  # the Function that made this tensor; None for a leaf
         self.requires_grad = node is not None
         self._version = [0]  # shared with views: how many in-place changes the memory has seen
@@ -88,35 +91,48 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, HookMe
         return out
 
     # ---- what it is ---------------------------------------------------------------------
-    shape = property(lambda self: self.data.shape)
-    dtype = property(lambda self: self.data.dtype)
-    ndim = property(lambda self: self.data.ndim)
+    shape = property(lambda self: self.array.shape)
+    dtype = property(lambda self: self.array.dtype)
+    ndim = property(lambda self: self.array.ndim)
     is_leaf = property(lambda self: self._node is None)
     grad_fn = property(lambda self: self._node)
-    is_cuda = property(lambda self: backend.device_of(self.data) == "cuda")
-    itemsize = property(lambda self: self.data.dtype.itemsize)
-    is_floating_point = lambda self: self.data.dtype.kind == "f"
+    is_cuda = property(lambda self: backend.device_of(self.array) == "cuda")
+    itemsize = property(lambda self: self.array.dtype.itemsize)
+    is_floating_point = lambda self: self.array.dtype.kind == "f"
 
     @property
     def device(self):
-        return CUDA if backend.device_of(self.data) == "cuda" else CPU
+        return CUDA if backend.device_of(self.array) == "cuda" else CPU
 
     def size(self, dim=None):
         """The shape (a tuple), or the size of one dimension."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[dim]
 
     def dim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     ndimension = dim
 
     def numel(self):
-        return self.data.size
+        return self.array.size
 
     nelement = numel
 
     def element_size(self):
-        return self.data.dtype.itemsize
+        return self.array.dtype.itemsize
+
+    @property
+    def data(self):
+        """PyTorch's `.data`: a Tensor over the same array, outside the graph; autograd does not
+        see its in-place changes (its version counter is its own). The array itself is `.array`."""
+        return self._result_class._wrap(self.array)
+
+    @data.setter
+    def data(self, value):  # t.data = other: t now holds other's array, as PyTorch
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__} "
+                            "(the numpy/cupy array itself is t.array)")
+        self.array = value.array
 
     # ---- the gradient ------------------------------------------------------------------
     @property
@@ -152,11 +168,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, HookMe
         return self
 
     def _retain(self, g):
-        g = g.astype(self.data.dtype, copy=True)
+        g = g.astype(self.array.dtype, copy=True)
         if self._grad is None:
             self._grad = type(self)._wrap(g)
         else:
-            self._grad.data += g
+            self._grad.array += g
 
     def _remake_view(self):
         """The base of this view was changed in place since the view was made: as PyTorch,
@@ -179,16 +195,16 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, HookMe
                 "element 0 of tensors does not require grad and does not have a grad_fn: no input of the "
                 "computation had requires_grad=True (or it ran inside no_grad())")
         if gradient is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs, but this tensor has shape "
                     f"{tuple(self.shape)}: reduce it first (loss.sum() or loss.mean()), or pass "
                     f"backward(gradient) with a tensor of shape {tuple(self.shape)}")
-            grad = backend.get_array_module(self.data).ones_like(self.data)
+            grad = backend.get_array_module(self.array).ones_like(self.array)
         else:
-            grad = gradient.data if isinstance(gradient, Tensor) else gradient
-            grad = backend.xp_for(backend.device_of(self.data)).asarray(
-                backend.to_device(grad, backend.device_of(self.data)) if hasattr(grad, "shape") else grad,
+            grad = gradient.array if isinstance(gradient, Tensor) else gradient
+            grad = backend.xp_for(backend.device_of(self.array)).asarray(
+                backend.to_device(grad, backend.device_of(self.array)) if hasattr(grad, "shape") else grad,
                 dtype=self.dtype)
             if grad.shape != self.shape:
                 raise RuntimeError(f"backward(gradient): gradient has shape {tuple(grad.shape)}, but the tensor "
@@ -197,7 +213,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, HookMe
 
     def detach(self):
         """The same data (shared memory and version), cut off from the graph."""
-        out = self._result_class._wrap(self.data)  # a Parameter detaches to a plain Tensor, as in torch
+        out = self._result_class._wrap(self.array)  # a Parameter detaches to a plain Tensor, as in torch
         out._version = self._version
         return out
 
@@ -206,99 +222,13 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, HookMe
         return self
 
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self.array.dtype.kind not in "fc":
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self.dtype}: "
                                "convert it first, e.g. x.float()")
         if not requires_grad and self._node is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables (use detach())")
         self.requires_grad = bool(requires_grad)
         return self
-
-    # ---- dtype and device --------------------------------------------------------------
-    def to(self, *args, **kwargs):
-        """to(device), to(dtype), to(device, dtype), to(other): a converted copy (self when nothing changes);
-        gradients flow back to the original."""
-        dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None), kwargs.pop("copy", None)
-        if kwargs:
-            raise TypeError(f"to(): unexpected arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dev, dtype = a.device, a.dtype
-            elif isinstance(a, str):
-                dev = a
-            else:
-                dtype = a
-        out = self
-        if dev is not None and str(device(dev)) != backend.device_of(self.data):
-            out = ToDevice.apply(out, device=backend.check_device(str(device(dev))))
-        if dtype is not None and dtypes.as_dtype(dtype) != self.dtype:
-            out = AsType.apply(out, dtype=dtypes.as_dtype(dtype))
-        return out
-
-    def type(self, dtype=None):
-        if dtype is None:
-            return f"minigrad.{dtypes.name(self.dtype)}"
-        return self.to(dtype)
-
-    cpu = lambda self: self.to("cpu")
-    cuda = lambda self, device=None: self.to("cuda")
-    float = lambda self: self.to(dtypes.float32)
-    double = lambda self: self.to(dtypes.float64)
-    half = lambda self: self.to(dtypes.float16)
-    long = lambda self: self.to(dtypes.int64)
-    int = lambda self: self.to(dtypes.int32)
-    bool = lambda self: self.to(dtypes.bool)
-    byte = lambda self: self.to(dtypes.uint8)
-    astype = lambda self, dtype: self.to(dtype)
-
-    def numpy(self):
-        """The data as a numpy array on the host (shares memory on the CPU, a copy from the GPU).
-        Unlike PyTorch, also allowed on a tensor that requires grad."""
-        return backend.to_device(self.data, "cpu")
-
-    def _host(self):
-        return backend.to_device(self.data, "cpu")
-
-    def item(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
-        return self.data.reshape(()).item()
-
-    def tolist(self):
-        return self._host().tolist()
-
-    # ---- Python's number protocol ----------------------------------------------------------
-    def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self.item())
-
-    def __float__(self):
-        return float(self.item())  # item() raises for more than one element
-
-    def __int__(self):
-        return int(self.item())
-
-    def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.item())
-
-    def __format__(self, spec):
-        if self.data.ndim == 0 or (spec and self.data.size == 1):
-            return format(self.item(), spec)
-        return format(repr(self), spec)
-
-    def __len__(self):
-        if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
-
-    def __iter__(self):
-        if self.data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
 
     def __array__(self, dtype=None, copy=None):
         array = self._host()

@@ -38,19 +38,19 @@ class InPlaceMethods:
             self.requires_grad or any(getattr(o, "requires_grad", False) for o in others))
         if not recording:
             result = compute(self)
-            self._write(result.data)
+            self._write(result.array)
             return self
         if self._view_of is not None and self._view_of[0]._node is not self._view_of[1]:
             self._remake_view()
         if self.requires_grad and self._node is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        old = self._result_class._wrap(self.data.copy(), self._node)
+        old = self._result_class._wrap(self.array.copy(), self._node)
         result = compute(old)
         if result.dtype != self.dtype:
             result = result.to(self.dtype)
         view = self._view_of
         if view is None:
-            self._write(result.data)
+            self._write(result.array)
         elif view[2] is GetItem:  # a slice of a base tensor: the base's history changes
             base = view[0]
             if base.requires_grad and base._node is None:
@@ -79,7 +79,7 @@ class InPlaceMethods:
         if recording and self.requires_grad and self._node is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         self._version[0] += 1  # counted first: the op's check of a kept output then expects this version
-        result = op.apply(self, *others, out=self.data)
+        result = op.apply(self, *others, out=self.array)
         if recording:
             self._node, self.requires_grad = result._node, True
         return self
@@ -99,17 +99,17 @@ class InPlaceMethods:
         if other.device != self.device:
             return False
         try:
-            return np.broadcast_shapes(self.data.shape, other.data.shape) == self.data.shape
+            return np.broadcast_shapes(self.array.shape, other.array.shape) == self.array.shape
         except ValueError:
             return False
 
     def _write(self, array):
         """Copy `array` into self's own memory and count the change."""
-        if array.dtype != self.data.dtype and dtypes.category(array.dtype) > dtypes.category(self.data.dtype):
+        if array.dtype != self.array.dtype and dtypes.category(array.dtype) > dtypes.category(self.array.dtype):
             raise RuntimeError(f"result type {dtypes.name(array.dtype)} can't be cast to the desired output "
-                               f"type {dtypes.name(self.data.dtype)}")
-        if array is not self.data:
-            self.data[...] = array
+                               f"type {dtypes.name(self.array.dtype)}")
+        if array is not self.array:
+            self.array[...] = array
         self._version[0] += 1
 
     def __setitem__(self, index, value):
@@ -121,7 +121,7 @@ class InPlaceMethods:
         elif not isinstance(value, (int, float, bool, np.generic)):
             value = self.new_tensor(value)
         if not (is_grad_enabled() and (self.requires_grad or getattr(value, "requires_grad", False))):
-            self.data[index] = value.data if _is_tensor(value) else value
+            self.array[index] = value.array if _is_tensor(value) else value
             self._version[0] += 1
             return
         if _is_tensor(value) and value.dtype != self.dtype:
@@ -151,7 +151,7 @@ class InPlaceMethods:
 
     def fill_(self, value):
         value = value.item() if _is_tensor(value) else value
-        return self._inplace(lambda t: Where.apply(np.True_, self.data.dtype.type(value), t))
+        return self._inplace(lambda t: Where.apply(np.True_, self.array.dtype.type(value), t))
 
     def zero_(self):
         return self.fill_(0)
@@ -159,13 +159,13 @@ class InPlaceMethods:
     def copy_(self, src):
         """Copy src's values (broadcast, converted to self's dtype and device) into self."""
         if not _is_tensor(src):
-            src = self._const(get_array_module(self.data).asarray(src))
-        src = src.to(self.device)._cast(self.data.dtype)
+            src = self._const(get_array_module(self.array).asarray(src))
+        src = src.to(self.device)._cast(self.array.dtype)
         return self._inplace(lambda t: Where.apply(np.True_, src, t), src)
 
     def _random_(self, draw):
-        xp = get_array_module(self.data)
-        values = draw(rng()).astype(self.data.dtype)
+        xp = get_array_module(self.array)
+        values = draw(rng()).astype(self.array.dtype)
         values = values if xp is np else xp.asarray(values)
         return self._inplace(lambda t: Where.apply(np.True_, values, t))
 

@@ -22,7 +22,7 @@ _NUMBER = (int, float, bool, np.number, np.bool_)
 def same_dtype(op, *tensors):
     """PyTorch's matrix products and convolutions refuse operands of two dtypes (a float32 model
     given float64 data); minigrad does too, rather than compute in the wider one."""
-    names = [dtypes.name(t.data.dtype) for t in tensors if t is not None]
+    names = [dtypes.name(t.array.dtype) for t in tensors if t is not None]
     if len(set(names)) > 1:
         raise RuntimeError(f"{op}: expected operands of one dtype, but got {' and '.join(names)}: convert "
                            f"one of them, e.g. x.float() for a float32 model")
@@ -41,24 +41,24 @@ def _is_tensor(x):
 class MathMethods:
     # ---- type promotion ------------------------------------------------------------------
     def _cast(self, dtype):
-        return self if self.data.dtype == dtype else AsType.apply(self, dtype=dtype)
+        return self if self.array.dtype == dtype else AsType.apply(self, dtype=dtype)
 
     def _promote(self, other):
         """(self, other) converted to the dtype PyTorch gives their result; None if other is no operand."""
-        dt = self.data.dtype
+        dt = self.array.dtype
         if _is_tensor(other):
-            odt = other.data.dtype
+            odt = other.array.dtype
             if odt == dt:
                 return self, other
             dims, zero = [], []
-            (dims if self.data.ndim else zero).append(dt)
-            (dims if other.data.ndim else zero).append(odt)
+            (dims if self.array.ndim else zero).append(dt)
+            (dims if other.array.ndim else zero).append(odt)
             rt = dtypes.result_type(dims, zero, ())
             return self._cast(rt), other._cast(rt)
         if isinstance(other, _NUMBER):
             if isinstance(other, float) and dt.kind == "f":
                 return self, dt.type(other)
-            rt = dtypes.result_type([dt] if self.data.ndim else [], [] if self.data.ndim else [dt], [other])
+            rt = dtypes.result_type([dt] if self.array.ndim else [], [] if self.array.ndim else [dt], [other])
             return self._cast(rt), rt.type(other)
         if hasattr(other, "shape") and hasattr(other, "dtype"):  # a numpy/cupy array: a tensor of its dtype
             other = self._result_class._wrap(to_device(other, str(self.device)))
@@ -74,7 +74,7 @@ class MathMethods:
 
     def _floating(self):
         """Self as a float tensor (exp, log, / ... of integers give float32, as PyTorch)."""
-        return self if self.data.dtype.kind == "f" else AsType.apply(self, dtype=dtypes.float32)
+        return self if self.array.dtype.kind == "f" else AsType.apply(self, dtype=dtypes.float32)
 
     def _const(self, array):
         return self._result_class._wrap(array)
@@ -106,7 +106,7 @@ class MathMethods:
         if pair is None:
             return NotImplemented
         a, b = pair
-        if a.data.dtype.kind != "f":  # true division of integers gives float32
+        if a.array.dtype.kind != "f":  # true division of integers gives float32
             a = a._floating()
             b = b._floating() if _is_tensor(b) else np.float32(b)
         return Div.apply(b, a) if reverse else Div.apply(a, b)
@@ -118,7 +118,7 @@ class MathMethods:
         pair = self._promote(other)
         if pair is None:
             return NotImplemented
-        a, b = pair[0].data, getattr(pair[1], "data", pair[1])
+        a, b = pair[0].array, getattr(pair[1], "array", pair[1])
         xp = get_array_module(a)
         return self._const(getattr(xp, ufunc)(b, a) if reverse else getattr(xp, ufunc)(a, b))
 
@@ -131,8 +131,8 @@ class MathMethods:
     __xor__ = __rxor__ = lambda self, other: self._no_grad_binary("bitwise_xor", other)
 
     def __invert__(self):
-        xp = get_array_module(self.data)
-        return self._const(xp.logical_not(self.data) if self.data.dtype == dtypes.bool else ~self.data)
+        xp = get_array_module(self.array)
+        return self._const(xp.logical_not(self.array) if self.array.dtype == dtypes.bool else ~self.array)
 
     add = lambda self, other, alpha=1: self + (other * alpha if alpha != 1 else other)
     sub = subtract = lambda self, other, alpha=1: self - (other * alpha if alpha != 1 else other)
@@ -143,10 +143,10 @@ class MathMethods:
     # ---- comparisons: boolean tensors without a gradient -------------------------------------
     def _compare(self, other, ufunc):
         if _is_tensor(other):
-            other = other.data
+            other = other.array
         elif not isinstance(other, _NUMBER) and not hasattr(other, "shape"):
             return NotImplemented
-        return self._const(getattr(get_array_module(self.data), ufunc)(self.data, other))
+        return self._const(getattr(get_array_module(self.array), ufunc)(self.array, other))
 
     __eq__ = eq = lambda self, other: self._compare(other, "equal")
     __ne__ = ne = lambda self, other: self._compare(other, "not_equal")
@@ -157,19 +157,19 @@ class MathMethods:
     __hash__ = None  # replaced in Tensor (identity hash)
 
     def equal(self, other):
-        return self.shape == other.shape and bool((self.data == other.data).all())
+        return self.shape == other.shape and bool((self.array == other.array).all())
 
     def allclose(self, other, rtol=1e-5, atol=1e-8):
-        return bool(get_array_module(self.data).allclose(self.data, other.data, rtol=rtol, atol=atol))
+        return bool(get_array_module(self.array).allclose(self.array, other.array, rtol=rtol, atol=atol))
 
     def isnan(self):
-        return self._const(get_array_module(self.data).isnan(self.data))
+        return self._const(get_array_module(self.array).isnan(self.array))
 
     def isfinite(self):
-        return self._const(get_array_module(self.data).isfinite(self.data))
+        return self._const(get_array_module(self.array).isfinite(self.array))
 
     def isinf(self):
-        return self._const(get_array_module(self.data).isinf(self.data))
+        return self._const(get_array_module(self.array).isinf(self.array))
 
     # ---- elementwise maps ----------------------------------------------------------------------
     exp = lambda self: Exp.apply(self._floating())
@@ -188,10 +188,10 @@ class MathMethods:
     log_softmax = lambda self, dim: LogSoftmax.apply(self._floating(), dim=dim)
 
     def abs(self):
-        return Abs.apply(self) if self.data.dtype.kind == "f" else self._const(abs(self.data))
+        return Abs.apply(self) if self.array.dtype.kind == "f" else self._const(abs(self.array))
 
     def _no_grad_map(self, name):  # PyTorch's gradient of these is 0 almost everywhere
-        return self._const(getattr(get_array_module(self.data), name)(self.data))
+        return self._const(getattr(get_array_module(self.array), name)(self.array))
 
     sign = lambda self: self._no_grad_map("sign")
     floor = lambda self: self._no_grad_map("floor")
@@ -205,7 +205,7 @@ class MathMethods:
         if _is_tensor(min) or _is_tensor(max):
             out = self if min is None else self.maximum(min)
             return out if max is None else out.minimum(max)
-        x = self if self.data.dtype.kind == "f" or all(
+        x = self if self.array.dtype.kind == "f" or all(
             isinstance(v, (int, type(None))) for v in (min, max)) else self._floating()
         return Clamp.apply(x, min=min, max=max)
 
@@ -224,21 +224,21 @@ class MathMethods:
     def where(self, condition, other):
         """self where condition, else other (torch.Tensor.where)."""
         a, b = self._promote(other)
-        return Where.apply(getattr(condition, "data", condition), a, b)
+        return Where.apply(getattr(condition, "array", condition), a, b)
 
     def masked_fill(self, mask, value):
         """self with `value` wherever mask is True (differentiable in self)."""
         value = value.item() if _is_tensor(value) else value
-        return Where.apply(getattr(mask, "data", mask), self.data.dtype.type(value), self)
+        return Where.apply(getattr(mask, "array", mask), self.array.dtype.type(value), self)
 
     # ---- triangles and products built from the ops above (their gradients come with them) ----------
     def _triangle(self, diagonal, lower):
         if self.ndim < 2:
             raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
         n, m = self.shape[-2:]
-        xp = get_array_module(self.data)
+        xp = get_array_module(self.array)
         keep = xp.tri(n, m, diagonal, dtype=bool) if lower else ~xp.tri(n, m, diagonal - 1, dtype=bool)
-        return Where.apply(keep, self, self.data.dtype.type(0))  # zero outside, even where self is inf
+        return Where.apply(keep, self, self.array.dtype.type(0))  # zero outside, even where self is inf
 
     tril = lambda self, diagonal=0: self._triangle(diagonal, lower=True)
     triu = lambda self, diagonal=0: self._triangle(diagonal, lower=False)
@@ -273,8 +273,8 @@ class MathMethods:
 
     # ---- new tensors like this one (dtype and device kept, as PyTorch's new_*) -------------------
     def _new(self, array, dtype, requires_grad):
-        xp = get_array_module(self.data)
-        out = self._const(xp.asarray(array, dtype=dtypes.as_dtype(dtype) or self.data.dtype))
+        xp = get_array_module(self.array)
+        out = self._const(xp.asarray(array, dtype=dtypes.as_dtype(dtype) or self.array.dtype))
         return out.requires_grad_(True) if requires_grad else out
 
     def new_zeros(self, *size, dtype=None, requires_grad=False):

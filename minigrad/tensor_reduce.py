@@ -18,24 +18,24 @@ def _is_tensor(x):
 class ReductionMethods:
     # ---- reductions ------------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
-        x = self if self.data.dtype.kind == "f" else self._cast(dtypes.int64)  # bools and ints sum to int64
+        x = self if self.array.dtype.kind == "f" else self._cast(dtypes.int64)  # bools and ints sum to int64
         if dtype is not None:
             x = x._cast(dtypes.as_dtype(dtype))
         return Sum.apply(x, dim=dim, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self._cast(dtypes.as_dtype(dtype))
-        if x.data.dtype.kind != "f":
+        if x.array.dtype.kind != "f":
             raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating "
-                               f"point or complex dtype. Got: {dtypes.name(x.data.dtype)}")
+                               f"point or complex dtype. Got: {dtypes.name(x.array.dtype)}")
         return Mean.apply(x, dim=dim, keepdim=keepdim)
 
     def prod(self, dim=None, keepdim=False):
-        x = self if self.data.dtype.kind == "f" else self._cast(dtypes.int64)
+        x = self if self.array.dtype.kind == "f" else self._cast(dtypes.int64)
         return Prod.apply(x, dim=dim, keepdim=keepdim)
 
     def cumsum(self, dim):
-        x = self if self.data.dtype.kind == "f" else self._cast(dtypes.int64)
+        x = self if self.array.dtype.kind == "f" else self._cast(dtypes.int64)
         return Cumsum.apply(x, dim=dim)
 
     def amax(self, dim=None, keepdim=False):
@@ -52,8 +52,8 @@ class ReductionMethods:
         return out + m.reshape(out.shape)
 
     def amin(self, dim=None, keepdim=False):
-        return -Max.apply(-self, dim=dim, keepdim=keepdim) if self.data.dtype.kind != "b" else \
-            self._const(self.data.min(axis=dim, keepdims=keepdim))
+        return -Max.apply(-self, dim=dim, keepdim=keepdim) if self.array.dtype.kind != "b" else \
+            self._const(self.array.min(axis=dim, keepdims=keepdim))
 
     def _extreme(self, dim, keepdim, largest):
         if _is_tensor(dim):  # max(other): the elementwise maximum
@@ -63,9 +63,9 @@ class ReductionMethods:
         if isinstance(dim, (tuple, list)):
             raise TypeError(f"{'max' if largest else 'min'}(dim) takes one dimension, got {dim}: for the values "
                             f"over several use {'amax' if largest else 'amin'}(dim={tuple(dim)})")
-        xp = get_array_module(self.data)
+        xp = get_array_module(self.array)
         pick = xp.argmax if largest else xp.argmin
-        index = pick(self.data, axis=dim, keepdims=True)
+        index = pick(self.array, axis=dim, keepdims=True)
         values = Gather.apply(self, index, dim=dim)  # the gradient goes to the one chosen element
         if not keepdim:
             values, index = values.squeeze(dim), index.squeeze(axis=dim)
@@ -80,17 +80,17 @@ class ReductionMethods:
         return self._extreme(dim, keepdim, False)
 
     def argmax(self, dim=None, keepdim=False):
-        out = get_array_module(self.data).argmax(self.data, axis=dim, keepdims=keepdim and dim is not None)
+        out = get_array_module(self.array).argmax(self.array, axis=dim, keepdims=keepdim and dim is not None)
         return self._const(out.astype(dtypes.int64, copy=False))
 
     def argmin(self, dim=None, keepdim=False):
-        out = get_array_module(self.data).argmin(self.data, axis=dim, keepdims=keepdim and dim is not None)
+        out = get_array_module(self.array).argmin(self.array, axis=dim, keepdims=keepdim and dim is not None)
         return self._const(out.astype(dtypes.int64, copy=False))
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         """The distinct values, sorted (no gradient), with the inverse indices and counts if asked."""
-        xp = get_array_module(self.data)
-        out = xp.unique(self.data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+        xp = get_array_module(self.array)
+        out = xp.unique(self.array, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
         if not isinstance(out, tuple):
             return self._const(out)
         values, rest = out[0], [o.astype(dtypes.int64).reshape(self.shape) if return_inverse and k == 0 else
@@ -98,10 +98,10 @@ class ReductionMethods:
         return (self._const(values), *(self._const(r) for r in rest))
 
     def all(self, dim=None, keepdim=False):
-        return self._const(get_array_module(self.data).all(self.data, axis=dim, keepdims=keepdim))
+        return self._const(get_array_module(self.array).all(self.array, axis=dim, keepdims=keepdim))
 
     def any(self, dim=None, keepdim=False):
-        return self._const(get_array_module(self.data).any(self.data, axis=dim, keepdims=keepdim))
+        return self._const(get_array_module(self.array).any(self.array, axis=dim, keepdims=keepdim))
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """The variance; `correction` (or `unbiased`) 1 divides by n - 1, as PyTorch's default."""
@@ -111,7 +111,7 @@ class ReductionMethods:
             correction = 0 if unbiased is False else 1
         x = self._floating()
         d = x - x.mean(dim, keepdim=True)
-        n = x.data.size if dim is None else int(np.prod([x.shape[i] for i in np.atleast_1d(dim)]))
+        n = x.array.size if dim is None else int(np.prod([x.shape[i] for i in np.atleast_1d(dim)]))
         return (d * d).sum(dim, keepdim=keepdim) / max(n - correction, 0)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -139,11 +139,11 @@ class ReductionMethods:
 
     def sort(self, dim=-1, descending=False):
         index = self.argsort(dim, descending)
-        return return_types.sort(Gather.apply(self, index.data, dim=dim), index)
+        return return_types.sort(Gather.apply(self, index.array, dim=dim), index)
 
     def argsort(self, dim=-1, descending=False):
-        xp = get_array_module(self.data)
-        data = self.data
+        xp = get_array_module(self.array)
+        data = self.array
         if descending:  # a stable descending order: sort the reversed array, map the indices back
             n = data.shape[dim]
             index = n - 1 - xp.flip(xp.argsort(xp.flip(data, dim), axis=dim, kind="stable"), dim)

@@ -23,9 +23,9 @@ def index_arrays(index):
             raise ValueError("slice step cannot be zero" if part.step == 0 else
                              "step must be greater than zero (PyTorch has no negative steps: use x.flip(dim))")
     if _is_tensor(index):
-        return index.data
+        return index.array
     if isinstance(index, tuple):
-        return tuple(i.data if _is_tensor(i) else i for i in index)
+        return tuple(i.array if _is_tensor(i) else i for i in index)
     if isinstance(index, list) and any(_is_tensor(i) for i in index):
         return [i.item() if _is_tensor(i) else i for i in index]
     return index
@@ -67,7 +67,7 @@ class ShapeMethods:
         if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and not hasattr(shape[0], "__index__"):
             raise TypeError("view(dtype) (reinterpreting the bits) is not supported by minigrad: "
                             "use .to(dtype) to convert the values")
-        if not _viewable(self.data, _sizes(shape)):
+        if not _viewable(self.array, _sizes(shape)):
             raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
                                "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
         return self.reshape(*shape)
@@ -75,7 +75,7 @@ class ShapeMethods:
     view_as = reshape_as = lambda self, other: self.reshape(other.shape)
 
     def _dim(self, d, extra=0):
-        n = self.data.ndim + extra
+        n = self.array.ndim + extra
         if not -max(n, 1) <= d < max(n, 1):
             raise IndexError(f"Dimension out of range (expected to be in range of [{-max(n, 1)}, {max(n, 1) - 1}], "
                              f"but got {d})")
@@ -92,7 +92,7 @@ class ShapeMethods:
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)))
 
     def flatten(self, start_dim=0, end_dim=-1):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             return self.reshape(1)
         start, end = self._dim(start_dim), self._dim(end_dim)
         return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
@@ -105,7 +105,7 @@ class ShapeMethods:
         return Permute.apply(self, dims=_sizes(dims))
 
     def transpose(self, dim0, dim1):
-        dims = list(range(self.data.ndim))
+        dims = list(range(self.array.ndim))
         d0, d1 = self._dim(dim0), self._dim(dim1)
         dims[d0], dims[d1] = dims[d1], dims[d0]
         return Permute.apply(self, dims=tuple(dims))
@@ -113,11 +113,11 @@ class ShapeMethods:
     swapaxes = transpose
 
     def t(self):
-        if self.data.ndim > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.data.ndim}D")
-        return self if self.data.ndim < 2 else self.transpose(0, 1)
+        if self.array.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.array.ndim}D")
+        return self if self.array.ndim < 2 else self.transpose(0, 1)
 
-    T = property(lambda self: self.permute(*reversed(range(self.data.ndim))))
+    T = property(lambda self: self.permute(*reversed(range(self.array.ndim))))
     mT = property(lambda self: self.transpose(-2, -1))
 
     def expand(self, *sizes):
@@ -135,11 +135,11 @@ class ShapeMethods:
         return Clone.apply(self)
 
     def contiguous(self):
-        flags = self.data.flags
+        flags = self.array.flags
         return self if flags.c_contiguous else self.clone()
 
     def is_contiguous(self):
-        return bool(self.data.flags.c_contiguous)
+        return bool(self.array.flags.c_contiguous)
 
     def narrow(self, dim, start, length):
         d = self._dim(dim)
@@ -163,28 +163,28 @@ class ShapeMethods:
 
     def gather(self, dim, index):
         """out[i][j] = self[i][index[i][j]] for dim=1 (torch.gather)."""
-        index = getattr(index, "data", index)
+        index = getattr(index, "array", index)
         return Gather.apply(self, index, dim=self._dim(dim))
 
     def scatter(self, dim, index, src=None, value=None):
         """A copy with src (a tensor, or `value`) written at `index` along dim (torch.Tensor.scatter)."""
         src = value if src is None else src
-        src = src if hasattr(src, "_result_class") else self.data.dtype.type(src)
-        return Scatter.apply(self, src, getattr(index, "data", index), dim=self._dim(dim))
+        src = src if hasattr(src, "_result_class") else self.array.dtype.type(src)
+        return Scatter.apply(self, src, getattr(index, "array", index), dim=self._dim(dim))
 
     def scatter_add(self, dim, index, src):
         """A copy with src added at `index` along dim; repeated places add up."""
-        return Scatter.apply(self, src, getattr(index, "data", index), dim=self._dim(dim), accumulate=True)
+        return Scatter.apply(self, src, getattr(index, "array", index), dim=self._dim(dim), accumulate=True)
 
     def tile(self, *dims):
         dims = _sizes(dims)
-        return self.repeat((1,) * (self.data.ndim - len(dims)) + dims)
+        return self.repeat((1,) * (self.array.ndim - len(dims)) + dims)
 
     def index_select(self, dim, index):
         """The slices at `index` (a 1-D integer tensor) along dim."""
         d = self._dim(dim)
-        return self[(slice(None),) * d + (getattr(index, "data", index),)]
+        return self[(slice(None),) * d + (getattr(index, "array", index),)]
 
     def nonzero(self):
-        xp = get_array_module(self.data)
-        return self._const(xp.stack(xp.nonzero(self.data), axis=1).astype("int64"))
+        xp = get_array_module(self.array)
+        return self._const(xp.stack(xp.nonzero(self.array), axis=1).astype("int64"))

@@ -62,7 +62,7 @@ def equivalence(batchnorm, sync=True):
     model = make_model(batchnorm)
     if rank:  # a different start: broadcast_parameters must fix it
         for p in model.parameters():
-            p.data += 1.0
+            p.array += 1.0
     if batchnorm and sync:
         model = dist.convert_sync_batchnorm(model)
     ddp = dist.DistributedDataParallel(model, bucket_cap_mb=1e-4)  # tiny buckets: several per backward
@@ -119,12 +119,12 @@ def nccl_alone():
     ref = F.batch_norm(x, None, None, w, b, training=True)
     g = minigrad.tensor(np.random.default_rng(1).standard_normal((4, 3, 2, 2)), device="cuda")
     out.backward(g)
-    gx = to_device(x.grad.data if isinstance(x.grad, minigrad.Tensor) else x.grad, "cpu")
+    gx = to_device(x.grad.array if isinstance(x.grad, minigrad.Tensor) else x.grad, "cpu")
     x.grad = None
     ref.backward(g)
-    gx_ref = to_device(x.grad.data if isinstance(x.grad, minigrad.Tensor) else x.grad, "cpu")
+    gx_ref = to_device(x.grad.array if isinstance(x.grad, minigrad.Tensor) else x.grad, "cpu")
     return {"nccl": type(pg._nccl).__name__, "sum": to_device(a, "cpu").tolist(),
-            "forward_gap": float(np.abs(to_device(out.data - ref.data, "cpu")).max()),
+            "forward_gap": float(np.abs(to_device(out.array - ref.array, "cpu")).max()),
             "grad_gap": float(np.abs(gx - gx_ref).max())}
 
 

@@ -40,7 +40,7 @@ def compare_with_torch(mg_fn, torch_fn, arrays, device, atol=1e-9, rtol=1e-7):
     np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), atol=atol, rtol=rtol,
                                err_msg="forward differs from torch")
     for k, (x, tx) in enumerate(zip(inputs, t_inputs)):
-        np.testing.assert_allclose(host(x.grad.data), tx.grad.numpy(),
+        np.testing.assert_allclose(host(x.grad.array), tx.grad.numpy(),
                                    atol=atol, rtol=rtol, err_msg=f"gradient of input {k} differs from torch")
 
 
@@ -56,5 +56,5 @@ def host(array):
     """A numpy copy of a numpy or cupy array (gradients live where their tensor lives)."""
     from minigrad.backend import to_device
     if isinstance(array, minigrad.Tensor):  # e.g. x.grad
-        array = array.data
+        array = array.array
     return to_device(array, "cpu")

@@ -51,8 +51,8 @@ def test_fast_and_reference_conv_agree(x_shape, w_shape, kwargs, device):
             x = minigrad.tensor(randn(*x_shape), requires_grad=True, device=device)
             weight = minigrad.tensor(randn(*w_shape), requires_grad=True, device=device)
             out = F.conv2d(x, weight, **kwargs)
-            out.backward(np.cos(np.arange(out.data.size)).reshape(out.shape))
-            results.append([host(out.data), host(x.grad), host(weight.grad)])
+            out.backward(np.cos(np.arange(out.array.size)).reshape(out.shape))
+            results.append([host(out.array), host(x.grad), host(weight.grad)])
     for fast, ref in zip(*results):
         np.testing.assert_allclose(fast, ref, rtol=1e-5, atol=1e-5)
 
@@ -203,7 +203,7 @@ def test_fast_ops_split_over_threads_give_the_reference_numbers(monkeypatch):
                 with minigrad.ops.use_reference(reference):
                     x = minigrad.tensor(randn(7, 5, 9, 8), requires_grad=True)
                     out = fn(x)
-                    out.backward(np.cos(np.arange(out.data.size)).reshape(out.shape))
+                    out.backward(np.cos(np.arange(out.array.size)).reshape(out.shape))
                     results.append((out.numpy(), x.grad.numpy() if hasattr(x.grad, "numpy") else x.grad))
             np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5, atol=1e-5)
             np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-5, atol=1e-5)

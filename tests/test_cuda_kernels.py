@@ -226,10 +226,10 @@ def run_sgd(options, device, dtypes=(np.float32, np.float32, np.float64), steps=
     for step in range(steps):
         for k, p in enumerate(params):
             g = rng.standard_normal(p.shape)
-            p.grad = None if (step == 1 and k == 1) else minigrad.tensor(g, dtype=p.dtype, device=device).data
+            p.grad = None if (step == 1 and k == 1) else minigrad.tensor(g, dtype=p.dtype, device=device).array
         opt.step()
     buffers = [host(s["momentum_buffer"]) for s in opt.state_dict()["state"].values() if "momentum_buffer" in s]
-    return [host(p.data) for p in params], buffers
+    return [host(p.array) for p in params], buffers
 
 
 def run_fused_sgd(monkeypatch, *args, **kwargs):
@@ -329,7 +329,7 @@ def test_sgd_on_the_device_matches_the_cpu_and_torch(options, device):
     theirs = torch.tensor(init, requires_grad=True)
     opt, t_opt = optim.SGD([ours], lr=0.1, **options), torch.optim.SGD([theirs], lr=0.1, **options)
     for g in grads:
-        ours.grad, theirs.grad = minigrad.tensor(g, dtype=np.float64, device=device).data, torch.tensor(g)
+        ours.grad, theirs.grad = minigrad.tensor(g, dtype=np.float64, device=device).array, torch.tensor(g)
         opt.step()
         t_opt.step()
     np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-12)

@@ -211,12 +211,12 @@ def test_sync_batchnorm_alone_is_batchnorm(device):
 def test_convert_sync_batchnorm_keeps_order_weights_and_mode():
     model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.BatchNorm1d(4 * 9))
     model[1].eval()
-    before = {k: v.data.ctypes.data for k, v in model.state_dict().items()}  # where each array lives
+    before = {k: v.array.ctypes.data for k, v in model.state_dict().items()}  # where each array lives
     weight = model[1].weight
     model = dist.convert_sync_batchnorm(model)
     assert [type(m).__name__ for m in model] == ["Conv2d", "SyncBatchNorm", "ReLU", "Flatten", "SyncBatchNorm"]
     assert model[1].weight is weight and not model[1].training and model[4].training
-    assert {k: v.data.ctypes.data for k, v in model.state_dict().items()} == before  # the same arrays, same keys
+    assert {k: v.array.ctypes.data for k, v in model.state_dict().items()} == before  # the same arrays, same keys
     x = minigrad.tensor(np.random.default_rng(0).standard_normal((2, 3, 5, 5)))
     model.train()
     assert model(x).shape == (2, 36)

@@ -37,7 +37,7 @@ def run_both(fn, arrays, grad_seed=0):
         with minigrad.ops.use_reference(reference):
             inputs = [minigrad.tensor(a, requires_grad=True, dtype=minigrad.float64) for a in arrays]
             out = fn(*inputs)
-            g = np.random.default_rng(grad_seed).standard_normal(out.shape).astype(out.data.dtype)
+            g = np.random.default_rng(grad_seed).standard_normal(out.shape).astype(out.array.dtype)
             out.backward(g)
             results.append([out.numpy()] + [t.grad.numpy() for t in inputs])
     return results

@@ -40,7 +40,7 @@ def test_sched_records_fit_and_lr_find_and_plots_them(shapes, tmp_path, capsys):
 
 def test_validation_loss_is_the_training_loss_function_unclipped(shapes, tmp_path):
     learn = make_learner(shapes, tmp_path)
-    learn.head[-1].weight.data *= 1e4  # confidently wrong on some images: a loss far above 16.1
+    learn.head[-1].weight.array *= 1e4  # confidently wrong on some images: a loss far above 16.1
     val_loss, _ = learn.validate()
     learn.model.eval()
     total, n = 0.0, 0

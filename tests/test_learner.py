@@ -35,7 +35,7 @@ def make_learner(shapes, tmp_path, size=32, bs=8, **kwargs):
 
 
 def weights(model):
-    return {k: np.array(v.data, copy=True) for k, v in model.state_dict().items()}
+    return {k: np.array(v.array, copy=True) for k, v in model.state_dict().items()}
 
 
 def test_a_frozen_body_gets_no_gradient_computed_and_keeps_its_statistics(shapes, tmp_path, monkeypatch):
@@ -110,7 +110,7 @@ def test_precompute_caches_activations_and_notices_changes(shapes, tmp_path, mon
     again.fit(0.01, 1)
     assert len(computed) == 2  # reused from disk
     changed = make_learner(shapes, tmp_path)
-    changed.body[0].weight.data += 0.01  # new body weights: the old cache is stale
+    changed.body[0].weight.array += 0.01  # new body weights: the old cache is stale
     changed.precompute = True
     changed.fit(0.01, 1)
     assert len(computed) == 4
@@ -181,7 +181,7 @@ def test_save_and_load(shapes, tmp_path):
     learn = make_learner(shapes, tmp_path)
     path = learn.save("stage1")
     saved = weights(learn.model)
-    learn.head[-1].weight.data += 1
+    learn.head[-1].weight.array += 1
     learn.load("stage1")
     assert os.path.exists(path) and all(np.array_equal(saved[k], v) for k, v in weights(learn.model).items())
 

@@ -13,7 +13,7 @@ from helpers import host, torch
 def grad_of(t):
     """t.grad as a numpy array, whether the core gives a Tensor or an array."""
     g = t.grad
-    return host(g.data if isinstance(g, minigrad.Tensor) else g)
+    return host(g.array if isinstance(g, minigrad.Tensor) else g)
 
 
 def small_net():
@@ -185,7 +185,7 @@ def test_small_model_from_a_torch_state_dict_matches_torch(training, device):
     ours[10].p = 0.0
     for _, t in list(ours.named_parameters()) + list(ours.named_buffers()):
         if t.dtype == np.float32:  # float64, so the comparison can be tight
-            t.data = t.data.astype(np.float64)
+            t.array = t.array.astype(np.float64)
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     ours.to(device)
     ours.train(training)
@@ -234,7 +234,7 @@ def test_state_dict_gives_tensors_that_share_memory_with_the_parameters():
     lin = nn.Linear(3, 2)
     state = lin.state_dict()
     assert isinstance(state["weight"], minigrad.Tensor) and not state["weight"].requires_grad
-    lin.weight.data[0, 0] = 7.0
+    lin.weight.array[0, 0] = 7.0
     assert state["weight"].numpy()[0, 0] == 7.0  # the same memory, as PyTorch's
     assert lin.state_dict(keep_vars=True)["weight"] is lin.weight
     other = nn.Linear(3, 2)
@@ -392,7 +392,7 @@ def test_clip_grad_norm_matches_torch(max_norm, norm_type, device):
     ours = [nn.Parameter(minigrad.tensor(np.zeros(g.shape), dtype=np.float64, device=device)) for g in grads]
     theirs = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
     for p, t, g in zip(ours, theirs, grads):
-        p.grad, t.grad = minigrad.tensor(g, dtype=np.float64, device=device).data, torch.tensor(g)
+        p.grad, t.grad = minigrad.tensor(g, dtype=np.float64, device=device).array, torch.tensor(g)
     ours.append(nn.Parameter(np.zeros(2)))  # no gradient: skipped
     total = nn.utils.clip_grad_norm_(ours, max_norm, norm_type)
     t_total = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)

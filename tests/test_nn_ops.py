@@ -138,8 +138,8 @@ def test_fast_and_reference_versions_agree(name, device):
         with minigrad.ops.use_reference(reference):
             x = minigrad.tensor(randn(4, 3, 8, 6), requires_grad=True, device=device)
             out = VERSIONED_OPS[name](x)
-            out.backward(np.sin(np.arange(out.data.size)).reshape(out.shape))
-            results.append((host(out.data), host(x.grad)))
+            out.backward(np.sin(np.arange(out.array.size)).reshape(out.shape))
+            results.append((host(out.array), host(x.grad)))
     (out_fast, grad_fast), (out_ref, grad_ref) = results
     np.testing.assert_allclose(out_fast, out_ref, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(grad_fast, grad_ref, rtol=1e-5, atol=1e-5)
@@ -154,7 +154,7 @@ def test_fast_max_pooling_taken_an_image_at_a_time_agrees_with_the_reference(mon
         with minigrad.ops.use_reference(reference):
             x = minigrad.tensor(randn(5, 3, 9, 7), requires_grad=True)
             out = F.max_pool2d(rounded(x), 3, 2, 1)
-            out.backward(np.cos(np.arange(out.data.size)).reshape(out.shape))
+            out.backward(np.cos(np.arange(out.array.size)).reshape(out.shape))
             results.append((out.numpy(), x.grad.numpy()))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])

@@ -36,7 +36,7 @@ def test_sgd_matches_torch_with_param_groups(options, device):
         opt.zero_grad()
         t_opt.zero_grad()
         for p, t, g in zip(ours, theirs, grads):
-            p.grad = minigrad.tensor(g, dtype=np.float64, device=device).data
+            p.grad = minigrad.tensor(g, dtype=np.float64, device=device).array
             t.grad = torch.tensor(g)
         opt.step()
         t_opt.step()

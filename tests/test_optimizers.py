@@ -42,7 +42,7 @@ def test_optimizer_matches_torch_step_by_step(name, group0, group1, device):
             if step == 2 and k == 2:
                 continue  # a parameter without a gradient this step is left alone, state included
             g = rng.standard_normal(p.shape)
-            p.grad = minigrad.tensor(g, dtype=np.float64, device=device).data
+            p.grad = minigrad.tensor(g, dtype=np.float64, device=device).array
             t.grad = torch.tensor(g)
         opt.step()
         t_opt.step()
@@ -67,7 +67,7 @@ def test_zero_grad_sets_to_none_by_default_or_fills_zeros():
     opt = optim.SGD([p], lr=0.1)
     p.grad = np.ones(2, dtype=np.float32)
     opt.zero_grad(set_to_none=False)
-    grad = p.grad.data if isinstance(p.grad, minigrad.Tensor) else p.grad
+    grad = p.grad.array if isinstance(p.grad, minigrad.Tensor) else p.grad
     assert grad is not None and not grad.any()
     opt.zero_grad()
     assert p.grad is None
@@ -155,7 +155,7 @@ def test_mnist_examples_training_loop_matches_torch():
     ours, theirs = build(nn), build(torch.nn).double()
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     for p in ours.parameters():
-        p.data = p.data.astype(np.float64)
+        p.array = p.array.astype(np.float64)
     opt, t_opt = optim.Adadelta(ours.parameters(), lr=1.0), torch.optim.Adadelta(theirs.parameters(), lr=1.0)
     sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7)
     t_sched = torch.optim.lr_scheduler.StepLR(t_opt, step_size=1, gamma=0.7)

@@ -64,7 +64,7 @@ def test_resnet18_training_step_matches_torch(checkpoints, device):
     model = models.resnet18()
     for _, t in list(model.named_parameters()) + list(model.named_buffers()):
         if t.dtype == np.float32:
-            t.data = t.data.astype(np.float64)
+            t.array = t.array.astype(np.float64)
     model.load_state_dict(load_weights(checkpoints["resnet18"]))
     model.train().to(device)
     rng = np.random.default_rng(1)

@@ -38,8 +38,8 @@ def check_same(saved, loaded):
     """Loaded mirrors saved: Tensors and arrays come back as Tensors with the same dtype and values."""
     if isinstance(saved, (minigrad.Tensor, np.ndarray)):
         assert isinstance(loaded, minigrad.Tensor), type(loaded)
-        array = saved.data if isinstance(saved, minigrad.Tensor) else saved
-        assert loaded.data.dtype == array.dtype and loaded.data.shape == array.shape
+        array = saved.array if isinstance(saved, minigrad.Tensor) else saved
+        assert loaded.array.dtype == array.dtype and loaded.array.shape == array.shape
         np.testing.assert_array_equal(loaded.numpy(), array)
         assert loaded.requires_grad == (isinstance(saved, minigrad.Tensor) and saved.requires_grad)
     elif isinstance(saved, dict):
@@ -68,7 +68,7 @@ def test_module_state_dict_round_trip_and_load_weights_reads_it(tmp_path):
     other = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
     other.load_state_dict(minigrad.load(tmp_path / "m.pt"))
     for (k, a), (_, b) in zip(model.state_dict().items(), other.state_dict().items()):
-        np.testing.assert_array_equal(getattr(a, "data", a), getattr(b, "data", b), err_msg=k)
+        np.testing.assert_array_equal(getattr(a, "array", a), getattr(b, "array", b), err_msg=k)
     assert list(load_weights(tmp_path / "m.pt")) == list(model.state_dict())
 
 
@@ -76,10 +76,10 @@ def test_load_reads_npz_and_safetensors_as_tensors(tmp_path):
     minigrad.save_weights({"w": np.arange(4.0), "n": np.arange(3)}, tmp_path / "w.npz")
     loaded = minigrad.load(tmp_path / "w.npz")
     assert all(isinstance(v, minigrad.Tensor) for v in loaded.values())
-    assert loaded["w"].data.dtype == np.float64 and loaded["n"].data.dtype == np.int64
+    assert loaded["w"].array.dtype == np.float64 and loaded["n"].array.dtype == np.int64
     st = pytest.importorskip("safetensors.numpy", reason="pip install safetensors to write the reference file")
     st.save_file({"w": np.ones((2, 2), np.float16)}, str(tmp_path / "w.safetensors"))
-    assert minigrad.load(tmp_path / "w.safetensors")["w"].data.dtype == np.float16
+    assert minigrad.load(tmp_path / "w.safetensors")["w"].array.dtype == np.float16
 
 
 def test_an_array_saved_twice_is_stored_once(tmp_path):
@@ -135,7 +135,7 @@ def test_map_location(tmp_path, device):
 
 def test_tensors_come_back_on_the_device_they_were_saved_from(tmp_path, device):
     t = minigrad.tensor([1.0, 2.0], device=device)
-    minigrad.save({"w": t, "a": t.data}, tmp_path / "d.pt")
+    minigrad.save({"w": t, "a": t.array}, tmp_path / "d.pt")
     with zipfile.ZipFile(tmp_path / "d.pt") as z:  # the location torch.save would write
         assert (b"cuda:0" in z.read("archive/data.pkl")) == (device == "cuda")
     back = minigrad.load(tmp_path / "d.pt")

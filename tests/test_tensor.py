@@ -115,7 +115,7 @@ def test_leaf_gradients_are_separate_arrays():
     a, b = tensor([1.0], requires_grad=True), tensor([2.0], requires_grad=True)
     (a + b).sum().backward()
     assert a.grad is not b.grad
-    assert a.grad.data.base is None and b.grad.data.base is None
+    assert a.grad.array.base is None and b.grad.array.base is None
 
 
 def test_no_grad_records_nothing():
@@ -142,7 +142,7 @@ def test_a_finished_backward_leaves_nothing_of_the_graph_alive():
     functions = _graph(loss.grad_fn)
     assert len(functions) == 6
     refs = [weakref.ref(f) for f in functions if f is not loss.grad_fn]
-    saved = [weakref.ref(a) for f in functions for a in f.saved if a is not None and a is not x.data and a is not w.data]
+    saved = [weakref.ref(a) for f in functions for a in f.saved if a is not None and a is not x.array and a is not w.array]
     assert saved
     del functions
     loss.backward()
@@ -156,7 +156,7 @@ def test_intermediate_results_are_freed_during_forward_unless_saved():
     """An op's output that no backward needs is not kept alive by the graph."""
     x = tensor(np.random.randn(50, 50), requires_grad=True)
     h = x * 2.0  # Mul keeps only the constant 2.0 for x's gradient, not h
-    h_data = weakref.ref(h.data)
+    h_data = weakref.ref(h.array)
     y = (h + 1.0).sum()
     del h
     gc.collect()
@@ -234,9 +234,9 @@ def test_inputs_on_two_devices_name_the_op_and_both_devices():
 def test_to_moves_data_and_gradient_between_devices():
     x = tensor([1.0, 2.0], requires_grad=True)
     y = x.to("cuda")
-    assert y.device == "cuda" and type(y.data).__module__.startswith("cupy")
+    assert y.device == "cuda" and type(y.array).__module__.startswith("cupy")
     (y * y).sum().backward()
-    assert isinstance(x.grad, minigrad.Tensor) and isinstance(x.grad.data, np.ndarray)
+    assert isinstance(x.grad, minigrad.Tensor) and isinstance(x.grad.array, np.ndarray)
     np.testing.assert_allclose(x.grad, [2.0, 4.0])
 
 
@@ -277,7 +277,7 @@ def test_an_unused_graph_is_freed_by_reference_counting_alone():
     try:
         x = tensor(np.random.randn(50, 50), requires_grad=True)
         h = (x * 2.0).exp()  # exp saves its output
-        out = weakref.ref(h.data)
+        out = weakref.ref(h.array)
         loss = h.sum()
         del h, loss
         assert out() is None

@@ -68,7 +68,7 @@ def test_tensor_copies_and_from_numpy_shares():
 
 def test_a_full_reduction_gives_a_0d_array_not_a_numpy_scalar():
     s = tensor([1.0, 2.0]).sum()
-    assert isinstance(s.data, np.ndarray) and s.data.shape == ()
+    assert isinstance(s.array, np.ndarray) and s.array.shape == ()
 
 
 def test_dtype_constants_convert(device):
@@ -135,11 +135,11 @@ def test_backward_through_an_add_never_hands_out_the_callers_gradient():
     G = np.array([1.0, 1.0], dtype=np.float32)
     (x + 1).backward(G)
     G[0] = 100
-    assert x.grad.tolist() == [1, 1] and x.grad.data is not G
+    assert x.grad.tolist() == [1, 1] and x.grad.array is not G
     gt = minigrad.ones(2)
     y = tensor([1.0, 2.0], requires_grad=True)
     (y * 1 + 0).backward(gt)
-    assert y.grad is not gt and y.grad.data is not gt.data
+    assert y.grad is not gt and y.grad.array is not gt.array
 
 
 def test_gradients_accumulate_in_place_after_the_first():
@@ -336,7 +336,7 @@ def test_one_array_returned_for_two_leaves_is_not_shared_between_their_grads():
 
     a, b = tensor([1.0], requires_grad=True), tensor([2.0], requires_grad=True)
     Twice.apply(a, b).sum().backward()
-    assert a.grad.data is not b.grad.data
+    assert a.grad.array is not b.grad.array
     a.grad += 5
     assert b.grad.tolist() == [1.0]
 
@@ -354,7 +354,7 @@ def test_a_fresh_gradient_array_from_a_backward_is_kept_without_a_copy():
 
     w = tensor([1.0, 2.0], requires_grad=True)
     Scale.apply(w).sum().backward()
-    assert w.grad.data is made[0]
+    assert w.grad.array is made[0]
 
 
 def test_retain_grad_keeps_a_non_leaf_gradient():

@@ -47,7 +47,7 @@ def _item(t, index):
     dtype stays the tensor's (int64 labels stay int64)."""
     if not isinstance(t, Tensor):
         return t[index]
-    item = t.data[index]
+    item = t.array[index]
     return Tensor(item, dtype=item.dtype)
 
 

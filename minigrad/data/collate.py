@@ -31,7 +31,7 @@ def default_collate(batch):
     """[sample, ...] -> batch (see the module docstring)."""
     elem = batch[0]
     if isinstance(elem, (Tensor, np.ndarray)) or type(elem).__module__.startswith("cupy"):
-        arrays = [e.data if isinstance(e, Tensor) else e for e in batch]
+        arrays = [e.array if isinstance(e, Tensor) else e for e in batch]
         shapes = {tuple(a.shape) for a in arrays}
         if len(shapes) > 1:
             raise ValueError(f"DataLoader: cannot stack samples of different shapes {sorted(shapes)} into one "

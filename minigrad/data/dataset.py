@@ -84,7 +84,7 @@ class FilesDataset:
         """A batch of normalised images (N, C, H, W) (Tensor or array; one (C, H, W) image is a batch
         of one) -> (N, H, W, C) float32 images in [0, 1] for plt.imshow, as fastai's `ds.denorm`.
         Values are clipped to [0, 1] (fastai's are not: only rounding noise differs)."""
-        arr = getattr(arr, "data", arr) if not isinstance(arr, np.ndarray) else arr
+        arr = getattr(arr, "array", arr) if not isinstance(arr, np.ndarray) else arr
         arr = np.asarray(arr.get() if hasattr(arr, "get") else arr, dtype=np.float32)
         if arr.ndim == 3:
             arr = arr[None]

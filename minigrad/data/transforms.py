@@ -236,7 +236,7 @@ class Normalize:
 
     def __call__(self, x):
         from ..tensor import Tensor
-        array = x.data if isinstance(x, Tensor) else x
+        array = x.array if isinstance(x, Tensor) else x
         xp = get_array_module(array)
         channels = array.shape[-3] if array.ndim >= 3 else None
         if channels is None or self.mean.shape[0] not in (1, channels):

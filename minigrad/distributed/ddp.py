@@ -41,7 +41,7 @@ from .sync_batchnorm import SyncBatchNorm
 
 def _grad_array(p):
     """p.grad as an array, whether the engine keeps it as an array or a Tensor."""
-    return p.grad.data if isinstance(p.grad, Tensor) else p.grad
+    return p.grad.array if isinstance(p.grad, Tensor) else p.grad
 
 
 def broadcast_parameters(module, src=0, process_group=None):
@@ -51,9 +51,9 @@ def broadcast_parameters(module, src=0, process_group=None):
         return module
     with no_grad():
         for t in list(module.parameters()) + [b for _, b in module.named_buffers()]:
-            if not t.data.flags.c_contiguous:
-                t.data = get_array_module(t.data).ascontiguousarray(t.data)
-            pg.broadcast(t.data, src)
+            if not t.array.flags.c_contiguous:
+                t.array = get_array_module(t.array).ascontiguousarray(t.array)
+            pg.broadcast(t.array, src)
     return module
 
 
@@ -63,8 +63,8 @@ class _Bucket:
 
     def __init__(self, params):
         self.params = params
-        self.offsets = np.cumsum([0] + [p.data.size for p in params]).tolist()
-        xp = get_array_module(params[0].data)
+        self.offsets = np.cumsum([0] + [p.array.size for p in params]).tolist()
+        xp = get_array_module(params[0].array)
         self.buffer = xp.zeros(self.offsets[-1] + len(params), dtype=params[0].dtype)
         self.ready, self.work = set(), None
 
@@ -132,13 +132,13 @@ class DistributedDataParallel(Module):
         for _, b in self.module.named_buffers():
             kinds.setdefault((b.device, b.dtype), []).append(b)
         for buffers in kinds.values():
-            xp = get_array_module(buffers[0].data)
-            flat = xp.concatenate([b.data.reshape(-1) for b in buffers])
+            xp = get_array_module(buffers[0].array)
+            flat = xp.concatenate([b.array.reshape(-1) for b in buffers])
             self._group.broadcast(flat, 0)
             start = 0
             for b in buffers:
-                b.data[...] = flat[start:start + b.data.size].reshape(b.shape)
-                start += b.data.size
+                b.array[...] = flat[start:start + b.array.size].reshape(b.shape)
+                start += b.array.size
 
     @contextlib.contextmanager
     def no_sync(self):
@@ -161,11 +161,11 @@ class DistributedDataParallel(Module):
         cap = self.bucket_cap_mb * 2**20
         buckets, current, size = [], [], 0
         for p in reversed(params):
-            if current and (size + p.data.nbytes > cap or (p.device, p.dtype) != (current[0].device, current[0].dtype)):
+            if current and (size + p.array.nbytes > cap or (p.device, p.dtype) != (current[0].device, current[0].dtype)):
                 buckets.append(current)
                 current, size = [], 0
             current.append(p)
-            size += p.data.nbytes
+            size += p.array.nbytes
         if current:
             buckets.append(current)
         object.__setattr__(self, "_buckets", [_Bucket(b) for b in buckets])

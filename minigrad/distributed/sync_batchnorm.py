@@ -93,9 +93,9 @@ class SyncBatchNorm(BatchNormBase):
         if not self.training:
             return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                                 training=False, momentum=self.momentum, eps=self.eps)
-        self.num_batches_tracked.data += 1
-        return SyncBatchNormFunction.apply(x, self.weight, self.bias, running_mean=self.running_mean.data,
-                                           running_var=self.running_var.data, momentum=self.momentum,
+        self.num_batches_tracked.array += 1
+        return SyncBatchNormFunction.apply(x, self.weight, self.bias, running_mean=self.running_mean.array,
+                                           running_var=self.running_var.array, momentum=self.momentum,
                                            eps=self.eps, process_group=self.process_group or group.group())
 
     @classmethod

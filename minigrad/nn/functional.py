@@ -134,14 +134,14 @@ def adaptive_max_pool2d(x, output_size):
 
 def _array(buffer):
     """Running statistics may be given as arrays or as Tensors (buffers) holding them."""
-    return buffer.data if isinstance(buffer, Tensor) else buffer
+    return buffer.array if isinstance(buffer, Tensor) else buffer
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """Normalise each channel (see ops/normalization.py); running statistics are updated
     in place when training. The output has x's dtype whatever the statistics' dtype."""
     if (weight is None) != (bias is None):  # one affine part given: the other is the identity
-        xp = get_array_module(x.data)
+        xp = get_array_module(x.array)
         weight = weight if weight is not None else Tensor(xp.ones(x.shape[1], dtype=x.dtype), dtype=x.dtype)
         bias = bias if bias is not None else Tensor(xp.zeros(x.shape[1], dtype=x.dtype), dtype=x.dtype)
     inputs = (x,) if weight is None else (x, weight, bias)
@@ -236,7 +236,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       "please switch to using dropout1d instead.", UserWarning, stacklevel=2)
     if not training or p == 0:
         return input
-    xp = get_array_module(input.data)
+    xp = get_array_module(input.array)
     ones = Tensor(xp.ones(input.shape[:2] + (1,) * (input.ndim - 2), dtype=input.dtype), dtype=input.dtype)
     mask = dropout(ones, p)  # one 0 or 1/(1-p) per channel, broadcast over its pixels
     return input.mul_(mask) if inplace else input * mask
@@ -246,7 +246,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 
 def _plain(value):
     """Targets and weights reach the loss ops as arrays (or lists, or None), never as Tensors."""
-    return value.data if isinstance(value, Tensor) else value
+    return value.array if isinstance(value, Tensor) else value
 
 
 def _legacy_reduction(size_average, reduce, reduction):
@@ -280,7 +280,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     loss = nll_loss(log_probs, target, weight, None, ignore_index, None, reduction)
     if not label_smoothing:
         return loss
-    xp = get_array_module(input.data)
+    xp = get_array_module(input.array)
     classes = input.shape[1]
     target = xp.asarray(_plain(target))
     valid = target != ignore_index

@@ -9,10 +9,10 @@ from ..tensor import Tensor
 def one_hot(tensor, num_classes=-1):
     """(..., ) class indices -> (..., num_classes) int64 rows of zeros with a one at the index;
     num_classes=-1 takes the largest index + 1, as PyTorch."""
-    if tensor.data.dtype.kind not in "iu":
+    if tensor.array.dtype.kind not in "iu":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    xp = get_array_module(tensor.data)
-    labels = tensor.data.astype(np.int64)
+    xp = get_array_module(tensor.array)
+    labels = tensor.array.astype(np.int64)
     if labels.size and int(labels.min()) < 0:
         raise RuntimeError("Class values must be non-negative.")
     top = int(labels.max()) + 1 if labels.size else 0
@@ -33,7 +33,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 def embedding(input, weight, padding_idx=None):
     """Rows of weight picked by the integer indices in input: (...) -> (..., embedding_dim). The
     row at padding_idx gets no gradient, as PyTorch."""
-    if input.data.dtype.kind not in "iu":
+    if input.array.dtype.kind not in "iu":
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {input.dtype} instead")
     rows = weight[input]

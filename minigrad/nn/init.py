@@ -58,7 +58,7 @@ def _fan(tensor, mode):
 
 
 def _fill(tensor, values):
-    tensor.data[...] = backend.to_device(np.asarray(values).astype(tensor.dtype), tensor.device)
+    tensor.array[...] = backend.to_device(np.asarray(values).astype(tensor.dtype), tensor.device)
     return tensor
 
 
@@ -73,7 +73,7 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def constant_(tensor, val):
-    tensor.data[...] = val
+    tensor.array[...] = val
     return tensor
 
 

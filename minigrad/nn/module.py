@@ -20,7 +20,7 @@ class Parameter(Tensor):
     """A Tensor that requires grad and is registered when assigned to a Module."""
 
     def __init__(self, data, requires_grad=True):
-        data = data.data if isinstance(data, Tensor) else data
+        data = data.array if isinstance(data, Tensor) else data
         super().__init__(data, requires_grad=requires_grad, dtype=getattr(data, "dtype", None))
 
     def __repr__(self):
@@ -216,8 +216,8 @@ class Module:
         """name -> Tensor for every parameter and buffer, with PyTorch's key names and order.
 
         Each Tensor has no graph and shares memory with its parameter (as PyTorch's): changing
-        the parameter changes it, so copy it (`.data.copy()`) to keep a snapshot. keep_vars=True
-        gives the Parameters themselves. Use `.data` for the array underneath."""
+        the parameter changes it, so copy it (`.clone()`) to keep a snapshot. keep_vars=True
+        gives the Parameters themselves. Use `.array` for the array underneath."""
         state = OrderedDict() if destination is None else destination
         for module_prefix, m in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             for name, t in list(m._parameters.items()) + list(m._buffers.items()):
@@ -256,12 +256,12 @@ class Module:
         for key, t in own.items():
             if key in state:
                 value = state[key]
-                value = value.data if isinstance(value, Tensor) else value
+                value = value.array if isinstance(value, Tensor) else value
                 value = backend.to_device(np.asarray(value) if not hasattr(value, "shape") else value, t.device)
                 if assign:
-                    t.data = value.astype(t.dtype, copy=False)
+                    t.array = value.astype(t.dtype, copy=False)
                 else:
-                    t.data[...] = value.astype(t.dtype, copy=False)
+                    t.array[...] = value.astype(t.dtype, copy=False)
         return IncompatibleKeys(missing, unexpected)
 
     def to(self, *args, device=None, dtype=None):
@@ -285,7 +285,7 @@ class Module:
         for t in list(self.parameters()) + list(self.buffers()):
             for holder in (t, t.grad if isinstance(t.grad, Tensor) else None):
                 if holder is not None:
-                    holder.data = self._moved(holder.data, device, dtype if floating(holder.data) else None)
+                    holder.array = self._moved(holder.array, device, dtype if floating(holder.array) else None)
             if t.grad is not None and not isinstance(t.grad, Tensor):
                 t.grad = self._moved(t.grad, device, dtype if floating(t.grad) else None)
         return self

@@ -16,7 +16,7 @@ class Embedding(Module):
         if padding_idx is not None and padding_idx < 0:
             self.padding_idx = padding_idx + num_embeddings
         table = rng().standard_normal((num_embeddings, embedding_dim)).astype(np.float32) if _weight is None \
-            else np.asarray(getattr(_weight, "data", _weight), np.float32)
+            else np.asarray(getattr(_weight, "array", _weight), np.float32)
         if self.padding_idx is not None:
             table[self.padding_idx] = 0
         self.weight = Parameter(table)

@@ -11,7 +11,7 @@ from ..tensor import Tensor
 
 def grad_array(p):
     """The gradient of p as an array, or None (`.grad` may hold a Tensor or an array)."""
-    return p.grad.data if isinstance(p.grad, Tensor) else p.grad
+    return p.grad.array if isinstance(p.grad, Tensor) else p.grad
 
 
 def _grads(parameters):

@@ -21,22 +21,22 @@ class Adadelta(Optimizer):
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
 
     def update(self, p, grad, group, state):
-        xp = get_array_module(p.data)
+        xp = get_array_module(p.array)
         rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = xp.zeros_like(p.data)
-            state["acc_delta"] = xp.zeros_like(p.data)
+            state["square_avg"] = xp.zeros_like(p.array)
+            state["acc_delta"] = xp.zeros_like(p.array)
         state["step"] += 1
         if wd:
-            grad = grad + wd * p.data
+            grad = grad + wd * p.array
         v, u = state["square_avg"], state["acc_delta"]
         v *= rho
         v += (1 - rho) * grad * grad
         delta = xp.sqrt(u + eps) / xp.sqrt(v + eps) * grad
         u *= rho
         u += (1 - rho) * delta * delta
-        p.data -= group["lr"] * delta
+        p.array -= group["lr"] * delta
 
 
 class RMSprop(Optimizer):
@@ -49,18 +49,18 @@ class RMSprop(Optimizer):
                                       centered=centered, maximize=maximize))
 
     def update(self, p, grad, group, state):
-        xp = get_array_module(p.data)
+        xp = get_array_module(p.array)
         alpha, eps, wd, momentum = group["alpha"], group["eps"], group["weight_decay"], group["momentum"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = xp.zeros_like(p.data)
+            state["square_avg"] = xp.zeros_like(p.array)
             if momentum > 0:
-                state["momentum_buffer"] = xp.zeros_like(p.data)
+                state["momentum_buffer"] = xp.zeros_like(p.array)
             if group["centered"]:
-                state["grad_avg"] = xp.zeros_like(p.data)
+                state["grad_avg"] = xp.zeros_like(p.array)
         state["step"] += 1
         if wd:
-            grad = grad + wd * p.data
+            grad = grad + wd * p.array
         v = state["square_avg"]
         v *= alpha
         v += (1 - alpha) * grad * grad
@@ -74,6 +74,6 @@ class RMSprop(Optimizer):
             buf = state["momentum_buffer"]
             buf *= momentum
             buf += grad / avg
-            p.data -= group["lr"] * buf
+            p.array -= group["lr"] * buf
         else:
-            p.data -= group["lr"] * grad / avg
+            p.array -= group["lr"] * grad / avg

@@ -28,20 +28,20 @@ class Adam(Optimizer):
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def update(self, p, grad, group, state):
-        xp = get_array_module(p.data)
+        xp = get_array_module(p.array)
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         if not state:
             state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.data)
-            state["exp_avg_sq"] = xp.zeros_like(p.data)
+            state["exp_avg"] = xp.zeros_like(p.array)
+            state["exp_avg_sq"] = xp.zeros_like(p.array)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+                state["max_exp_avg_sq"] = xp.zeros_like(p.array)
         state["step"] += 1
         t = state["step"]
         if wd and group["decoupled_weight_decay"]:
-            p.data *= 1 - lr * wd
+            p.array *= 1 - lr * wd
         elif wd:
-            grad = grad + wd * p.data
+            grad = grad + wd * p.array
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m += (1 - beta1) * (grad - m)  # m = beta1 m + (1 - beta1) g, as PyTorch's lerp
         v *= beta2
@@ -50,7 +50,7 @@ class Adam(Optimizer):
             xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
         denom = xp.sqrt(v) / math.sqrt(1 - beta2 ** t) + eps
-        p.data -= (lr / (1 - beta1 ** t)) * m / denom
+        p.array -= (lr / (1 - beta1 ** t)) * m / denom
 
 
 class AdamW(Adam):

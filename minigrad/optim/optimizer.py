@@ -102,7 +102,7 @@ class Optimizer:
                 self.update(p, -g if group.get("maximize") else g, group, self.state[p])
 
     def update(self, p, grad, group, state):
-        """Change p.data in place from its gradient array, the group's settings and its state."""
+        """Change p.array in place from its gradient array, the group's settings and its state."""
         raise NotImplementedError(f"{type(self).__name__} must define update()")
 
     # ---- saving with a checkpoint: PyTorch's layout ----------------------------------------------
@@ -144,7 +144,7 @@ class Optimizer:
     @staticmethod
     def _restore(value, p):
         """A saved state value on p's device: floating arrays take p's dtype, numbers stay numbers."""
-        value = value.data if isinstance(value, Tensor) else value
+        value = value.array if isinstance(value, Tensor) else value
         if not hasattr(value, "shape"):
             return value
         if value.shape == ():  # a scalar array (a step count): a plain number

@@ -36,7 +36,7 @@ class SGD(Optimizer):
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
         d_p = grad
         if wd:
-            d_p = d_p + wd * p.data
+            d_p = d_p + wd * p.array
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
@@ -45,4 +45,4 @@ class SGD(Optimizer):
                 buf *= momentum
                 buf += d_p if group["dampening"] == 0 else (1 - group["dampening"]) * d_p  # no temporary for 1 * d_p
             d_p = d_p + momentum * buf if group["nesterov"] else buf
-        p.data -= lr * d_p  # gradient descent, the whole idea in one line
+        p.array -= lr * d_p  # gradient descent, the whole idea in one line

@@ -59,7 +59,7 @@ extern "C" __global__ void sgd_step_T(const long long* tensors, const long long*
 
 def _takes(p, g, state, momentum):
     """Whether the kernel can update p: contiguous cupy arrays of one float dtype and shape."""
-    a = p.data
+    a = p.array
     if device_of(a) != "cuda" or device_of(g) != "cuda" or not cuda_kernels.supported(a.dtype):
         return False
     if g.dtype != a.dtype or g.shape != a.shape or not (a.flags.c_contiguous and g.flags.c_contiguous) or a.size == 0:
@@ -73,14 +73,14 @@ def fused_step(group, params, states, tables):
     """Update the params of `group` the kernel can take (one launch per dtype); return the
     others (with a gradient or not) for the per-parameter code. `tables` is the optimizer's
     cache of device tables: (id(group), dtype) -> (key, tensors, chunks, number of chunks)."""
-    if not any(device_of(p.data) == "cuda" for p in params):  # the CPU: the per-parameter code, untouched
+    if not any(device_of(p.array) == "cuda" for p in params):  # the CPU: the per-parameter code, untouched
         return params
     momentum = group["momentum"]
     rest, by_dtype = [], {}
     for p in params:
         g = grad_array(p) if p.grad is not None else None
         if g is not None and _takes(p, g, states[p], momentum):
-            by_dtype.setdefault(p.data.dtype, []).append((p, g))
+            by_dtype.setdefault(p.array.dtype, []).append((p, g))
         else:
             rest.append(p)
     for dtype, items in by_dtype.items():
@@ -101,10 +101,10 @@ def _launch(group, dtype, items, states, tables):
         state = states[p]
         new = bool(momentum) and state.get("momentum_buffer") is None
         if new:  # filled by the kernel (buf = d) in this very launch
-            state["momentum_buffer"] = cupy.empty_like(p.data)
+            state["momentum_buffer"] = cupy.empty_like(p.array)
         fresh.append(new)
     buffers = [states[p]["momentum_buffer"] if momentum else None for p, _ in items]
-    key = tuple((_ptr(p.data), _ptr(b) if b is not None else 0, p.data.size) for (p, _), b in zip(items, buffers))
+    key = tuple((_ptr(p.array), _ptr(b) if b is not None else 0, p.array.size) for (p, _), b in zip(items, buffers))
     cached = tables.get((id(group), dtype))
     if cached is None or cached[0] != key:
         chunks = [(t, start) for t, (_, _, n) in enumerate(key) for start in range(0, n, CHUNK)]

@@ -31,7 +31,7 @@ class ResumeRefused(ValueError):
 
 
 def _array(value):
-    value = value.data if isinstance(value, Tensor) else value
+    value = value.array if isinstance(value, Tensor) else value
     return backend.to_device(value, "cpu") if hasattr(value, "dtype") else value
 
 

@@ -90,5 +90,5 @@ def lr_find(learner, start_lr=1e-5, end_lr=10.0, beta=0.98, stop_factor=4.0, plo
 
 def _copy(value):
     """An independent copy of a state_dict value (an array, or a Tensor sharing memory)."""
-    value = value.data if hasattr(value, "requires_grad") else value
+    value = value.array if hasattr(value, "requires_grad") else value
     return value.copy()

@@ -30,7 +30,7 @@ from ..weights import load_weights, save_weights
 
 
 def _as_array(value):
-    value = value.data if isinstance(value, Tensor) else value
+    value = value.array if isinstance(value, Tensor) else value
     return np.ascontiguousarray(backend.to_device(value, "cpu"))
 
 

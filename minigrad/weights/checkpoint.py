@@ -19,7 +19,7 @@ from .writer import atomic_write
 def _as_saved(obj):
     """(numpy array, requires_grad, location) for a Tensor or an array, None for anything else."""
     if isinstance(obj, Tensor):
-        array, requires_grad = obj.data, obj.requires_grad
+        array, requires_grad = obj.array, obj.requires_grad
     elif isinstance(obj, np.ndarray) or backend.device_of(obj) == "cuda":
         array, requires_grad = obj, False
     else:

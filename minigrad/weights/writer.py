@@ -58,7 +58,7 @@ def _remove_stale(folder, prefix):
 
 def host_array(value, name, who):
     """A Tensor, numpy/cupy array or number -> a numpy array (Tensors and arrays both accepted)."""
-    value = value.data if isinstance(value, Tensor) else value
+    value = value.array if isinstance(value, Tensor) else value
     is_array = hasattr(value, "dtype") and hasattr(value, "shape")
     value = backend.to_device(value if is_array else np.asarray(value), "cpu")
     if value.dtype.kind not in "biuf":

@@ -29,7 +29,7 @@ def per_image_gradients(model, x, y):
     for i in range(len(x)):
         model.zero_grad()
         F.cross_entropy(model(minigrad.tensor(x[i:i + 1])), y[i:i + 1]).backward()
-        rows.append(np.concatenate([p.grad.data.ravel() if isinstance(p.grad, minigrad.Tensor) else p.grad.ravel()
+        rows.append(np.concatenate([p.grad.array.ravel() if isinstance(p.grad, minigrad.Tensor) else p.grad.ravel()
                                     for p in model.parameters()]))
     return np.stack(rows)
 

@@ -195,7 +195,7 @@ def evaluate(model, x, y, batch_size=256):
 
 def get_weights(model):
     """A copy of every parameter array, by name."""
-    return {k: v.data.copy() for k, v in model.state_dict().items()}  # state_dict shares memory: copy
+    return {k: v.array.copy() for k, v in model.state_dict().items()}  # state_dict shares memory: copy
 
 
 # ---- numbers, tables, figures --------------------------------------------------------------------

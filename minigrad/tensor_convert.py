@@ -1,0 +1,95 @@
+"""Tensor's conversions: dtype and device moves (`to`, `float()`, `cuda()`...), the way out to
+numpy and Python (`numpy()`, `item()`, `tolist()`), and Python's number protocol on
+one-element tensors (`bool(t)`, `float(t)`, `int(t)`, `f"{t:.3f}"`, `len`, iteration)."""
+from . import backend, dtypes
+from .device import device
+from .ops.shapes import AsType, ToDevice
+
+
+class ConvertMethods:
+    # ---- dtype and device --------------------------------------------------------------
+    def to(self, *args, **kwargs):
+        """to(device), to(dtype), to(device, dtype), to(other): a converted copy (self when nothing changes);
+        gradients flow back to the original."""
+        dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None), kwargs.pop("copy", None)
+        if kwargs:
+            raise TypeError(f"to(): unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if hasattr(a, "_result_class"):  # a Tensor
+                dev, dtype = a.device, a.dtype
+            elif isinstance(a, str):
+                dev = a
+            else:
+                dtype = a
+        out = self
+        if dev is not None and str(device(dev)) != backend.device_of(self.array):
+            out = ToDevice.apply(out, device=backend.check_device(str(device(dev))))
+        if dtype is not None and dtypes.as_dtype(dtype) != self.dtype:
+            out = AsType.apply(out, dtype=dtypes.as_dtype(dtype))
+        return out
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"minigrad.{dtypes.name(self.dtype)}"
+        return self.to(dtype)
+
+    cpu = lambda self: self.to("cpu")
+    cuda = lambda self, device=None: self.to("cuda")
+    float = lambda self: self.to(dtypes.float32)
+    double = lambda self: self.to(dtypes.float64)
+    half = lambda self: self.to(dtypes.float16)
+    long = lambda self: self.to(dtypes.int64)
+    int = lambda self: self.to(dtypes.int32)
+    bool = lambda self: self.to(dtypes.bool)
+    byte = lambda self: self.to(dtypes.uint8)
+    astype = lambda self, dtype: self.to(dtype)
+
+    def numpy(self):
+        """The data as a numpy array on the host (shares memory on the CPU, a copy from the GPU).
+        Unlike PyTorch, also allowed on a tensor that requires grad."""
+        return backend.to_device(self.array, "cpu")
+
+    def _host(self):
+        return backend.to_device(self.array, "cpu")
+
+    def item(self):
+        if self.array.size != 1:
+            raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted to Scalar")
+        return self.array.reshape(()).item()
+
+    def tolist(self):
+        return self._host().tolist()
+
+    # ---- Python's number protocol ----------------------------------------------------------
+    def __bool__(self):
+        if self.array.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self):
+        return float(self.item())  # item() raises for more than one element
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.array.dtype.kind not in "iub" or self.array.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __format__(self, spec):
+        if self.array.ndim == 0 or (spec and self.array.size == 1):
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __len__(self):
+        if self.array.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.array.shape[0]
+
+    def __iter__(self):
+        if self.array.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.array.shape[0]))
+
