@@ -1,4 +1,4 @@
-"""one_hot, normalize, embedding, layer_norm (nn/functional_extras.py), nn.Embedding and nn.LayerNorm
+"""one_hot, normalize, embedding, layer_norm (nn/functional/), nn.Embedding and nn.LayerNorm
 (nn/sparse.py), random_split and Tensor.byte: gradchecked in float64 where differentiable, and
 compared with PyTorch forward and backward (skipped where torch is absent)."""
 import numpy as np

@@ -1,5 +1,5 @@
 """Activation modules beside ReLU/Sigmoid/Tanh (layers.py): LeakyReLU, SiLU, GELU, Softmax, LogSoftmax,
-each a Module around one function of `functional.py`, with PyTorch's arguments."""
+each a Module around one function of `nn/functional/`, with PyTorch's arguments."""
 from . import functional as F
 from .module import Module
 

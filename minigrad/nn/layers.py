@@ -1,5 +1,5 @@
 """The layers of a resnet and of fastai's head, each a Module around one
-function of `functional.py`, initialised as PyTorch initialises it."""
+function of `nn/functional/`, initialised as PyTorch initialises it."""
 import math
 
 import numpy as np

@@ -1,6 +1,7 @@
 """Loss modules (`nn.CrossEntropyLoss()` ...): PyTorch's classes, each holding its arguments
-and calling the function of `functional.py` with them."""
+and calling the function of `nn/functional/` with them."""
 from . import functional as F
+from .functional.loss import legacy_reduction
 from .module import Module
 from ..ops.losses import check_reduction
 
@@ -8,7 +9,7 @@ from ..ops.losses import check_reduction
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
-        self.reduction = F._legacy_reduction(size_average, reduce, reduction)
+        self.reduction = legacy_reduction(size_average, reduce, reduction)
         check_reduction(type(self).__name__, self.reduction)
 
     def extra_repr(self):

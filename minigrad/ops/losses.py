@@ -29,7 +29,7 @@ def check_reduction(name, reduction):
 
 
 def _array(value, device):
-    """Targets and weights as an array on the input's device (an array or a list; functional.py
+    """Targets and weights as an array on the input's device (an array or a list; nn/functional
     passes a Tensor's array)."""
     return to_device(value if hasattr(value, "shape") else np.asarray(value), device)
 

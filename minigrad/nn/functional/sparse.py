@@ -1,9 +1,8 @@
-"""More of PyTorch's functional interface, each a composition of existing ops (so its gradient
-comes with them): one_hot, normalize, embedding, layer_norm. Re-exported by functional.py."""
+"""Functions of class indices (`F.one_hot`, `F.embedding`): compositions of tensor ops."""
 import numpy as np
 
-from ..backend import get_array_module
-from ..tensor import Tensor
+from ...backend import get_array_module
+from ...tensor import Tensor
 
 
 def one_hot(tensor, num_classes=-1):
@@ -23,13 +22,6 @@ def one_hot(tensor, num_classes=-1):
     return Tensor(xp.arange(num_classes) == labels[..., None], dtype=np.int64)
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """input / max(||input||_p over dim, eps): unit vectors along dim (cosine similarity's first step)."""
-    if out is not None:
-        raise NotImplementedError("normalize: out= is not supported by minigrad; use the returned tensor")
-    return input / input.norm(p, dim, keepdim=True).clamp_min(eps)
-
-
 def embedding(input, weight, padding_idx=None):
     """Rows of weight picked by the integer indices in input: (...) -> (..., embedding_dim). The
     row at padding_idx gets no gradient, as PyTorch."""
@@ -43,18 +35,3 @@ def embedding(input, weight, padding_idx=None):
         padding_idx += weight.shape[0]
     keep = (input != padding_idx).unsqueeze(-1)
     return rows.where(keep, rows.detach())  # same values; the padding row's gradient is zero
-
-
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Normalise over the last len(normalized_shape) dimensions of each sample (mean 0, variance 1,
-    the biased variance), then scale and shift elementwise."""
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if tuple(input.shape[input.ndim - len(shape):]) != shape:
-        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
-                           f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
-    dims = tuple(range(input.ndim - len(shape), input.ndim))
-    centered = input - input.mean(dims, keepdim=True)
-    out = centered / ((centered * centered).mean(dims, keepdim=True) + eps).sqrt()
-    if weight is not None:
-        out = out * weight
-    return out + bias if bias is not None else out
