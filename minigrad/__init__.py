@@ -17,6 +17,9 @@ from .factories import (arange, cat, concat, concatenate, empty, empty_like, eye
                         zeros_like)
 from .functions import *  # noqa: F401,F403  (minigrad.sum(x, 1), minigrad.max(x, 1), ...)
 from .gradcheck import gradcheck
+from .legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,  # noqa: F401
+                     LongTensor, ShortTensor)
+from .size import Size
 from .tensor import Tensor, device, from_numpy, tensor
 
 __version__ = "0.1.0"
@@ -43,7 +46,7 @@ __all__ = ["Tensor", "tensor", "from_numpy", "Function", "no_grad", "enable_grad
            "set_num_threads", "get_num_threads", "device", "zeros", "ones", "full", "empty", "arange",
            "linspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
            "empty_like", "rand_like", "randn_like", "float32", "float64", "float16", "int64", "int32", "int16",
-           "int8", "uint8", "is_tensor"]  # not `bool`, `int`, `float`: a star-import must not shadow builtins
+           "int8", "uint8", "is_tensor", "Size"]  # not `bool`, `int`, `float`: a star-import must not shadow builtins
 
 from .weights import load, load_weights, save, save_weights  # noqa: E402
 

@@ -44,6 +44,19 @@ def name(dtype):
     return _NAMES.get(dtype, str(dtype))
 
 
+# PyTorch's legacy tensor types, one per dtype: x.type() is 'minigrad.FloatTensor' (minigrad/legacy.py)
+LEGACY_TYPES = {float32: "FloatTensor", float64: "DoubleTensor", float16: "HalfTensor", int64: "LongTensor",
+                int32: "IntTensor", int16: "ShortTensor", int8: "CharTensor", uint8: "ByteTensor", bool: "BoolTensor"}
+
+
+def from_legacy_name(type_name):
+    """The dtype of 'torch.FloatTensor', 'minigrad.cuda.LongTensor', 'FloatTensor'..."""
+    for dtype, legacy in LEGACY_TYPES.items():
+        if type_name.rsplit(".", 1)[-1] == legacy:
+            return dtype
+    raise ValueError(f"invalid type: '{type_name}'")
+
+
 def as_dtype(dtype):
     """np.dtype of anything naming a dtype (minigrad.float32, np.float32, 'float32', float, int, bool)."""
     if dtype is None:

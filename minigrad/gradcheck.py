@@ -74,7 +74,7 @@ def _check_elementwise(checked, analytic, loss, eps, atol, rtol):
         if bad.any():
             where = tuple(int(i) for i in np.argwhere(bad)[0])
             raise GradcheckError(
-                f"gradient of input {k} (shape {x.shape}) is wrong at {int(bad.sum())} of {bad.size} "
+                f"gradient of input {k} (shape {tuple(x.shape)}) is wrong at {int(bad.sum())} of {bad.size} "
                 f"elements; first at index {where}: backward gives {grad[where]:.6g}, finite differences "
                 f"give {numeric[where]:.6g} (max abs difference {np.abs(grad - numeric).max():.3g})")
 

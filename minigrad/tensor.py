@@ -2,7 +2,7 @@
 
 A Tensor wraps a numpy (cpu) or cupy (cuda) array, `.array`: the numbers
 themselves. When it requires a gradient it also holds the node of the backward
-graph that made it (`grad_fn`; see minigrad/autograd.py); `backward()` runs the
+graph that made it (`grad_fn`; see minigrad/autograd/); `backward()` runs the
 graph and leaves d(out)/d(leaf) in each leaf's `.grad`, itself a Tensor.
 `.data` is PyTorch's: another Tensor over the same array, outside the graph.
 
@@ -22,6 +22,7 @@ from . import backend, dtypes
 from .autograd import AccumulateGrad, backward as run_backward
 from .device import CPU, CUDA, device  # noqa: F401  (minigrad.device)
 from .printing import format_tensor
+from .size import Size
 from .tensor_convert import ConvertMethods
 from .tensor_hooks import HookMethods
 from .tensor_inplace import InPlaceMethods
@@ -91,7 +92,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, Conver
         return out
 
     # ---- what it is ---------------------------------------------------------------------
-    shape = property(lambda self: self.array.shape)
+    shape = property(lambda self: Size(self.array.shape))
     dtype = property(lambda self: self.array.dtype)
     ndim = property(lambda self: self.array.ndim)
     is_leaf = property(lambda self: self._node is None)
@@ -105,8 +106,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, Conver
         return CUDA if backend.device_of(self.array) == "cuda" else CPU
 
     def size(self, dim=None):
-        """The shape (a tuple), or the size of one dimension."""
-        return self.array.shape if dim is None else self.array.shape[dim]
+        """The shape (a minigrad.Size, PyTorch's torch.Size), or the size of one dimension."""
+        return Size(self.array.shape) if dim is None else self.array.shape[dim]
 
     def dim(self):
         return self.array.ndim
@@ -194,22 +195,26 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, Conver
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn: no input of the "
                 "computation had requires_grad=True (or it ran inside no_grad())")
+        grad = self._seed_gradient(gradient)
+        run_backward(self._grad_node(), grad, retain_graph=bool(retain_graph))
+
+    def _seed_gradient(self, gradient):
+        """The array backward starts from: d(some scalar)/d(self), 1 for a one-element tensor."""
         if gradient is None:
             if self.array.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs, but this tensor has shape "
                     f"{tuple(self.shape)}: reduce it first (loss.sum() or loss.mean()), or pass "
                     f"backward(gradient) with a tensor of shape {tuple(self.shape)}")
-            grad = backend.get_array_module(self.array).ones_like(self.array)
-        else:
-            grad = gradient.array if isinstance(gradient, Tensor) else gradient
-            grad = backend.xp_for(backend.device_of(self.array)).asarray(
-                backend.to_device(grad, backend.device_of(self.array)) if hasattr(grad, "shape") else grad,
-                dtype=self.dtype)
-            if grad.shape != self.shape:
-                raise RuntimeError(f"backward(gradient): gradient has shape {tuple(grad.shape)}, but the tensor "
-                                   f"has shape {tuple(self.shape)}")
-        run_backward(self._grad_node(), grad, retain_graph=bool(retain_graph))
+            return backend.get_array_module(self.array).ones_like(self.array)
+        grad = gradient.array if isinstance(gradient, Tensor) else gradient
+        grad = backend.xp_for(backend.device_of(self.array)).asarray(
+            backend.to_device(grad, backend.device_of(self.array)) if hasattr(grad, "shape") else grad,
+            dtype=self.dtype)
+        if grad.shape != self.shape:
+            raise RuntimeError(f"backward(gradient): gradient has shape {tuple(grad.shape)}, but the tensor "
+                               f"has shape {tuple(self.shape)}")
+        return grad
 
     def detach(self):
         """The same data (shared memory and version), cut off from the graph."""

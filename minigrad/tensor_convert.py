@@ -29,10 +29,15 @@ class ConvertMethods:
             out = AsType.apply(out, dtype=dtypes.as_dtype(dtype))
         return out
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking=False):
+        """type(): the legacy type name, 'minigrad.FloatTensor' ('minigrad.cuda.FloatTensor' on the GPU),
+        as PyTorch; type(dtype), type(minigrad.LongTensor) or type('torch.LongTensor'): converted."""
         if dtype is None:
-            return f"minigrad.{dtypes.name(self.dtype)}"
-        return self.to(dtype)
+            where = "minigrad.cuda." if self.device == "cuda" else "minigrad."
+            return where + dtypes.LEGACY_TYPES.get(self.dtype, dtypes.name(self.dtype))
+        if isinstance(dtype, str):
+            dtype = dtypes.from_legacy_name(dtype)
+        return self.to(getattr(dtype, "legacy_dtype", dtype))  # a legacy type (minigrad.LongTensor) names its dtype
 
     cpu = lambda self: self.to("cpu")
     cuda = lambda self, device=None: self.to("cuda")

@@ -4,7 +4,7 @@
 respect to t (for a leaf: before it is added into .grad); a tensor the hook returns replaces
 that gradient from there on. The hook lives on t's node (autograd.Node.grad_hooks).
 
-The backward engine (minigrad/autograd.py, AccumulateGrad) calls each hook once per
+The backward engine (minigrad/autograd/, AccumulateGrad) calls each hook once per
 backward, as soon as the leaf's `.grad` holds all of that backward's gradient.
 minigrad.distributed's DistributedDataParallel uses it to start averaging a bucket of
 gradients across processes while backward is still computing the earlier layers'.

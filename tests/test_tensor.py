@@ -149,7 +149,7 @@ def test_a_finished_backward_leaves_nothing_of_the_graph_alive():
     gc.collect()
     assert [r() for r in refs if r() is not None] == [], "a Function outlived backward"
     assert all(r() is None for r in saved), "an array saved for backward outlived it"
-    assert loss.grad_fn.next_functions is None and loss.grad_fn.saved == ()
+    assert loss.grad_fn.parents is None and loss.grad_fn.saved == ()
 
 
 def test_intermediate_results_are_freed_during_forward_unless_saved():
@@ -172,7 +172,7 @@ def _graph(root):
         if any(f is s for s in seen):
             continue
         seen.append(f)
-        stack.extend(p for p in f.next_functions if isinstance(p, minigrad.Function))
+        stack.extend(p for p, _ in f.next_functions if isinstance(p, minigrad.Function))
     return seen
 
 

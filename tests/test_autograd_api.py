@@ -1,0 +1,126 @@
+"""PyTorch's autograd surface, compared with torch: grad_fn names and next_functions pairs,
+AccumulateGrad.variable, torch.autograd.grad, the legacy Variable, minigrad.Size and the legacy
+tensor types (FloatTensor, LongTensor...), which older programs and tutorials still use."""
+import numpy as np
+import pytest
+
+import minigrad
+import minigrad.autograd as autograd
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed: `pip install torch==2.13.0`")
+
+
+def _chain(lib):
+    x = lib.ones(2, requires_grad=True)
+    return x, (x * 2 + 1).sum()
+
+
+def _structure(fn):
+    """The graph below a grad_fn as nested (name, [children]) with None for no gradient."""
+    if fn is None:
+        return None
+    name = fn.name() if hasattr(fn, "name") and callable(fn.name) else fn.backward_label()
+    name = name.replace("torch::autograd::", "")  # torch's AccumulateGrad.name(); its repr says AccumulateGrad
+    return name, [(_structure(child), index) for child, index in fn.next_functions]
+
+
+@needs_torch
+def test_grad_fn_names_and_next_functions_are_torchs():
+    (x, y), (tx, ty) = _chain(minigrad), _chain(torch)
+    assert _structure(y.grad_fn) == _structure(ty.grad_fn)
+    acc = y.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[0][0]
+    assert acc.variable is x
+    assert repr(y.grad_fn).startswith("<SumBackward0 object at 0x")
+    assert repr(x * 2) == "tensor([2., 2.], grad_fn=<MulBackward0>)"
+    for expr in ("x.relu()", "x.log_softmax(0)", "x.exp()", "x.sigmoid()", "x.tanh()", "-x", "x / 2"):
+        ours = eval(expr, {"x": minigrad.ones(2, requires_grad=True)}).grad_fn.backward_label()
+        theirs = eval(expr, {"x": torch.ones(2, requires_grad=True)}).grad_fn.name()
+        assert ours == theirs, expr
+
+
+@needs_torch
+def test_autograd_grad_matches_torch():
+    for lib in (minigrad, torch):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        z = x * 2
+        y = (z * z).sum()
+        gz, gx = lib.autograd.grad(y, [z, x], retain_graph=True)
+        (g_only,) = lib.autograd.grad(y, x)
+        assert x.grad is None  # returned, not accumulated
+        assert gz.tolist() == [4.0, 8.0, 12.0] and gx.tolist() == [8.0, 16.0, 24.0]
+        assert g_only.tolist() == gx.tolist()
+        (g_vec,) = lib.autograd.grad(x * 3, x, grad_outputs=lib.ones(3))
+        assert g_vec.tolist() == [3.0, 3.0, 3.0]
+        unused = lib.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+            lib.autograd.grad((x * 2).sum(), [unused])
+        assert lib.autograd.grad((x * 2).sum(), [unused, x], allow_unused=True)[0] is None
+        with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+            lib.autograd.grad(x * 2, x)
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            lib.autograd.grad((x * 2).sum(), [lib.ones(2)])
+
+
+def test_autograd_grad_of_several_outputs_adds_them():
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = autograd.grad([(x * x).sum(), (3 * x).sum()], [x])
+    assert g.tolist() == [5.0, 7.0]
+
+
+@needs_torch
+def test_legacy_variable_is_a_new_leaf_as_in_torch():
+    from torch.autograd import Variable as TorchVariable
+    for lib, Variable in ((minigrad, autograd.Variable), (torch, TorchVariable)):
+        a = lib.ones(2, requires_grad=True)
+        b = a * 2
+        plain, leaf = Variable(b), Variable(b, requires_grad=True)
+        assert (plain.requires_grad, plain.is_leaf, plain.grad_fn) == (False, True, None)
+        assert (leaf.requires_grad, leaf.is_leaf) == (True, True)
+        assert Variable(a) is not a and isinstance(lib.ones(2), Variable)
+        leaf.data.add_(1)  # the same memory
+        assert b.tolist() == [3.0, 3.0]
+        with pytest.warns(UserWarning, match="volatile was removed"):
+            Variable(lib.ones(1), volatile=True)
+
+
+@needs_torch
+def test_size_is_torchs():
+    for lib in (minigrad, torch):
+        x = lib.zeros(2, 3)
+        name = lib.__name__
+        assert repr(x.shape) == repr(x.size()) == f"{name}.Size([2, 3])"
+        assert isinstance(x.shape, lib.Size) and isinstance(x.shape, tuple) and x.shape == (2, 3)
+        assert repr(x.shape[1:]) == f"{name}.Size([3])" and x.shape[0] == 2
+        assert repr(x.shape + (1,)) == f"{name}.Size([2, 3, 1])" and repr((1,) + x.shape) == f"{name}.Size([1, 2, 3])"
+        assert x.shape.numel() == 6 and lib.Size([]).numel() == 1 and repr(lib.Size([])) == f"{name}.Size([])"
+        n, c = x.shape
+        assert (n, c) == (2, 3)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor",
+                                  "BoolTensor", "HalfTensor", "ShortTensor", "CharTensor"])
+def test_legacy_tensor_types(name):
+    ours, theirs = getattr(minigrad, name), getattr(torch, name)
+    assert str(ours(2, 3).dtype) == str(theirs(2, 3).dtype).split(".")[-1].replace("float16", "float16")
+    assert ours(2, 3).shape == theirs(2, 3).shape and ours().shape == theirs().shape == (0,)
+    assert ours([1, 0, 2]).tolist() == theirs([1, 0, 2]).tolist()
+    made = minigrad.zeros(2).type(ours)
+    assert made.type() == f"minigrad.{name}" and theirs([1]).type() == f"torch.{name}"
+    assert isinstance(made, ours) and isinstance(theirs([1]), theirs)
+    other = minigrad.LongTensor if name != "LongTensor" else minigrad.FloatTensor
+    assert not isinstance(made, other)
+    assert minigrad.zeros(2).type(f"torch.{name}").type() == f"minigrad.{name}"
+
+
+def test_legacy_type_refuses_a_tensor_of_another_dtype():
+    with pytest.raises(TypeError, match=r"expected a float32 tensor, got int64"):
+        minigrad.FloatTensor(minigrad.tensor([1, 2]))
+    same = minigrad.ones(2)
+    assert minigrad.FloatTensor(same) is same
+    np.testing.assert_array_equal(minigrad.FloatTensor(minigrad.Size([2])).shape, (2,))
