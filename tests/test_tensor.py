@@ -135,21 +135,25 @@ def test_deep_chain_does_not_hit_the_recursion_limit():
     assert x.grad[0] == pytest.approx(1.0001 ** 10_000)
 
 
-def test_a_finished_backward_leaves_nothing_of_the_graph_alive():
+def test_a_finished_backward_frees_every_saved_array_and_the_graph_goes_with_its_output():
+    """As PyTorch: backward frees the arrays the graph saved at once; the nodes themselves (edges,
+    shapes) live as long as the output that holds them, and go with it."""
     x = tensor(np.random.randn(100, 100), requires_grad=True)
     w = tensor(np.random.randn(100, 100), requires_grad=True)
     loss = (x @ w).relu().tanh().sigmoid().log_softmax(1).mean()
     functions = _graph(loss.grad_fn)
     assert len(functions) == 6
-    refs = [weakref.ref(f) for f in functions if f is not loss.grad_fn]
+    refs = [weakref.ref(f) for f in functions]
     saved = [weakref.ref(a) for f in functions for a in f.saved if a is not None and a is not x.array and a is not w.array]
     assert saved
     del functions
     loss.backward()
     gc.collect()
-    assert [r() for r in refs if r() is not None] == [], "a Function outlived backward"
     assert all(r() is None for r in saved), "an array saved for backward outlived it"
-    assert loss.grad_fn.parents is None and loss.grad_fn.saved == ()
+    assert all(f.saved == () for f in _graph(loss.grad_fn))
+    del loss
+    gc.collect()
+    assert [r() for r in refs if r() is not None] == [], "a Function outlived its output"
 
 
 def test_intermediate_results_are_freed_during_forward_unless_saved():
@@ -185,10 +189,28 @@ def test_backward_on_non_scalar_without_gradient_says_so():
 
 
 def test_backward_twice_through_a_freed_graph_says_so():
-    loss = (tensor([1.0, 2.0], requires_grad=True) * 2).sum()
+    x = tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
     loss.backward()
     with pytest.raises(RuntimeError, match="second time.*freed"):
         loss.backward()
+
+
+def test_backward_twice_through_ops_that_saved_nothing_adds_again_as_torch():
+    """PyTorch refuses a second backward only through a node that saved something (x * 2 keeps the 2)."""
+    x = tensor([1.0, 2.0], requires_grad=True)
+    for make in (lambda: (x + 1).sum(), lambda: (-x).reshape(2, 1).t().mean()):
+        x.grad = None
+        loss = make()
+        loss.backward()
+        first = x.grad.tolist()
+        loss.backward()
+        assert x.grad.tolist() == [2 * g for g in first]
+    for make in (lambda: (x * 2).sum(), lambda: (x / 2).sum(), lambda: x.exp().sum()):
+        loss = make()
+        loss.backward()
+        with pytest.raises(RuntimeError, match="second time"):
+            loss.backward()
 
 
 def test_backward_without_any_gradient_input_says_so():

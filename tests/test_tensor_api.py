@@ -317,7 +317,7 @@ def test_autograd_and_core_ops_never_import_the_tensor_module():
     import ast
     import pathlib
     root = pathlib.Path(minigrad.__file__).parent
-    files = [root / "autograd.py", root / "dtypes.py"] + [root / "ops" / f"{n}.py" for n in (
+    files = sorted((root / "autograd").glob("*.py")) + [root / "dtypes.py"] + [root / "ops" / f"{n}.py" for n in (
         "__init__", "arithmetic", "reductions", "shapes", "matmul", "activations", "dropout", "elementwise")]
     for path in files:
         for node in ast.walk(ast.parse(path.read_text())):

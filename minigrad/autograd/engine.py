@@ -27,10 +27,11 @@ def backward(root_node, grad, retain_graph=False, capture=None):
             if capture is None:
                 node.accumulate(g, owned, given)
             continue
-        if node.parents is None:
+        if node.freed:
             raise RuntimeError(
-                f"backward() through {node.op_name()} a second time: its graph was freed by the first "
-                "backward(). Recompute the forward pass, or call backward(retain_graph=True) the first time.")
+                f"Trying to backward through the graph a second time: {node.op_name()}'s saved values were "
+                "freed by the first backward(). Recompute the forward pass, or call backward(retain_graph=True) "
+                "the first time.")
         node.check_versions()
         if capture is None and node.retained is not None and node.retained() is not None:
             node.retained()._retain(g)

@@ -159,8 +159,22 @@ class Function(Node):
                     f"is at version {box[0]}; expected version {version} instead. Hint: clone it before "
                     "the in-place change (x = x.clone()) or use the out-of-place form (x = x + 1).")
 
+    freed = False  # True once release() dropped arrays this node's backward needs
+
     def release(self):
-        """Drop everything this node holds once its backward has run."""
-        self.parents = None
-        self.saved = ()
+        """Drop the arrays this node holds once its backward has run (saved inputs, masks): the
+        memory goes back at once, as PyTorch frees a graph's saved tensors. Its edges and small
+        attributes (shapes, dims) stay, so a second backward through ops that need no array
+        (add, sum, reshape...) still works, as in PyTorch, and one that does says so."""
+        held = [name for name, value in vars(self).items() if name == "saved" or _holds_array(value)]
+        self.freed = self.freed or any(v is not None for v in self.saved) or len(held) > ("saved" in held)
+        for name in held:
+            delattr(self, name)
         self._versions = ()
+
+
+def _holds_array(value):
+    """An array (numpy or cupy, not a numpy scalar), or a tuple or list holding one."""
+    if isinstance(value, (tuple, list)):
+        return any(_holds_array(v) for v in value)
+    return isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__")
