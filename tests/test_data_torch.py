@@ -149,7 +149,7 @@ def test_tensor_dataset_batches_are_slices_with_their_dtypes():
     assert bx.dtype == np.float32 and by.dtype == np.int64 and bx.shape == (4, 2) and by.shape == (4,)
     np.testing.assert_array_equal(bx.numpy(), x.numpy()[:4])
     np.testing.assert_array_equal(batches[2][1].numpy(), [8, 9])
-    with pytest.raises(ValueError, match="Size mismatch"):
+    with pytest.raises(AssertionError, match="Size mismatch"):  # torch's exception type
         TensorDataset(x, y[:3])
 
 
@@ -226,7 +226,7 @@ def test_dataloader_accepts_torchs_arguments():
     np.testing.assert_array_equal(*orders)
     for bad, match in ((dict(shuffle=True, sampler=[0]), "mutually exclusive"),
                        (dict(persistent_workers=True), "num_workers > 0"),
-                       (dict(batch_size=0), "positive integer"), (dict(num_workers=-1), "0 or more")):
+                       (dict(batch_size=0), "positive integer"), (dict(num_workers=-1), "should be non-negative")):
         with pytest.raises(ValueError, match=match):
             DataLoader(Numbers(3), **bad)
 
@@ -238,7 +238,7 @@ def test_default_collate_nests_like_torch():
     assert batch[0]["s"] == ["x", "y"] and batch[0]["a"].dtype == np.float32
     assert batch[1].shape == (2, 2) and batch[1].dtype == np.float32  # minigrad computes in float32
     assert batch[2].dtype == np.bool_
-    with pytest.raises(ValueError, match="different shapes"):
+    with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, but got \[2\] at entry 0"):
         default_collate([np.ones(2), np.ones(3)])
     with pytest.raises(TypeError, match="ToTensor"):
         default_collate([Image.new("RGB", (2, 2))])

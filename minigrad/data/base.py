@@ -1,7 +1,10 @@
-"""torch.utils.data's data set classes: `Dataset`, `TensorDataset`, `Subset`.
+"""torch.utils.data's data set classes: `Dataset`, `TensorDataset`, `Subset`, `ConcatDataset`,
+`random_split`, and the streams `IterableDataset`, `ChainDataset`.
 
-A data set is anything with `__len__` and `__getitem__(i) -> sample`; `Dataset` is the
-base class PyTorch code subclasses (it adds nothing but `+`, which concatenates).
+A map-style data set is anything with `__len__` and `__getitem__(i) -> sample`; `Dataset` is the
+base class PyTorch code subclasses (it adds nothing but `+`, which concatenates). An iterable-style
+data set (`IterableDataset`) has `__iter__` instead: a stream read in order, with no index (lines
+of a file, samples generated on the fly); a DataLoader batches consecutive items of it.
 """
 import bisect
 import math
@@ -16,10 +19,37 @@ class Dataset:
     """Subclass it and define `__getitem__` (and `__len__`)."""
 
     def __getitem__(self, index):
-        raise NotImplementedError(f"{type(self).__name__} must define __getitem__(index) -> sample")
+        raise NotImplementedError(f"Subclasses of Dataset should implement __getitem__. ({type(self).__name__} "
+                                  "must define __getitem__(index) -> sample)")
 
     def __add__(self, other):
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Subclass it and define `__iter__` (yielding samples); `__len__` is optional. `a + b` chains two."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__, yielding samples")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Iterable data sets one after the other (torch's ChainDataset)."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
 
 
 class TensorDataset(Dataset):
@@ -28,11 +58,9 @@ class TensorDataset(Dataset):
     batches `[x[batch], y[batch]]`."""
 
     def __init__(self, *tensors):
-        if not tensors:
-            raise ValueError("TensorDataset needs at least one tensor")
         sizes = [len(t) for t in tensors]
-        if len(set(sizes)) > 1:
-            raise ValueError(f"Size mismatch between tensors: first dimensions {sizes} must be equal")
+        if len(set(sizes)) > 1:  # torch's AssertionError
+            raise AssertionError(f"Size mismatch between tensors: first dimensions {sizes} must be equal")
         self.tensors = tensors
 
     def __getitem__(self, index):
@@ -40,6 +68,31 @@ class TensorDataset(Dataset):
 
     def __len__(self):
         return len(self.tensors[0])
+
+
+class StackDataset(Dataset):
+    """Data sets of one length side by side: `StackDataset(images, labels)[i]` is (images[i], labels[i]);
+    with keywords, `StackDataset(x=images, y=labels)[i]` is {"x": images[i], "y": labels[i]}."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                             "input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        self.datasets = args or kwargs
+        sizes = [len(d) for d in (args or kwargs.values())]
+        if len(set(sizes)) > 1:
+            raise ValueError(f"Size mismatch between datasets: lengths {sizes}")
+        self._length = sizes[0]
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self):
+        return self._length
 
 
 def _item(t, index):
@@ -52,12 +105,14 @@ def _item(t, index):
 
 
 class Subset(Dataset):
-    """The items of `dataset` at `indices`, in that order."""
+    """The items of `dataset` at `indices` (a sequence, kept as given), in that order."""
 
     def __init__(self, dataset, indices):
-        self.dataset, self.indices = dataset, list(indices)
+        self.dataset, self.indices = dataset, indices
 
     def __getitem__(self, index):
+        if isinstance(index, list):  # torch: a list of positions asks the data set for those items at once
+            return self.dataset[[self.indices[i] for i in index]]
         return self.dataset[self.indices[index]]
 
     def __len__(self):
@@ -86,15 +141,21 @@ class ConcatDataset(Dataset):
 
     def __init__(self, datasets):
         self.datasets = list(datasets)
-        self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]))
+        if not self.datasets:  # torch's AssertionErrors
+            raise AssertionError("datasets should not be an empty iterable")
+        if any(isinstance(d, IterableDataset) for d in self.datasets):
+            raise AssertionError("ConcatDataset does not support IterableDataset (use ChainDataset)")
+        self.cumulative_sizes = [int(n) for n in np.cumsum([len(d) for d in self.datasets])]
 
     def __len__(self):
-        return int(self.cumulative_sizes[-1]) if self.datasets else 0
+        return self.cumulative_sizes[-1]
 
     def __getitem__(self, index):
         if index < 0:
+            if -index > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
             index += len(self)
-        if not 0 <= index < len(self):
+        if index >= len(self):
             raise IndexError(f"index {index} out of range for a ConcatDataset of {len(self)}")
         k = bisect.bisect_right(self.cumulative_sizes, index)
-        return self.datasets[k][index - (int(self.cumulative_sizes[k - 1]) if k else 0)]
+        return self.datasets[k][index - (self.cumulative_sizes[k - 1] if k else 0)]

@@ -1,7 +1,9 @@
 """Image transforms and data augmentation, each a small class: torchvision's names for the
 PyTorch side (`Compose`, `ToTensor`, `Normalize`, `Resize`, `CenterCrop`, `RandomHorizontalFlip`)
 and the augmentations fastai 0.7's lesson 1 uses (`RandomRotate`, `RandomLighting`, ...).
-fastai's presets and `tfms_from_model` live in `fastai_transforms.py`.
+fastai's presets and `tfms_from_model` live in `fastai_transforms.py`; torchvision's other
+everyday transforms (`Lambda`, `ToPILImage`, `Grayscale`, `Pad`, `RandomResizedCrop`, ...) in
+`torchvision_transforms.py`, re-exported here so that `transforms.Lambda` reads as torchvision's.
 
 Augmentation shows the model a slightly different picture of each image every
 epoch (flipped, rotated a few degrees, zoomed, lighter or darker), so that it
@@ -18,6 +20,9 @@ from PIL import Image
 
 from ..backend import get_array_module
 from ..random_source import rng
+from .torchvision_transforms import (Grayscale, InterpolationMode, Lambda, Pad, RandomApply,  # noqa: F401
+                                     RandomResizedCrop, RandomVerticalFlip, ToPILImage, pad, pil_filter,
+                                     setup_size)
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -38,27 +43,28 @@ class Compose:
         return "Compose(" + ", ".join(repr(t) for t in self.transforms) + ")"
 
 
-def _pair(size):
-    """An int or an (h, w) pair -> (h, w)."""
-    return (size, size) if isinstance(size, int) else tuple(size)
-
-
 class Resize:
     """torchvision's Resize (fastai's Scale). An int scales the shorter side to `size` keeping the
-    aspect ratio (the longer side is floored, as both libraries do); an (h, w) pair resizes to
-    exactly that. Bilinear, antialiased when shrinking (Pillow), as torchvision on PIL images."""
+    aspect ratio (the longer side int(size * long / short), as torchvision's); an (h, w) pair
+    resizes to exactly that. Bilinear by default (`interpolation=`), antialiased when shrinking
+    (Pillow), as torchvision on PIL images; an image already of that size is returned as it is."""
 
-    def __init__(self, size):
-        self.size = size
+    def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
+        self.size, self.interpolation, self.antialias = size, interpolation, antialias
+        self._filter = pil_filter(interpolation)
+        if max_size is not None:
+            raise NotImplementedError("Resize(max_size=...) is not implemented in minigrad; resize in two steps")
 
     def __call__(self, img):
         w, h = img.size
-        if not isinstance(self.size, int):
-            th, tw = _pair(self.size)
-            return img.resize((tw, th), Image.BILINEAR)
-        scale = self.size / min(w, h)
-        return img.resize((max(self.size, math.floor(w * scale)), max(self.size, math.floor(h * scale))),
-                          Image.BILINEAR)
+        size = self.size[0] if isinstance(self.size, (list, tuple)) and len(self.size) == 1 else self.size
+        if not isinstance(size, int):
+            th, tw = setup_size(size)
+        else:
+            short, long = min(w, h), max(w, h)
+            new_short, new_long = size, int(size * long / short)
+            tw, th = (new_short, new_long) if w <= h else (new_long, new_short)
+        return img if (tw, th) == (w, h) else img.resize((tw, th), self._filter)
 
     def __repr__(self):
         return f"Resize({self.size})"
@@ -66,14 +72,19 @@ class Resize:
 
 class CenterCrop:
     """torchvision's CenterCrop: an int gives a square, an (h, w) pair a rectangle; the offset is
-    round((H - h) / 2) as torchvision's; an image smaller than the crop is padded with black."""
+    round((H - h) / 2) as torchvision's; a side smaller than the crop is first padded with black,
+    (d // 2) before and ((d + 1) // 2) after, d the missing length."""
 
     def __init__(self, size):
         self.size = size
 
     def __call__(self, img):
         w, h = img.size
-        th, tw = _pair(self.size)
+        th, tw = setup_size(self.size)
+        if tw > w or th > h:
+            dw, dh = max(tw - w, 0), max(th - h, 0)
+            img = pad(img, [dw // 2, dh // 2, (dw + 1) // 2, (dh + 1) // 2])
+            w, h = img.size
         left, top = int(round((w - tw) / 2.0)), int(round((h - th) / 2.0))
         return img.crop((left, top, left + tw, top + th))
 
@@ -82,17 +93,34 @@ class CenterCrop:
 
 
 class RandomCrop(CenterCrop):
-    """A `size` crop at a uniformly random place (fastai's RandomCrop, torchvision's without padding)."""
+    """torchvision's RandomCrop (fastai's): a `size` crop at a uniformly random place, after `padding`
+    on every side (`pad`'s forms: n, (left/right, top/bottom) or (left, top, right, bottom), with
+    `fill` and `padding_mode`: `RandomCrop(32, padding=4)` is CIFAR-10's augmentation). A side
+    smaller than the crop is an error, unless `pad_if_needed` pads it by the missing length on
+    both sides."""
+
+    def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
+        super().__init__(size)
+        self.padding, self.pad_if_needed, self.fill, self.padding_mode = padding, pad_if_needed, fill, padding_mode
 
     def __call__(self, img):
+        th, tw = setup_size(self.size)
+        if self.padding is not None:
+            img = pad(img, self.padding, self.fill, self.padding_mode)
+        if self.pad_if_needed and img.size[0] < tw:
+            img = pad(img, [tw - img.size[0], 0], self.fill, self.padding_mode)
+        if self.pad_if_needed and img.size[1] < th:
+            img = pad(img, [0, th - img.size[1]], self.fill, self.padding_mode)
         w, h = img.size
-        th, tw = _pair(self.size)
-        left = int(rng().integers(0, max(w - tw, 0) + 1))
-        top = int(rng().integers(0, max(h - th, 0) + 1))
+        if h < th or w < tw:
+            raise ValueError(f"Required crop size {(th, tw)} is larger than input image size {(h, w)}")
+        left = int(rng().integers(0, w - tw + 1))
+        top = int(rng().integers(0, h - th + 1))
         return img.crop((left, top, left + tw, top + th))
 
     def __repr__(self):
-        return f"RandomCrop({self.size})"
+        padding = "" if self.padding is None else f", padding={self.padding}"
+        return f"RandomCrop({self.size}{padding})"
 
 
 class RandomZoom:
@@ -179,17 +207,27 @@ class ToArray:
 
 
 class ToTensor:
-    """torchvision's ToTensor: PIL image (or HWC uint8 array) -> float32 Tensor (C, H, W) in [0, 1].
-    Mode 'L' gives one channel, 'RGB' three (other modes are converted to RGB first)."""
+    """torchvision's ToTensor: PIL image or (H, W, C) array -> Tensor (C, H, W), one channel per
+    band of the image ('L' 1, 'LA' 2, 'RGB' 3, 'RGBA' 4, 'P' its palette indices). 8-bit data
+    becomes float32 in [0, 1] (/ 255; mode '1' gives 0 or 1); other data keeps its values: 'I'
+    int32, 'I;16' int16, 'F' float32, and an array its dtype (float arrays float32, minigrad's rule)."""
+
+    _dtypes = {"I": np.int32, "I;16": np.int16, "F": np.float32}
 
     def __call__(self, pic):
         from ..tensor import Tensor  # the end of a pipeline: the only place a Tensor is built
         if isinstance(pic, np.ndarray):
-            a = pic[:, :, None] if pic.ndim == 2 else pic
-            a = a.transpose(2, 0, 1)
-            a = a.astype(np.float32) / np.float32(255) if a.dtype == np.uint8 else a.astype(np.float32)
-            return Tensor(np.ascontiguousarray(a))
-        return Tensor(_to_chw(pic))
+            if pic.ndim not in (2, 3):
+                raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
+            a = (pic[:, :, None] if pic.ndim == 2 else pic).transpose(2, 0, 1)
+        elif isinstance(pic, Image.Image):
+            a = np.array(pic, self._dtypes.get(pic.mode, np.uint8))
+            a = (255 * a if pic.mode == "1" else a).reshape(pic.size[1], pic.size[0], -1).transpose(2, 0, 1)
+        else:
+            raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic)}")
+        a = a.astype(np.float32) / np.float32(255) if a.dtype == np.uint8 else a
+        a = np.ascontiguousarray(a.astype(np.float32) if a.dtype.kind == "f" else a)
+        return Tensor(a, dtype=a.dtype)
 
     def __repr__(self):
         return "ToTensor()"
