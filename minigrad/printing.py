@@ -40,10 +40,16 @@ def format_tensor(t):
     if array.dtype.kind == "f" and array.size:
         body = np.array2string(array, separator=", ", formatter={"float_kind": float_format(array)},
                                prefix="tensor(", threshold=1000)
+    elif array.dtype.kind == "b" and array.size:  # PyTorch pads True to False's width only where a False shows
+        width = 5 if not shown(array).all() else 4
+        body = np.array2string(array, separator=", ", formatter={"bool": lambda v: str(v).rjust(width)},
+                               prefix="tensor(", threshold=1000)
     else:
         body = np.array2string(array, separator=", ", prefix="tensor(", threshold=1000)
     body = body.replace(", ...,", ",  ...,")  # PyTorch sets the skipped middle apart by two spaces
     extras = []
+    if array.size == 0 and array.ndim != 1:
+        extras.append(f"size={tuple(array.shape)}")
     if t.device == "cuda":
         extras.append("device='cuda:0'")
     if array.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool) or array.size == 0 and array.dtype != dtypes.float32:

@@ -108,9 +108,12 @@ def test_float_int_index_format_len_iter():
 @needs_torch
 @pytest.mark.parametrize("make", [lambda m: m.tensor([1.0, 2.0]), lambda m: m.tensor(3), lambda m: m.tensor([0.5, 1.25]),
                                   lambda m: m.tensor([[1, 2], [3, 4]]), lambda m: m.tensor([True, False]),
-                                  lambda m: m.tensor(2.5)])
+                                  lambda m: m.tensor(2.5), lambda m: m.tensor([True, True]),
+                                  lambda m: m.tensor([[True], [True]]), lambda m: m.ones(2000, dtype=m.bool),
+                                  lambda m: m.zeros(0, 3), lambda m: m.zeros(2, 0, dtype=m.float64),
+                                  lambda m: m.zeros(0), lambda m: m.zeros(0, 3, dtype=m.bool)])
 def test_repr_looks_like_torchs(make):
-    assert repr(make(minigrad)) == repr(make(torch))
+    assert repr(make(minigrad)) == repr(make(torch)).replace("torch.", "minigrad.")
 
 
 # ---- gradients ------------------------------------------------------------------------------
