@@ -97,3 +97,37 @@ def scalar_dtype(value):
     if isinstance(value, (builtins.float, np.floating)):
         return float32
     raise TypeError(f"expected a Tensor or a Python number, got {type(value).__name__}")
+
+
+_C_NAMES = {uint8: "uint8_t", int8: "int8_t", int16: "int16_t", int32: "int", int64: "int64_t", float16: "c10::Half",
+            float32: "float", float64: "double"}
+
+
+def check_fits(value, dtype):
+    """PyTorch's check before filling a tensor of `dtype` with the number `value` (full, new_full,
+    fill_, linspace's ends): an integer dtype takes an integer in its range (a negative one down to
+    -max for an unsigned dtype, which wraps around) or a finite float in its range; a float dtype any
+    value up to its largest, and inf or NaN. Anything else raises, as PyTorch's c10 overflow check."""
+    value = value.item() if hasattr(value, "item") else value
+    if dtype.kind == "b" or isinstance(value, (builtins.bool, np.bool_)):
+        return
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if isinstance(value, (builtins.int, np.integer)):
+            fits = info.min <= value <= info.max or dtype.kind == "u" and -builtins.int(info.max) <= value < 0
+        else:
+            fits = np.isfinite(value) and info.min <= value <= info.max
+    else:
+        fits = not np.isfinite(value) or abs(value) <= np.finfo(dtype).max
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_C_NAMES.get(dtype, name(dtype))} without overflow")
+
+
+def fill_value(value, dtype):
+    """`value` as a number of `dtype` after check_fits: a float truncated toward zero into an integer
+    dtype, a negative integer wrapped around into an unsigned one (-1 is 255 in uint8), as PyTorch."""
+    check_fits(value, dtype)
+    value = value.item() if hasattr(value, "item") else value
+    if dtype.kind in "iu" and not isinstance(value, (builtins.bool, np.bool_)):
+        return np.array(builtins.int(value), dtype=np.int64).astype(dtype)[()]
+    return dtype.type(value)

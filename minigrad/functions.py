@@ -3,25 +3,92 @@ minigrad.max(x, dim=1), minigrad.exp(x)... Each calls the method of the same nam
 
 The input must be a Tensor, as in PyTorch: a numpy array would otherwise run numpy's own
 method of that name (np.std is the biased one; ndarray.max(1) gives no indices), a silent
-difference. Arithmetic also takes a number first (minigrad.add(2, t)), as torch.add does."""
+difference. Arithmetic also takes a number first (minigrad.add(2, t)), as torch.add does.
+
+Where PyTorch's function has `out=`, so does minigrad's: minigrad.add(a, b, out=c) computes a + b
+and writes it into c (converted to c's dtype, c resized if its shape differs), and returns c."""
+import warnings
+
+from . import dtypes
+from .autograd import is_grad_enabled
+from .backend import get_array_module
 from .tensor import Tensor
+from .tensor_special import scalar_name
+
+
+def _number_tensor(number, like):
+    """A Python number as a 0-d tensor of the dtype PyTorch gives it beside `like` (so that it
+    promotes as the number would: minigrad.div(7, t, rounding_mode='floor'))."""
+    dims, zero = ([like.dtype], []) if like.ndim else ([], [like.dtype])
+    return like._const(get_array_module(like.array).asarray(number, dtype=dtypes.result_type(dims, zero, [number])))
+
 
 # number op tensor, for the ops PyTorch gives a (Number, Tensor) form
 _REVERSED = {"add": lambda a, b, alpha=1: b * alpha + a if alpha != 1 else a + b,
              "sub": lambda a, b, alpha=1: a - (b * alpha if alpha != 1 else b),
-             "mul": lambda a, b: a * b, "div": lambda a, b: a / b, "pow": lambda a, b: a ** b}
+             "mul": lambda a, b: a * b, "pow": lambda a, b: a ** b,
+             "div": lambda a, b, rounding_mode=None: _number_tensor(a, b).div(b, rounding_mode=rounding_mode),
+             "divide": lambda a, b, rounding_mode=None: _number_tensor(a, b).div(b, rounding_mode=rounding_mode),
+             "true_divide": lambda a, b: a / b, "remainder": lambda a, b: b.__rmod__(a),
+             "floor_divide": lambda a, b: b.__rfloordiv__(a)}
+
+# the functions PyTorch gives an `out=` (found by calling each of torch 2.13's with one)
+WITH_OUT = set((
+    "sum mean prod std var norm max min amax amin argmax argmin all any topk sort cumsum abs sqrt rsqrt exp log "
+    "log1p sin cos sigmoid tanh softmax log_softmax clamp clip neg sign floor ceil round maximum minimum pow matmul "
+    "mm add sub mul div eq ne gt lt ge le gather scatter scatter_add index_select square reciprocal logsumexp tril "
+    "triu outer ger dot bmm clamp_min clamp_max erf erfc expm1 exp2 log2 log10 sinh cosh tan asin acos atan asinh "
+    "acosh atanh arcsin arccos arctan arcsinh arccosh arctanh atan2 arctan2 frac lerp logical_and logical_or "
+    "logical_xor logical_not signbit divide true_divide floor_divide remainder fmod cumprod cummax cummin "
+    "logcumsumexp median nanmedian nansum nanmean diag masked_select take take_along_dim index_add index_copy "
+    "kron multinomial bernoulli cat concat concatenate stack where").split())
+
+
+def write_out(name, result, out):
+    """`out=`: write `result` (a tensor, or a tuple as max(dim) gives) into `out`, as PyTorch does."""
+    if isinstance(result, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(f"{name}(): argument 'out' must be a tuple of {len(result)} Tensors")
+        for r, o in zip(result, out):
+            write_out(name, r, o)
+        return type(result)(*out)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if is_grad_enabled() and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    if dtypes.category(result.dtype) > dtypes.category(out.dtype):
+        raise RuntimeError(f"result type {scalar_name(result.dtype)} can't be cast to the desired output type "
+                           f"{scalar_name(out.dtype)}")
+    if out.device != result.device:
+        raise RuntimeError(f"{name}(): Expected out tensor to be on {result.device}, but it is on {out.device}")
+    if out.shape != result.shape:
+        if out.array.size:
+            warnings.warn(f"An output with one or more elements was resized since it had shape {list(out.shape)}, "
+                          f"which does not match the required output shape {list(result.shape)}. This behavior is "
+                          "deprecated, and in a future PyTorch release outputs will not be resized unless they have "
+                          "zero elements.", UserWarning, stacklevel=3)
+        out.array = get_array_module(out.array).empty(result.shape, out.dtype)
+    out.array[...] = result.array
+    out._version[0] += 1
+    return out
 
 
 def _method(name, doc=None):
     def fn(input, *args, **kwargs):
+        out = kwargs.pop("out", None) if name in WITH_OUT else None
+        if "out" in kwargs:
+            raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
         if not isinstance(input, Tensor):
             if name in _REVERSED and isinstance(input, (int, float)) and args and isinstance(args[0], Tensor):
-                return _REVERSED[name](input, *args, **kwargs)
+                result = _REVERSED[name](input, *args, **kwargs)
+                return result if out is None else write_out(name, result, out)
             kind = type(input).__name__ if type(input).__module__ == "builtins" else \
                 f"{type(input).__module__}.{type(input).__name__}"
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {kind}"
                             + (" (wrap an array with minigrad.from_numpy)" if hasattr(input, "shape") else ""))
-        return getattr(input, name)(*args, **kwargs)
+        result = getattr(input, name)(*args, **kwargs)
+        return result if out is None else write_out(name, result, out)
     fn.__name__ = name
     fn.__doc__ = doc or f"minigrad.{name}(x, ...) is x.{name}(...)"
     return fn
@@ -33,6 +100,13 @@ NAMES = ("sum mean prod std var norm max min amax amin argmax argmin all any top
          "gather scatter scatter_add index_select reshape flatten unsqueeze squeeze transpose permute t flip chunk split narrow unbind "
          "clone isnan isfinite isinf equal allclose square reciprocal numel logsumexp tril triu outer ger dot bmm clamp_min "
          "clamp_max").split()
+# issue 22's further ops: special functions, rounding division, logical ops, scans, medians, indexing
+NAMES += ("erf erfc expm1 exp2 log2 log10 sinh cosh tan asin acos atan asinh acosh atanh arcsin arccos arctan "
+          "arcsinh arccosh arctanh atan2 arctan2 frac lerp logical_and logical_or logical_xor logical_not isclose "
+          "signbit divide true_divide floor_divide remainder fmod cumprod cummax cummin logcumsumexp median "
+          "nanmedian nansum nanmean count_nonzero diagonal diag diag_embed trace roll masked_select take "
+          "take_along_dim index_add index_copy index_fill repeat_interleave argwhere kron broadcast_to swapdims "
+          "swapaxes movedim moveaxis tensor_split multinomial bernoulli").split()
 
 for _name in NAMES:
     globals()[_name] = _method(_name)

@@ -12,22 +12,25 @@ class ConvertMethods:
         """to(device), to(dtype), to(device, dtype), to(other): a converted copy (self when nothing changes);
         gradients flow back to the original."""
         dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None), kwargs.pop("copy", None)
+        kwargs.pop("non_blocking", None)
+        copy = kwargs.pop("copy", False)
         if kwargs:
             raise TypeError(f"to(): unexpected arguments {sorted(kwargs)}")
+        flags = [a for a in args if isinstance(a, bool)]  # to(dtype, non_blocking, copy) positionally
+        copy = copy or len(flags) == 2 and flags[1]
         for a in args:
             if hasattr(a, "_result_class"):  # a Tensor
                 dev, dtype = a.device, a.dtype
             elif isinstance(a, str):
                 dev = a
-            else:
+            elif not isinstance(a, bool):
                 dtype = a
         out = self
         if dev is not None and str(device(dev)) != backend.device_of(self.array):
             out = ToDevice.apply(out, device=backend.check_device(str(device(dev))))
         if dtype is not None and dtypes.as_dtype(dtype) != self.dtype:
             out = AsType.apply(out, dtype=dtypes.as_dtype(dtype))
-        return out
+        return out.clone() if copy and out is self else out  # copy=True: a new tensor even when nothing changes
 
     def type(self, dtype=None, non_blocking=False):
         """type(): the legacy type name, 'minigrad.FloatTensor' ('minigrad.cuda.FloatTensor' on the GPU),

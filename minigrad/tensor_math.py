@@ -1,31 +1,22 @@
-"""Tensor's maths: operators with PyTorch's type promotion, elementwise maps and
-comparisons (their in-place forms are in tensor_inplace.py; reductions in tensor_reduce.py).
+"""Tensor's maths: elementwise maps (exp, log, relu, softmax...), the step functions (sign,
+floor, round...), clamp, maximum/minimum, where and masked_fill, products built from them;
+its operators (+ - * / ...) with PyTorch's type promotion are in tensor_operators.py (their
+in-place forms in tensor_inplace.py; reductions in tensor_reduce.py).
 
 Each method converts its operands to the dtype PyTorch would give the result
-(minigrad/dtypes.py) and calls one op of minigrad/ops/. Integer and bool tensors
-stay integer where PyTorch keeps them (+, -, *, sum); `/`, exp, log, sqrt... of
-integers give float32.
+(minigrad/dtypes.py) and calls one op of minigrad/ops/. `exp`, `log`, `sqrt`... of
+integers give float32; PyTorch's refusals (relu or abs of bools, softmax of integers) are kept.
 """
 import numpy as np
 
 from . import dtypes
-from .backend import get_array_module, to_device
+from .autograd import is_grad_enabled
+from .backend import get_array_module
 from .ops.activations import Exp, Log, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
-from .ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub
-from .ops.elementwise import Abs, Clamp, Cos, Log1p, Maximum, Minimum, Sin, Sqrt, Where
-from .ops.matmul import MatMul
-from .ops.shapes import AsType
-
-_NUMBER = (int, float, bool, np.number, np.bool_)
-
-
-def same_dtype(op, *tensors):
-    """PyTorch's matrix products and convolutions refuse operands of two dtypes (a float32 model
-    given float64 data); minigrad does too, rather than compute in the wider one."""
-    names = [dtypes.name(t.array.dtype) for t in tensors if t is not None]
-    if len(set(names)) > 1:
-        raise RuntimeError(f"{op}: expected operands of one dtype, but got {' and '.join(names)}: convert "
-                           f"one of them, e.g. x.float() for a float32 model")
+from .ops.elementwise import (Abs, Ceil, Clamp, Cos, Floor, Log1p, Maximum, Minimum, Round, Sign, Sin, Sqrt,
+                              Trunc, Where)
+from .tensor_operators import same_dtype  # noqa: F401  (same_dtype: nn/functional's)
+from .tensor_special import scalar_name
 
 
 def _sizes(size):
@@ -38,129 +29,27 @@ def _is_tensor(x):
     return hasattr(x, "_result_class")
 
 
+def bool_mask(mask, refusal, byte_ok=False):
+    """The array of a condition or mask, which PyTorch wants boolean (a 0/1 integer mask is refused;
+    where's condition may still be uint8, PyTorch's deprecated byte masks)."""
+    mask = getattr(mask, "array", mask)
+    dtype = getattr(mask, "dtype", None)
+    if byte_ok and dtype == dtypes.uint8:
+        return mask.astype(bool)
+    if dtype is not None and dtype.kind != "b":
+        raise RuntimeError(f"{refusal}, but got a tensor with dtype {dtypes.name(dtype)}: compare it first "
+                           "(mask != 0) or convert it with .bool()")
+    return mask
+
+
 class MathMethods:
-    # ---- type promotion ------------------------------------------------------------------
-    def _cast(self, dtype):
-        return self if self.array.dtype == dtype else AsType.apply(self, dtype=dtype)
-
-    def _promote(self, other):
-        """(self, other) converted to the dtype PyTorch gives their result; None if other is no operand."""
-        dt = self.array.dtype
-        if _is_tensor(other):
-            odt = other.array.dtype
-            if odt == dt:
-                return self, other
-            dims, zero = [], []
-            (dims if self.array.ndim else zero).append(dt)
-            (dims if other.array.ndim else zero).append(odt)
-            rt = dtypes.result_type(dims, zero, ())
-            return self._cast(rt), other._cast(rt)
-        if isinstance(other, _NUMBER):
-            if isinstance(other, float) and dt.kind == "f":
-                return self, dt.type(other)
-            rt = dtypes.result_type([dt] if self.array.ndim else [], [] if self.array.ndim else [dt], [other])
-            return self._cast(rt), rt.type(other)
-        if hasattr(other, "shape") and hasattr(other, "dtype"):  # a numpy/cupy array: a tensor of its dtype
-            other = self._result_class._wrap(to_device(other, str(self.device)))
-            return self._promote(other)
-        return None
-
-    def _binary(self, op, other, reverse=False):
-        pair = self._promote(other)
-        if pair is None:
-            return NotImplemented
-        a, b = pair
-        return op.apply(b, a) if reverse else op.apply(a, b)
-
-    def _floating(self):
-        """Self as a float tensor (exp, log, / ... of integers give float32, as PyTorch)."""
-        return self if self.array.dtype.kind == "f" else AsType.apply(self, dtype=dtypes.float32)
-
-    def _const(self, array):
-        return self._result_class._wrap(array)
-
-    # ---- operators -----------------------------------------------------------------------------
-    __add__ = lambda self, other: self._binary(Add, other)
-    __radd__ = lambda self, other: self._binary(Add, other, reverse=True)
-    __sub__ = lambda self, other: self._binary(Sub, other)
-    __rsub__ = lambda self, other: self._binary(Sub, other, reverse=True)
-    __mul__ = lambda self, other: self._binary(Mul, other)
-    __rmul__ = lambda self, other: self._binary(Mul, other, reverse=True)
-    __pow__ = lambda self, other: self._binary(Pow, other)
-    __rpow__ = lambda self, other: self._binary(Pow, other, reverse=True)
-    __matmul__ = lambda self, other: self._product(other)
-    __rmatmul__ = lambda self, other: self._product(other, reverse=True)
-
-    def _product(self, other, reverse=False):
-        """a @ b: PyTorch multiplies matrices of one dtype only (no promotion, unlike +)."""
-        if _is_tensor(other):
-            same_dtype("matmul", self, other)
-        return self._binary(MatMul, other, reverse)
-
-    __neg__ = neg = lambda self: Neg.apply(self)
-    __abs__ = lambda self: self.abs()
-    __pos__ = lambda self: self
-
-    def __truediv__(self, other, reverse=False):
-        pair = self._promote(other)
-        if pair is None:
-            return NotImplemented
-        a, b = pair
-        if a.array.dtype.kind != "f":  # true division of integers gives float32
-            a = a._floating()
-            b = b._floating() if _is_tensor(b) else np.float32(b)
-        return Div.apply(b, a) if reverse else Div.apply(a, b)
-
-    __rtruediv__ = lambda self, other: self.__truediv__(other, reverse=True)
-    div = divide = __truediv__
-
-    def _no_grad_binary(self, ufunc, other, reverse=False):
-        pair = self._promote(other)
-        if pair is None:
-            return NotImplemented
-        a, b = pair[0].array, getattr(pair[1], "array", pair[1])
-        xp = get_array_module(a)
-        return self._const(getattr(xp, ufunc)(b, a) if reverse else getattr(xp, ufunc)(a, b))
-
-    __floordiv__ = lambda self, other: self._no_grad_binary("floor_divide", other)
-    __rfloordiv__ = lambda self, other: self._no_grad_binary("floor_divide", other, True)
-    __mod__ = lambda self, other: self._no_grad_binary("remainder", other)
-    __rmod__ = lambda self, other: self._no_grad_binary("remainder", other, True)
-    __and__ = __rand__ = lambda self, other: self._no_grad_binary("bitwise_and", other)
-    __or__ = __ror__ = lambda self, other: self._no_grad_binary("bitwise_or", other)
-    __xor__ = __rxor__ = lambda self, other: self._no_grad_binary("bitwise_xor", other)
-
-    def __invert__(self):
-        xp = get_array_module(self.array)
-        return self._const(xp.logical_not(self.array) if self.array.dtype == dtypes.bool else ~self.array)
-
-    add = lambda self, other, alpha=1: self + (other * alpha if alpha != 1 else other)
-    sub = subtract = lambda self, other, alpha=1: self - (other * alpha if alpha != 1 else other)
-    mul = multiply = __mul__
-    pow = __pow__
-    matmul = mm = __matmul__
-
-    # ---- comparisons: boolean tensors without a gradient -------------------------------------
-    def _compare(self, other, ufunc):
-        if _is_tensor(other):
-            other = other.array
-        elif not isinstance(other, _NUMBER) and not hasattr(other, "shape"):
-            return NotImplemented
-        return self._const(getattr(get_array_module(self.array), ufunc)(self.array, other))
-
-    __eq__ = eq = lambda self, other: self._compare(other, "equal")
-    __ne__ = ne = lambda self, other: self._compare(other, "not_equal")
-    __lt__ = lt = less = lambda self, other: self._compare(other, "less")
-    __le__ = le = lambda self, other: self._compare(other, "less_equal")
-    __gt__ = gt = greater = lambda self, other: self._compare(other, "greater")
-    __ge__ = ge = lambda self, other: self._compare(other, "greater_equal")
-    __hash__ = None  # replaced in Tensor (identity hash)
-
+    # ---- comparisons (the operators are in tensor_operators.py) ---------------------------------
     def equal(self, other):
         return self.shape == other.shape and bool((self.array == other.array).all())
 
-    def allclose(self, other, rtol=1e-5, atol=1e-8):
-        return bool(get_array_module(self.array).allclose(self.array, other.array, rtol=rtol, atol=atol))
+    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        """isclose everywhere (one dtype both, as PyTorch's)."""
+        return bool(self.isclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan).all())
 
     def isnan(self):
         return self._const(get_array_module(self.array).isnan(self.array))
@@ -177,59 +66,119 @@ class MathMethods:
     log1p = lambda self: Log1p.apply(self._floating())
     sqrt = lambda self: Sqrt.apply(self._floating())
     rsqrt = lambda self: 1 / self.sqrt()
-    reciprocal = lambda self: 1 / self._floating()
-    square = lambda self: self * self
+    reciprocal = lambda self: self._floating().__truediv__(1, reverse=True)
     sin = lambda self: Sin.apply(self._floating())
     cos = lambda self: Cos.apply(self._floating())
     sigmoid = lambda self: Sigmoid.apply(self._floating())
     tanh = lambda self: Tanh.apply(self._floating())
-    relu = lambda self: ReLU.apply(self)
-    softmax = lambda self, dim: Softmax.apply(self._floating(), dim=dim)
-    log_softmax = lambda self, dim: LogSoftmax.apply(self._floating(), dim=dim)
+
+    def square(self):
+        """x * x; a bool tensor squares as an int64 one (PyTorch's x ** 2)."""
+        x = self._cast(dtypes.int64) if self.array.dtype.kind == "b" else self
+        return x * x
+
+    def relu(self):
+        if self.array.dtype.kind == "b":
+            raise RuntimeError("Boolean inputs not supported for relu")
+        return ReLU.apply(self)
+
+    def _float_only(self, name, dtype):
+        """softmax and log_softmax take float tensors only, or a float `dtype=` to convert to first."""
+        x = self if dtype is None else self._cast(dtypes.as_dtype(dtype))
+        if x.array.dtype.kind != "f":
+            raise NotImplementedError(f"\"{name}\" not implemented for '{dtypes.name(x.array.dtype)}': it needs a "
+                                      f"float tensor (x.float().{name}(dim), or {name}(dim, dtype=minigrad.float32))")
+        return x
+
+    softmax = lambda self, dim, dtype=None: Softmax.apply(self._float_only("softmax", dtype), dim=dim)
+    log_softmax = lambda self, dim, dtype=None: LogSoftmax.apply(self._float_only("log_softmax", dtype), dim=dim)
+
+    def _not_bool(self, name):
+        if self.array.dtype.kind == "b":
+            raise NotImplementedError(f"\"{name}\" not implemented for 'Bool': convert first, e.g. x.long()")
+        return self
 
     def abs(self):
+        self._not_bool("abs")
         return Abs.apply(self) if self.array.dtype.kind == "f" else self._const(abs(self.array))
 
-    def _no_grad_map(self, name):  # PyTorch's gradient of these is 0 almost everywhere
-        return self._const(getattr(get_array_module(self.array), name)(self.array))
+    def _step(self, op, **options):
+        """sign, floor, ceil, round, trunc: their derivative is 0 wherever it exists, and a float
+        input keeps the result in the graph (x.grad is zeros), as PyTorch's; integers are unchanged."""
+        if self.array.dtype.kind == "b":
+            if op is Sign:
+                return self._const(self.array.copy())
+            self._not_bool(op.op_name())
+        if self.array.dtype.kind != "f" and op is not Sign:
+            return self._const(self.array.copy())
+        return op.apply(self, **options)
 
-    sign = lambda self: self._no_grad_map("sign")
-    floor = lambda self: self._no_grad_map("floor")
-    ceil = lambda self: self._no_grad_map("ceil")
-    round = lambda self: self._no_grad_map("round")
-    trunc = lambda self: self._no_grad_map("trunc")
+    sign = lambda self: self._step(Sign)
+    floor = lambda self: self._step(Floor)
+    ceil = lambda self: self._step(Ceil)
+    def round(self, decimals=None):
+        """Half to even, as PyTorch; integers round to themselves, but take no `decimals` (not even 0)."""
+        if decimals is not None and self.array.dtype.kind != "f":
+            raise NotImplementedError(f"\"round_cpu\" not implemented for '{scalar_name(self.array.dtype)}'")
+        return self._step(Round, decimals=decimals or 0)
+    trunc = fix = lambda self: self._step(Trunc)
 
     def clamp(self, min=None, max=None):
+        """min(max(x, min), max), with numbers or tensors as bounds (not one of each, as PyTorch);
+        the result takes the dtype PyTorch's promotion gives x and the bounds."""
         if min is None and max is None:
-            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-        if _is_tensor(min) or _is_tensor(max):
-            out = self if min is None else self.maximum(min)
-            return out if max is None else out.minimum(max)
-        x = self if self.array.dtype.kind == "f" or all(
-            isinstance(v, (int, type(None))) for v in (min, max)) else self._floating()
-        return Clamp.apply(x, min=min, max=max)
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        if any(_is_tensor(b) for b in (min, max)) and not all(_is_tensor(b) or b is None for b in (min, max)):
+            # a number and a tensor: PyTorch reads a 0-d tensor outside the graph as a number, refuses others
+            if any(_is_tensor(b) and (b.array.ndim or b.requires_grad) for b in (min, max)):
+                raise TypeError("clamp() received an invalid combination of arguments: min and max must both be "
+                                "numbers or both be Tensors (or None)")
+            min, max = (b.item() if _is_tensor(b) else b for b in (min, max))
+        bounds = [b for b in (min, max) if b is not None]
+        tensors = [self] + [b for b in bounds if _is_tensor(b)]
+        dtype = dtypes.result_type([t.array.dtype for t in tensors if t.array.ndim],
+                                   [t.array.dtype for t in tensors if not t.array.ndim],
+                                   [b for b in bounds if not _is_tensor(b)])
+        if dtype.kind == "b" and len(tensors) != 2:  # PyTorch's bool kernels: one tensor bound only
+            raise NotImplementedError("\"clamp\" not implemented for 'Bool' with number bounds or two tensor bounds: "
+                                      "convert first, e.g. x.long()")
+        lo, hi = (b._cast(dtype) if _is_tensor(b) else b if b is None else dtypes.fill_value(b, dtype)
+                  for b in (min, max))
+        return Clamp.apply(self._cast(dtype), lo, hi)
 
     clip = clamp
     clamp_min = lambda self, min: self.clamp(min=min)
     clamp_max = lambda self, max: self.clamp(max=max)
 
-    def maximum(self, other):
+    def _elementwise_extreme(self, op, other):
+        if not _is_tensor(other):
+            raise TypeError(f"{op.pick}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__} "
+                            f"(for a number use clamp: x.clamp({'min' if op is Maximum else 'max'}=...))")
         a, b = self._promote(other)
-        return Maximum.apply(a, b)
+        return op.apply(a, b)
 
-    def minimum(self, other):
-        a, b = self._promote(other)
-        return Minimum.apply(a, b)
+    maximum = lambda self, other: self._elementwise_extreme(Maximum, other)
+    minimum = lambda self, other: self._elementwise_extreme(Minimum, other)
 
     def where(self, condition, other):
         """self where condition, else other (torch.Tensor.where)."""
         a, b = self._promote(other)
-        return Where.apply(getattr(condition, "array", condition), a, b)
+        return Where.apply(bool_mask(condition, "where expected condition to be a boolean tensor", byte_ok=True), a, b)
 
     def masked_fill(self, mask, value):
-        """self with `value` wherever mask is True (differentiable in self)."""
-        value = value.item() if _is_tensor(value) else value
-        return Where.apply(getattr(mask, "array", mask), self.array.dtype.type(value), self)
+        """self with `value` wherever the bool mask is True; differentiable in self, and in value
+        when it is a 0-d tensor (it receives the sum of the gradient where it was written)."""
+        mask = bool_mask(mask, "masked_fill_ only supports boolean masks")
+        if _is_tensor(value):
+            if value.array.ndim:
+                raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                                   f"{value.array.ndim} dimension(s).")
+            if value.requires_grad and is_grad_enabled():
+                if self.array.dtype.kind != "f":  # the result would need a gradient it cannot have
+                    raise RuntimeError(f"Autograd not support dtype: {scalar_name(self.array.dtype)}")
+                return Where.apply(mask, value._cast(self.array.dtype), self)
+            value = value.item()
+        return Where.apply(mask, dtypes.fill_value(value, self.array.dtype), self)
 
     # ---- triangles and products built from the ops above (their gradients come with them) ----------
     def _triangle(self, diagonal, lower):
@@ -259,7 +208,7 @@ class MathMethods:
         if self.shape[0] != other.shape[0]:
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{self.shape[0]}] and src "
                                f"[{other.shape[0]}] to have the same number of elements")
-        return (self * other).sum()
+        return self._product(other)  # in the vectors' own dtype (an int32 dot stays int32), no bools
 
     def bmm(self, mat2):
         """Batched matrix product: (B, N, K) @ (B, K, M) -> (B, N, M), both 3-D, as torch.bmm."""
@@ -286,6 +235,7 @@ class MathMethods:
     new_empty = new_zeros
 
     def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        fill_value = dtypes.fill_value(fill_value, dtypes.as_dtype(dtype) or self.array.dtype)
         return self._new(np.full(_sizes((size,)), fill_value), dtype, requires_grad)
 
     def new_tensor(self, data, dtype=None, requires_grad=False):

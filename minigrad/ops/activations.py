@@ -31,8 +31,9 @@ class Log(Function):
 
 
 class ReLU(Function):
-    """out = max(x, 0);  dx = grad where out > 0, else 0. Keeps only the output, so relu_
-    may write it over x (`out=x`)."""
+    """out = max(x, 0);  dx = grad except where out <= 0 (PyTorch's threshold_backward: so a NaN
+    input, whose output is NaN, passes the gradient). Keeps only the output, so relu_ may write
+    it over x (`out=x`)."""
     name = "relu"
 
     def forward(self, x, out=None):
@@ -41,7 +42,7 @@ class ReLU(Function):
         return out
 
     def backward(self, grad):
-        return grad * (self.saved[0] > 0)
+        return grad * ~(self.saved[0] <= 0)
 
 
 def stable_sigmoid(x):
@@ -76,12 +77,20 @@ class Tanh(Function):
         return grad * (1 - out * out)
 
 
+def _row_max(x, dim):
+    """The maximum along dim, kept as a size-1 dim: what softmax subtracts. An empty row has none
+    (and nothing to normalise): 0 then."""
+    if x.size == 0:
+        return get_array_module(x).zeros_like(x.sum(axis=dim, keepdims=True))
+    return x.max(axis=dim, keepdims=True)
+
+
 class Softmax(Function):
     """out_i = e^{x_i} / sum_j e^{x_j} along `dim` (computed as e^{x_i - max x});
     dx = out * (grad - sum_j grad_j out_j)."""
     def forward(self, x, dim):
         xp = get_array_module(x)
-        e = xp.exp(x - x.max(axis=dim, keepdims=True))
+        e = xp.exp(x - _row_max(x, dim))
         out = e / e.sum(axis=dim, keepdims=True)
         self.dim = dim
         self.save_for_backward(out)
@@ -99,7 +108,7 @@ class LogSoftmax(Function):
 
     def forward(self, x, dim):
         xp = get_array_module(x)
-        shifted = x - x.max(axis=dim, keepdims=True)
+        shifted = x - _row_max(x, dim)
         out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         self.dim = dim
         self.save_for_backward(out)

@@ -20,6 +20,11 @@ def unbroadcast(grad, shape):
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
+class ShapeError(RuntimeError, ValueError):
+    """Shapes that do not fit (broadcasting, reshape, matrix products): PyTorch raises RuntimeError,
+    numpy (and minigrad before) ValueError; this is both, so either `except` catches it."""
+
+
 class Broadcasting(Function):
     """A binary op on two arrays broadcast together; checks shapes once, clearly."""
 
@@ -28,7 +33,7 @@ class Broadcasting(Function):
         try:
             np.broadcast_shapes(a.shape, b.shape)
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"{self.op_name()}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be broadcast "
                 "together: trailing dimensions must be equal or 1 (reshape one of them)") from None
 
@@ -92,6 +97,8 @@ class Pow(Broadcasting):
     (the limits, where the formulas give 0 * inf = NaN)."""
     def forward(self, a, b):
         self.check_shapes(a, b)
+        if a.dtype.kind in "iu":
+            return integer_power(get_array_module(a), a, b)  # no gradient: integers only
         out = a ** b  # 0 ** -1 is inf, silently: Function.apply computes under np.errstate
         self.save_for_backward(a, b, out if self.needs_input_grad[1] else None)
         return out
@@ -103,12 +110,67 @@ class Pow(Broadcasting):
     def _grads(self, xp, grad, a, b, out):
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = unbroadcast(xp.where(b == 0, 0, grad * b * a ** (b - 1)).astype(grad.dtype, copy=False),
+            # the derivative first, then times grad, in PyTorch's order (3e38 * 0.8^3e38 is 0, not inf * 0)
+            ga = unbroadcast((grad * xp.where(b == 0, 0, b * a ** (b - 1))).astype(grad.dtype, copy=False),
                              self.a_shape)
         if self.needs_input_grad[1]:
-            gb = xp.where((a == 0) & (b >= 0), 0, grad * out * xp.log(a)).astype(grad.dtype, copy=False)
+            gb = (grad * xp.where((a == 0) & (b >= 0), 0, out * xp.log(a))).astype(grad.dtype, copy=False)
             gb = unbroadcast(gb, self.b_shape)
         return ga, gb
+
+
+def integer_power(xp, a, b):
+    """a ** b for integers as PyTorch computes it: a negative exponent gives 1 / a^|b| truncated
+    toward zero (1 for a = 1, +-1 for a = -1, 0 otherwise, 0 ** -1 included), where numpy refuses."""
+    negative = b < 0
+    if not negative.any():
+        return (a ** b).astype(a.dtype, copy=False)
+    odd = (b % 2) != 0
+    small = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0))
+    return xp.where(negative, small, a ** xp.where(negative, 0, b)).astype(a.dtype, copy=False)
+
+
+def _check_integer_divisor(a, b):
+    """PyTorch refuses integer // and % by zero (floats give inf or nan); an empty result has none."""
+    if a.dtype.kind in "iu" and a.size and b.size and (b == 0).any():
+        raise RuntimeError("ZeroDivisionError")
+
+
+class Remainder(Broadcasting):
+    """out = a - b * floor(a / b), the sign of b (Python's %, torch.remainder);
+    d/da = 1, d/db = -floor(a / b). Floats are computed as PyTorch does, from
+    fmod(a, b) moved by b when its sign differs from b's (so -0.0 % 2 is -0.0)."""
+    def forward(self, a, b):
+        self.check_shapes(a, b)
+        xp = get_array_module(a, b)
+        _check_integer_divisor(a, b)
+        if a.dtype.kind != "f":
+            return xp.remainder(a, b)
+        self.save_for_backward(a if self.needs_input_grad[1] else None, b if self.needs_input_grad[1] else None)
+        out = xp.fmod(a, b)
+        return xp.where((out != 0) & ((out < 0) != (b < 0)), out + b, out)
+
+    def backward(self, grad):
+        a, b = self.saved
+        ga = unbroadcast(grad, self.a_shape) if self.needs_input_grad[0] else None
+        gb = unbroadcast(-grad * get_array_module(grad).floor_divide(a, b), self.b_shape) \
+            if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class FloorDivide(Broadcasting):
+    """out = floor(a / b) (Python's //). As in PyTorch the result of float inputs is in the
+    graph, but its derivative is not implemented: backward through it raises."""
+    name = "floor_divide"
+
+    def forward(self, a, b):
+        self.check_shapes(a, b)
+        _check_integer_divisor(a, b)
+        return get_array_module(a, b).floor_divide(a, b)
+
+    def backward(self, grad):
+        raise RuntimeError("derivative for floor_divide is not implemented (PyTorch has none either): "
+                           "detach the result (x.detach() // y) or use x.div(y, rounding_mode='floor')")
 
 
 class Neg(Function):

@@ -1,23 +1,69 @@
-"""Elementwise maps and selections: abs, sqrt, sin, cos, log1p, clamp, maximum,
-minimum and where. Each backward is the derivative times the output gradient.
+"""Elementwise maps and selections: abs, the step functions (floor, ceil, round, trunc,
+sign), sqrt, sin, cos, log1p, clamp, maximum, minimum and where. Each backward is the
+derivative times the output gradient.
 
 At a kink (abs at 0, clamp at its bounds, maximum of two equal numbers) PyTorch's
-choice is followed: abs'(0) = 0, clamp passes the gradient at the bound itself,
-maximum/minimum split a tie's gradient in half.
+choice is followed: abs'(0) = 0, clamp passes the gradient to x at the bound itself,
+maximum/minimum split a tie's gradient in half; a step function's gradient is 0.
 """
+import numpy as np
+
 from ..autograd import Function
 from ..backend import get_array_module
 from .arithmetic import Broadcasting, unbroadcast
 
 
+def torch_sign(x):
+    """sign(x) with PyTorch's sign(NaN) = 0 (numpy's is NaN)."""
+    xp = get_array_module(x)
+    s = xp.sign(x)
+    return xp.where(s == s, s, 0).astype(s.dtype, copy=False) if s.dtype.kind == "f" else s
+
+
 class Abs(Function):
-    """out = |x|;  dx = grad * sign(x) (0 at x = 0)."""
+    """out = |x|;  dx = grad * sign(x) (0 at x = 0, and at NaN as PyTorch)."""
     def forward(self, x):
         self.save_for_backward(x)
         return abs(x)
 
     def backward(self, grad):
-        return grad * get_array_module(grad).sign(self.saved[0])
+        return grad * torch_sign(self.saved[0])
+
+
+class Floor(Function):
+    """out = floor(x);  dx = 0: a step function's derivative wherever it exists. PyTorch keeps the
+    result in the graph all the same (x.grad becomes zeros, not None), so minigrad does too.
+    Ceil, Round (half to even, as PyTorch), Trunc and Sign (sign(NaN) = 0) are the same."""
+    def forward(self, x):
+        self.shape = x.shape
+        return self.step(x)
+
+    def step(self, x):
+        return get_array_module(x).floor(x)
+
+    def backward(self, grad):
+        return get_array_module(grad).zeros(self.shape, grad.dtype)
+
+
+class Ceil(Floor):
+    def step(self, x):
+        return get_array_module(x).ceil(x)
+
+
+class Round(Floor):
+    def forward(self, x, decimals=0):
+        self.shape = x.shape
+        return get_array_module(x).round(x, decimals)
+
+
+class Trunc(Floor):
+    def step(self, x):
+        return get_array_module(x).trunc(x)
+
+
+class Sign(Floor):
+    def step(self, x):
+        return torch_sign(x)
 
 
 class Sqrt(Function):
@@ -62,46 +108,71 @@ class Log1p(Function):
 
 
 class Clamp(Function):
-    """out = min(max(x, lo), hi);  dx = grad where lo <= x <= hi, else 0."""
-    def forward(self, x, min=None, max=None):
+    """out = min(max(x, lo), hi), lo and hi numbers or arrays (broadcast), NaN propagating; with
+    lo > hi every element is hi. PyTorch's gradients, each element's to one place only:
+    dx = grad where lo <= x <= hi (a bound itself included), dlo = grad where x < lo (and lo < hi
+    when both are given), dhi = grad where x > hi (or hi < lo). Only those masks are kept."""
+    def forward(self, x, lo=None, hi=None):
         xp = get_array_module(x)
-        if min is None and max is None:
+        if lo is None and hi is None:
             raise ValueError("clamp: give at least one of min= and max=")
-        keep = True
-        if min is not None:
-            keep = x >= min
-        if max is not None:
-            keep = keep & (x <= max)
-        self.save_for_backward(keep)
-        out = x if min is None else xp.maximum(x, min)
-        out = out if max is None else xp.minimum(out, max)
+        self.shapes = [getattr(v, "shape", ()) for v in (x, lo, hi)]
+        need = tuple(self.needs_input_grad) + (False,) * (3 - len(self.needs_input_grad))
+        masks = [None, None, None]
+        if lo is not None and hi is not None:  # PyTorch's backward combines two masks in place: it refuses
+            full = np.broadcast_shapes(*self.shapes)  # when the second broadcasts further than the first
+            for needed, first in zip(need, (self.shapes[1], self.shapes[1], self.shapes[2])):
+                if needed and np.broadcast_shapes(x.shape, first) != full:
+                    self.refusal = (f"output with shape {list(np.broadcast_shapes(x.shape, first))} doesn't match "
+                                    f"the broadcast shape {list(full)} (PyTorch's backward of clamp)")
+        if need[0]:
+            masks[0] = (True if lo is None else x >= lo) & (True if hi is None else x <= hi)
+        if need[1]:
+            masks[1] = (x < lo) & (True if hi is None else lo < hi)
+        if need[2]:
+            masks[2] = (x > hi) | (False if lo is None else hi < lo)
+        self.save_for_backward(*masks)
+        out = x if lo is None else xp.maximum(x, lo)
+        out = out if hi is None else xp.minimum(out, hi)
         return out.astype(x.dtype, copy=False)
 
+    refusal = None
+
     def backward(self, grad):
-        return grad * self.saved[0]
+        if self.refusal:
+            raise RuntimeError(self.refusal)
+        xp = get_array_module(grad)
+        return tuple(None if mask is None else unbroadcast(xp.where(mask, grad, grad.dtype.type(0)), shape)
+                     for mask, shape in zip(self.saved, self.shapes))
 
 
 class Maximum(Broadcasting):
-    """out = max(a, b) elementwise;  the gradient goes to the larger, half each on a tie."""
+    """out = max(a, b) elementwise (NaN if either is NaN);  the gradient goes to the larger, half
+    each on a tie. PyTorch's rule, which this follows: da = grad except where a < b (grad / 2 on
+    a tie), db = grad except where a > b; so at a NaN, where no comparison holds, both get grad."""
     pick = "maximum"
 
     def forward(self, a, b):
         self.check_shapes(a, b)
         xp = get_array_module(a, b)
-        out = getattr(xp, self.pick)(a, b)
-        self.save_for_backward(a, b, out)
-        return out
+        self.save_for_backward(a, b)
+        return getattr(xp, self.pick)(a, b)
 
     def backward(self, grad):
-        a, b, out = self.saved
-        wa = (a == out) * 1.0 - (a == b) * 0.5
-        ga = unbroadcast(grad * wa.astype(grad.dtype), self.a_shape) if self.needs_input_grad[0] else None
-        gb = unbroadcast(grad * (1 - wa).astype(grad.dtype), self.b_shape) if self.needs_input_grad[1] else None
+        a, b = self.saved
+        xp = get_array_module(grad)
+        shared = xp.where(a == b, grad / 2, grad)
+        a_loses, b_loses = (a < b, a > b) if self.pick == "maximum" else (a > b, a < b)
+        ga = unbroadcast(xp.where(a_loses, 0, shared).astype(grad.dtype, copy=False), self.a_shape) \
+            if self.needs_input_grad[0] else None
+        gb = unbroadcast(xp.where(b_loses, 0, shared).astype(grad.dtype, copy=False), self.b_shape) \
+            if self.needs_input_grad[1] else None
         return ga, gb
 
 
 class Minimum(Maximum):
-    """out = min(a, b) elementwise;  the gradient goes to the smaller, half each on a tie."""
+    """out = min(a, b) elementwise;  the gradient goes to the smaller, half each on a tie
+    (da = grad except where a > b, db = grad except where a < b)."""
     pick = "minimum"
 
 

@@ -5,7 +5,9 @@ two more matrix products. Each input is kept only if the other one needs a
 gradient (with the weights frozen, x need not be kept at all). A small product runs on
 one BLAS thread (blas.py says why).
 """
-from .arithmetic import unbroadcast
+import numpy as np
+
+from .arithmetic import ShapeError, unbroadcast
 from .blas import small_product
 from ..autograd import Function
 
@@ -19,9 +21,9 @@ class MatMul(Function):
 
     def forward(self, a, b):
         if a.ndim == 0 or b.ndim == 0:
-            raise ValueError("matmul: both operands need at least one dimension; use * for scalars")
+            raise ShapeError("matmul: both operands need at least one dimension; use * for scalars")
         if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
-            raise ValueError(
+            raise ShapeError(
                 f"matmul: cannot multiply shapes {tuple(a.shape)} and {tuple(b.shape)}: the last dimension "
                 f"of the first ({a.shape[-1]}) must equal the {'first' if b.ndim == 1 else 'second-to-last'} "
                 f"dimension of the second ({b.shape[0 if b.ndim == 1 else -2]})")
@@ -57,13 +59,19 @@ def _promoted(shape, which):
 
 
 class Linear(Function):
-    """out = x @ W^T + b, with W of shape (out_features, in_features) as in PyTorch.
-    dx = grad @ W, dW = grad^T @ x, db = sum of grad over the batch."""
+    """out = x @ W^T + b, with W of shape (out_features, in_features) as in PyTorch, x of any
+    number of dims >= 1 (a vector gives a vector), b broadcast to out (usually (out_features,)).
+    dx = grad @ W, dW = grad^T @ x, db = grad summed down to b's shape (over the batch)."""
     name = "linear"
 
     def forward(self, x, weight, bias=None):
+        if x.ndim == 0 or weight.ndim != 2:
+            raise RuntimeError(f"linear: the input needs at least 1 dimension and the weight 2, but they are "
+                               f"{x.ndim}-D and {weight.ndim}-D")
+        if x.dtype.kind == "b":
+            raise NotImplementedError("linear: not implemented for 'Bool' tensors: convert first, e.g. x.float()")
         if x.shape[-1] != weight.shape[1]:
-            raise ValueError(
+            raise ShapeError(
                 f"linear: input has {x.shape[-1]} features (shape {tuple(x.shape)}) but the weight "
                 f"{tuple(weight.shape)} expects {weight.shape[1]}")
         need_x, need_w = self.needs_input_grad[:2]
@@ -72,6 +80,10 @@ class Linear(Function):
         with small_product(self.work):
             out = x @ weight.T
         if bias is not None:
+            self.bias_shape = bias.shape
+            if bias.shape != out.shape[-1:] and broadcast_shapes(out.shape, bias.shape) != out.shape:
+                raise RuntimeError(f"linear: the bias of shape {tuple(bias.shape)} does not broadcast to the "
+                                   f"output's shape {tuple(out.shape)}")
             out += bias
         return out
 
@@ -81,5 +93,13 @@ class Linear(Function):
             gx = grad @ weight if weight is not None else None
             gw = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1]) if x is not None else None
         if len(self.needs_input_grad) == 3 and self.needs_input_grad[2]:
-            return gx, gw, grad.reshape(-1, grad.shape[-1]).sum(axis=0)
+            return gx, gw, unbroadcast(grad, self.bias_shape)
         return gx, gw
+
+
+def broadcast_shapes(*shapes):
+    """numpy's broadcast shape, or None where the shapes do not broadcast."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        return None

@@ -10,14 +10,31 @@ from ..autograd import Function
 
 
 def _axes(dim, ndim):
-    """dim (None, int or tuple) as a sorted tuple of non-negative axes."""
-    if dim is None:
+    """dim (None, an int or a tuple) as a sorted tuple of non-negative axes, as PyTorch reads it:
+    None and () reduce every dimension; a 0-d tensor takes dim 0 or -1 (and has no axis to reduce)."""
+    if dim is None or isinstance(dim, (tuple, list)) and len(dim) == 0:
         return tuple(range(ndim))
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    n = max(ndim, 1)
     for d in dims:
-        if not -ndim <= d < max(ndim, 1):
-            raise IndexError(f"dimension {d} is out of range for a tensor with {ndim} dimensions")
-    return tuple(sorted(d % max(ndim, 1) for d in dims))
+        if isinstance(d, bool) or not hasattr(d, "__index__"):
+            raise TypeError(f"a dim must be an int or a tuple of ints, but got {type(d).__name__} ({d!r})")
+        if not -n <= d < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+    axes = sorted(d % n for d in dims)
+    for a, b in zip(axes, axes[1:]):
+        if a == b:
+            raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+    return tuple(axes) if ndim else ()
+
+
+reduce_axes = _axes  # the Tensor's reductions check their dims with it too
+
+
+def _own(x):
+    """An integer array's own dtype, for numpy's sums and products (which would widen int32 to
+    int64: PyTorch's sum(dtype=int32) stays int32); None (numpy's choice) for floats."""
+    return x.dtype if x.dtype.kind in "iu" else None
 
 
 def _expand(grad, axes, shape, keepdim):
@@ -33,7 +50,7 @@ class Sum(Function):
     def forward(self, x, dim=None, keepdim=False):
         self.shape, self.keepdim = x.shape, keepdim
         self.axes = _axes(dim, x.ndim)
-        return x.sum(axis=self.axes, keepdims=keepdim)
+        return x.sum(axis=self.axes, keepdims=keepdim, dtype=_own(x))
 
     def backward(self, grad):
         return _expand(grad, self.axes, self.shape, self.keepdim)
@@ -47,26 +64,44 @@ class Mean(Function):
         self.count = 1
         for a in self.axes:
             self.count *= x.shape[a]
+        if not self.count:  # the mean of nothing: 0 / 0, NaN (without numpy's warning, as PyTorch)
+            return x.sum(axis=self.axes, keepdims=keepdim) / self.count
         return x.mean(axis=self.axes, keepdims=keepdim)
 
     def backward(self, grad):
         return _expand(grad / self.count, self.axes, self.shape, self.keepdim)
 
 
+def check_nonempty(name, x, axes, dim):
+    """PyTorch's refusal of a max/min (or argmax...) over nothing: it has no identity."""
+    if dim is None and x.size == 0:
+        raise (IndexError if name.startswith("arg") else RuntimeError)(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+            "Specify the reduction dim with the 'dim' argument.")
+    for a in axes:
+        if x.shape[a] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+
+
 class Max(Function):
-    """out = max of x over `dim` (values, torch.amax);  dx = grad where x was
-    the maximum, split equally between ties. Only a boolean mask is kept."""
-    def forward(self, x, dim=None, keepdim=False):
+    """out = max of x over `dim` (values: torch.amax), NaN where the slice holds one;
+    dx = grad where x was the maximum, split equally between ties. So a NaN maximum gives NaN
+    gradients (no element equals it: 0 / 0), as amax's; `nan_is_max=True` is torch.max() of all
+    elements, which shares the gradient among the NaNs instead. Only a boolean mask is kept."""
+    pick = "max"
+
+    def forward(self, x, dim=None, keepdim=False, name="amax", nan_is_max=False):
         self.shape, self.keepdim = x.shape, keepdim
         self.axes = _axes(dim, x.ndim)
-        if x.size == 0:
-            raise ValueError("max(): the tensor is empty, so it has no maximum")
+        check_nonempty(name, x, self.axes, dim)
+        reduce = getattr(x, self.pick)
         if not self.needs_input_grad[0]:
-            return x.max(axis=self.axes, keepdims=keepdim)
-        out = x.max(axis=self.axes, keepdims=True)
-        if self.needs_input_grad[0]:
-            mask = x == out
-            self.save_for_backward(mask, mask.sum(axis=self.axes, keepdims=True).astype(x.dtype))
+            return reduce(axis=self.axes, keepdims=keepdim)
+        out = reduce(axis=self.axes, keepdims=True)
+        mask = x == out
+        if nan_is_max and out.size and out.reshape(-1)[0] != out.reshape(-1)[0]:
+            mask = x != x
+        self.save_for_backward(mask, mask.sum(axis=self.axes, keepdims=True).astype(x.dtype))
         return out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in self.axes])
 
     def backward(self, grad):
@@ -75,29 +110,95 @@ class Max(Function):
         return grad * mask / ties
 
 
+class Min(Max):
+    """out = min of x over `dim` (torch.amin);  dx as Max's, for the minimum."""
+    pick = "min"
+
+
+def products_of_others(x, axis):
+    """For each element, the product of the other elements along `axis`, without dividing (so a zero
+    is no problem): the exclusive running product from the left times the one from the right."""
+    xp = get_array_module(x)
+    along = lambda start, stop: x[(slice(None),) * axis + (slice(start, stop),)]  # noqa: E731
+    ones = xp.ones_like(along(0, 1))
+    left = xp.cumprod(xp.concatenate([ones, along(0, -1)], axis=axis), axis=axis)
+    right = xp.flip(xp.cumprod(xp.flip(xp.concatenate([along(1, None), ones], axis=axis), axis), axis=axis), axis)
+    return left * right
+
+
 class Prod(Function):
-    """out = product of x over `dim`;  dx = grad * out / x (needs x without zeros)."""
+    """out = product of x over `dim` (one dim, or all);  dx_i = grad * (the product of the other
+    elements). As PyTorch: out / x_i when x holds no zero; otherwise the products of the others
+    themselves (products_of_others), and over all elements with two zeros or more, 0."""
     def forward(self, x, dim=None, keepdim=False):
-        self.shape, self.keepdim = x.shape, keepdim
+        self.shape, self.keepdim, self.all = x.shape, keepdim, dim is None
         self.axes = _axes(dim, x.ndim)
-        out = x.prod(axis=self.axes, keepdims=keepdim)
+        out = x.prod(axis=self.axes, keepdims=keepdim, dtype=_own(x))
         self.save_for_backward(x, out)
         return out
 
     def backward(self, grad):
         x, out = self.saved
-        if (x == 0).any():
-            raise RuntimeError("prod(): minigrad's backward of prod needs an input without zeros "
-                               "(PyTorch handles zeros; here use exp(log(x).sum()) or mask the zeros)")
-        return _expand(grad * out, self.axes, self.shape, self.keepdim) / x
+        if x.ndim == 0 or x.size == 0:
+            return _expand(grad, self.axes, self.shape, self.keepdim).copy()
+        grad = _expand(grad, self.axes, self.shape, self.keepdim)
+        zeros = int((x == 0).sum())
+        if zeros == 0:
+            return grad * (_expand(out, self.axes, self.shape, self.keepdim) / x)
+        if self.all:
+            if zeros > 1:
+                return get_array_module(x).zeros_like(x)
+            return grad * products_of_others(x.reshape(-1), 0).reshape(x.shape)
+        return grad * products_of_others(x, self.axes[0])
 
 
 class Cumsum(Function):
-    """out_i = sum_{j <= i} x_j along `dim`;  dx_j = sum_{i >= j} grad_i (a reversed cumsum)."""
+    """out_i = sum_{j <= i} x_j along `dim`;  dx_j = sum_{i >= j} grad_i (a reversed cumsum).
+    A 0-d tensor is its own cumulative sum (dim 0 or -1), as in PyTorch."""
     def forward(self, x, dim):
+        _axes(dim, x.ndim)  # checks the dimension
         self.dim = dim
-        return get_array_module(x).cumsum(x, axis=dim)
+        return x.copy() if x.ndim == 0 else get_array_module(x).cumsum(x, axis=dim, dtype=_own(x))
 
     def backward(self, grad):
+        if grad.ndim == 0:
+            return grad
         xp = get_array_module(grad)
         return xp.flip(xp.cumsum(xp.flip(grad, self.dim), axis=self.dim), self.dim)
+
+
+class Nansum(Function):
+    """out = sum of the x that are not NaN, over `dim`;  dx = grad * (x is not NaN). A product with
+    the mask, not a selection, as PyTorch's: an infinite grad (nanmean of all-NaN) gives NaN."""
+    def forward(self, x, dim=None, keepdim=False):
+        xp = get_array_module(x)
+        self.shape, self.keepdim, self.axes = x.shape, keepdim, _axes(dim, x.ndim)
+        self.save_for_backward(x == x)
+        return xp.where(x == x, x, 0).sum(axis=self.axes, keepdims=keepdim).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        return _expand(grad, self.axes, self.shape, self.keepdim) * self.saved[0]
+
+
+class Median(Function):
+    """out = the lower median of all elements, the ((n - 1) // 2)-th smallest; NaN if any is NaN
+    (ignore_nan=True: of the others, torch.nanmedian); dx = grad shared equally among the
+    elements equal to it (among the NaNs for a NaN), as torch.median's."""
+    def forward(self, x, ignore_nan=False):
+        xp = get_array_module(x)
+        flat = x.reshape(-1)
+        nan = flat != flat
+        if ignore_nan:
+            flat = flat[~nan]
+        if flat.size == 0 or nan.any() and not ignore_nan:
+            out = xp.asarray(xp.nan if x.dtype.kind == "f" else xp.iinfo(x.dtype).min, dtype=x.dtype)
+        else:
+            k = (flat.size - 1) // 2
+            out = xp.partition(flat, k)[k]
+        chosen = x != x if out != out else x == out
+        self.save_for_backward(chosen, chosen.sum().astype(x.dtype))
+        return out.reshape(())
+
+    def backward(self, grad):
+        chosen, count = self.saved
+        return grad * chosen / count

@@ -8,7 +8,8 @@ zero array (adding where an index repeats).
 import numpy as np
 
 from ..backend import device_of, get_array_module, scatter_add, to_device
-from .arithmetic import unbroadcast
+from .arithmetic import ShapeError, unbroadcast
+from .scatter import Gather  # noqa: F401  (gather lives with scatter, its reverse; imported from here too)
 from ..autograd import Function
 
 
@@ -20,7 +21,7 @@ class Reshape(Function):
         try:
             return x.reshape(shape)
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"reshape: cannot reshape a tensor of shape {tuple(x.shape)} ({x.size} elements) "
                 f"into shape {tuple(shape)}") from None
 
@@ -33,9 +34,17 @@ class Permute(Function):
     is_view = True
 
     def forward(self, x, dims):
-        if sorted(d % x.ndim for d in dims) != list(range(x.ndim)):
-            raise ValueError(f"permute: {tuple(dims)} is not an ordering of the {x.ndim} dimensions of shape {x.shape}")
+        if len(dims) != x.ndim:
+            raise RuntimeError(f"permute(): number of dimensions in the tensor input does not match the length of "
+                               f"the desired ordering of dimensions i.e. input.dim() = {x.ndim} is not equal to "
+                               f"len(dims) = {len(dims)}")
+        for d in dims:
+            if not -x.ndim <= d < x.ndim:
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-x.ndim}, {x.ndim - 1}], "
+                                 f"but got {d})")
         self.dims = tuple(d % x.ndim for d in dims)
+        if len(set(self.dims)) != len(dims):
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
         return x.transpose(self.dims)
 
     def backward(self, grad):
@@ -46,6 +55,31 @@ def _is_basic(index):
     """Basic indexing (ints, slices, None, ...) never repeats an element."""
     parts = index if isinstance(index, tuple) else (index,)
     return all(p is None or p is Ellipsis or isinstance(p, (int, slice, np.integer)) for p in parts)
+
+
+def integers_first(index):
+    """PyTorch applies an index's integers before its tensors: x[2, 1:, idx] selects at 2 first, where
+    numpy counts the 2 as one more index array (and then moves the indexed dims to the front). So
+    such an index is two numpy indexings: the basic part (integers, slices, None; each array's dims
+    kept whole), then the arrays alone. None where the index has no integer beside an array."""
+    parts = index if isinstance(index, tuple) else (index,)
+    is_int = [isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in parts]
+    if not any(is_int) or all(p is None or p is Ellipsis or isinstance(p, slice) or i for p, i in zip(parts, is_int)):
+        return None
+    first, second = [], []
+    for p, i in zip(parts, is_int):
+        if i:
+            first.append(p)
+        elif p is None or isinstance(p, slice):
+            first.append(p)
+            second.append(slice(None))
+        elif p is Ellipsis:
+            first.append(p)
+            second.append(p)
+        else:  # an index array: a bool mask spans as many dims as it has (a Python bool none)
+            first.extend([slice(None)] * (0 if isinstance(p, bool) else p.ndim if p.dtype == bool else 1))
+            second.append(p)
+    return tuple(first), tuple(second)
 
 
 class GetItem(Function):
@@ -59,7 +93,11 @@ class GetItem(Function):
             self.is_view = "index"  # basic indexing gives a view that in-place ops can write through
         self.shape, self.dtype, self.index = x.shape, x.dtype, index
         try:
-            return x[index]
+            base, rest = torch_index(x, index)
+            out = base[rest]
+            if self.is_view and isinstance(out, np.generic):  # x[0] of a vector is a numpy scalar, a copy:
+                out = x[(*index, ...) if isinstance(index, tuple) else (index, ...)]  # a 0-d view instead
+            return out
         except IndexError as e:
             raise IndexError(f"index {index!r} is out of range for a tensor of shape {tuple(x.shape)}: {e}") from None
 
@@ -69,8 +107,17 @@ class GetItem(Function):
         if _is_basic(self.index):
             out[self.index] = grad
         else:
-            scatter_add(out, self.index, grad)
+            scatter_add(*torch_index(out, self.index), grad)
         return out
+
+
+def torch_index(array, index):
+    """(view, rest) with view[rest] the elements PyTorch's array[index] means (integers_first)."""
+    split = integers_first(index)
+    if split is None:
+        return array, index
+    first = split[0] if Ellipsis in split[0] else split[0] + (Ellipsis,)  # a view even when 0-d
+    return array[first], split[1]
 
 
 class IndexPut(Function):
@@ -82,7 +129,8 @@ class IndexPut(Function):
         self.index, self.value_shape = index, getattr(value, "shape", ())
         out = x.copy()
         try:
-            out[index] = value
+            view, rest = torch_index(out, index)
+            view[rest] = value
         except (ValueError, IndexError) as e:
             raise type(e)(f"x[index] = value: {e} (tensor of shape {tuple(x.shape)})") from None
         return out
@@ -91,9 +139,11 @@ class IndexPut(Function):
         gx = gv = None
         if self.needs_input_grad[0]:
             gx = grad.copy()
-            gx[self.index] = 0
+            view, rest = torch_index(gx, self.index)
+            view[rest] = 0
         if self.needs_input_grad[1]:
-            gv = unbroadcast(grad[self.index], self.value_shape)
+            view, rest = torch_index(grad, self.index)
+            gv = unbroadcast(view[rest], self.value_shape)
         return gx, gv
 
 
@@ -103,12 +153,19 @@ class Expand(Function):
 
     def forward(self, x, shape):
         self.shape = x.shape
+        if len(shape) < x.ndim:
+            raise RuntimeError(f"expand: the number of sizes provided ({len(shape)}) must be greater or equal to "
+                               f"the number of dimensions in the tensor ({x.ndim})")
         shape = tuple(n if m == -1 else m for n, m in zip((None,) * (len(shape) - x.ndim) + x.shape, shape))
         try:
-            return get_array_module(x).broadcast_to(x, shape)
-        except ValueError:
-            raise ValueError(f"expand: cannot expand shape {tuple(x.shape)} to {shape}: only size-1 "
-                             "dimensions can grow") from None
+            out = get_array_module(x).broadcast_to(x, shape)
+            if isinstance(out, np.ndarray) and out.size <= 1 and x.flags.writeable:  # numpy's view is read-only,
+                out = np.lib.stride_tricks.as_strided(x, out.shape, out.strides)  # but nothing here is shared
+            return out
+        except (ValueError, TypeError):
+            raise RuntimeError(f"expand: cannot expand shape {tuple(x.shape)} to {shape}: only size-1 "
+                               "dimensions can grow (the expanded size must match the existing size at "
+                               "non-singleton dimensions)") from None
 
     def backward(self, grad):
         return unbroadcast(grad, self.shape)
@@ -119,7 +176,11 @@ class Repeat(Function):
     dx = the sum of grad over the copies."""
     def forward(self, x, repeats):
         if len(repeats) < x.ndim:
-            raise ValueError(f"repeat: give at least {x.ndim} repeat counts for a tensor of shape {tuple(x.shape)}")
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                               f"of tensor (repeat{tuple(repeats)} of a tensor of shape {tuple(x.shape)})")
+        if any(r < 0 for r in repeats):
+            raise RuntimeError(f"repeat: the repeat counts {tuple(repeats)} must not be negative")
+        self.input_shape = x.shape
         x = x.reshape((1,) * (len(repeats) - x.ndim) + x.shape)
         self.shape = x.shape
         return get_array_module(x).tile(x, repeats)
@@ -127,64 +188,66 @@ class Repeat(Function):
     def backward(self, grad):
         split = []
         for g, n in zip(grad.shape, self.shape):
-            split += [g // n, n]  # (copies, original size) per dimension
+            split += [g // n if n else 0, n]  # (copies, original size) per dimension
         axes = tuple(range(0, 2 * len(self.shape), 2))
-        return grad.reshape(split).sum(axis=axes).reshape(self.shape)
+        return grad.reshape(split).sum(axis=axes).reshape(self.input_shape)
 
 
 class Flip(Function):
     """Reverse the order along `dims`;  the gradient is flipped back."""
     def forward(self, x, dims):
-        self.dims = dims
-        return get_array_module(x).flip(x, dims).copy()
+        for d in dims:
+            if dims.count(d) > 1:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        self.dims = dims if x.ndim else ()  # a 0-d tensor flips along dim 0 or -1 to itself
+        return get_array_module(x).flip(x, self.dims).copy()
 
     def backward(self, grad):
         return get_array_module(grad).flip(grad, self.dims)
 
 
 class Clone(Function):
-    """A copy with its own memory;  the gradient passes through."""
-    def forward(self, x):
-        return x.copy()
+    """A copy with its own memory;  the gradient passes through. As PyTorch's clone (its
+    preserve_format) the copy keeps the input's memory order: a transposed input gives a
+    transposed copy (numpy's order 'K'); contiguous=True gives a C-ordered one (contiguous())."""
+    def forward(self, x, contiguous=False):
+        return x.copy(order="C" if contiguous else "K")
 
     def backward(self, grad):
         return grad
 
 
-class Gather(Function):
-    """out[i][j] = x[i][index[i][j]] (along dim 1, say: torch.gather);
-    dx = zeros with grad added at the gathered places (repeats add up)."""
-    def forward(self, x, index, dim):
-        xp = get_array_module(x)
-        if index.ndim != x.ndim:
-            raise ValueError(f"gather: index has {index.ndim} dimensions but the input has {x.ndim}")
-        self.shape, self.index, self.dim = x.shape, index, dim
-        return xp.take_along_axis(x, index, axis=dim)
-
-    def backward(self, grad):
-        xp = get_array_module(grad)
-        out = xp.zeros(self.shape, dtype=grad.dtype)
-        where = list(xp.ix_(*[xp.arange(n) for n in self.index.shape]))
-        where[self.dim] = self.index
-        scatter_add(out, tuple(where), grad)
-        return out
-
-
 class Concat(Function):
-    """Join tensors along `dim`;  each input's gradient is its slice of grad."""
+    """Join tensors along `dim`;  each input's gradient is its slice of grad. As PyTorch, an empty
+    1-d tensor (shape (0,)) joins anything (it is left out), and a 0-d one nothing."""
     def forward(self, *xs, dim=0):
         xp = get_array_module(*xs)
-        self.dim = dim % xs[0].ndim
-        self.sizes = [x.shape[self.dim] for x in xs]
+        for k, x in enumerate(xs):
+            if x.ndim == 0:
+                raise RuntimeError(f"zero-dimensional tensor (at position {k}) cannot be concatenated")
+        self.skipped = [x.shape == (0,) for x in xs]
+        if all(self.skipped):
+            self.skipped = [False] * len(xs)
+        used = [x for x, skip in zip(xs, self.skipped) if not skip]
+        ndim = used[0].ndim
+        if not -ndim <= dim < ndim:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
+        for x in used:
+            if x.ndim != ndim:
+                raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and {x.ndim}")
+        self.dim = dim % ndim
+        self.sizes = [x.shape[self.dim] for x in used]
         try:
-            return xp.concatenate(xs, axis=self.dim)
+            return xp.concatenate(used, axis=self.dim)
         except ValueError:
             shapes = ", ".join(str(tuple(x.shape)) for x in xs)
-            raise ValueError(f"cat: shapes {shapes} differ outside dimension {dim}") from None
+            raise RuntimeError(f"Sizes of tensors must match except in dimension {self.dim}: cat got shapes "
+                               f"{shapes}") from None
 
     def backward(self, grad):
         xp = get_array_module(grad)
-        return tuple(xp.split(grad, np.cumsum(self.sizes)[:-1].tolist(), axis=self.dim))
+        pieces = iter(xp.split(grad, np.cumsum(self.sizes)[:-1].tolist(), axis=self.dim))
+        return tuple(xp.zeros((0,), grad.dtype) if skip else next(pieces) for skip in self.skipped)
 
 
 class ToDevice(Function):

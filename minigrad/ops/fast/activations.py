@@ -10,7 +10,7 @@ from .workspace import over_batch
 
 
 class ReLU(Function):
-    """out = max(x, 0);  dx = grad where out > 0, else 0. Keeps only the output."""
+    """out = max(x, 0);  dx = grad except where out <= 0 (a NaN passes it, as PyTorch's). Keeps only the output."""
     name = "relu"
 
     def forward(self, x, out=None):
@@ -26,7 +26,7 @@ class ReLU(Function):
     def backward(self, grad):
         (out,) = self.saved
         if get_array_module(grad) is not np or grad.ndim < 2:
-            return grad * (out > 0)
+            return grad * ~(out <= 0)
         gx = np.empty_like(grad)
-        over_batch(np, grad.shape[0], lambda a, b: np.multiply(grad[a:b], out[a:b] > 0, out=gx[a:b]), grad.size)
+        over_batch(np, grad.shape[0], lambda a, b: np.multiply(grad[a:b], ~(out[a:b] <= 0), out=gx[a:b]), grad.size)
         return gx

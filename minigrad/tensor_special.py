@@ -1,0 +1,137 @@
+"""Tensor's further elementwise maths: erf, erfc, expm1, log2, log10, exp2, the hyperbolic and
+inverse trigonometric maps and atan2 (minigrad/ops/special.py), frac and lerp, and the maps
+without a gradient: the logical ops, isclose and signbit.
+
+As the maps in tensor_math.py: integer and bool inputs give float32, floats keep their dtype.
+Logical ops read any nonzero number (NaN too) as True and give bool, as PyTorch's.
+"""
+import numpy as np
+
+from . import dtypes
+from .backend import get_array_module
+from .ops.elementwise import Where
+from .ops.special import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Erf, Erfc, Exp2, Expm1, Log2,
+                          Log10, Sinh, Tan)
+
+# the C type names PyTorch's dtype checks print ("expected dtype float for `end` but got dtype double")
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+# and the scalar type names of "Float did not match Long"
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def c_name(dtype):
+    return _C_NAMES.get(dtypes.name(dtype), dtypes.name(dtype))
+
+
+def scalar_name(dtype):
+    return _SCALAR_NAMES.get(dtypes.name(dtype), dtypes.name(dtype))
+
+
+def _is_tensor(x):
+    return hasattr(x, "_result_class")
+
+
+def require_tensor(op, other, position=2, name="other"):
+    if not _is_tensor(other):
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {type(other).__name__}")
+
+
+def not_implemented_for(kernel, dtype):
+    """PyTorch's error for a kernel without this dtype (frac of integers, lerp of integers...)."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{scalar_name(dtype)}\'')
+
+
+class SpecialMethods:
+    # ---- differentiable maps (float32 for integer and bool inputs) --------------------------------
+    erf = lambda self: Erf.apply(self._floating())
+    erfc = lambda self: Erfc.apply(self._floating())
+    expm1 = lambda self: Expm1.apply(self._floating())
+    exp2 = lambda self: Exp2.apply(self._floating())
+    log2 = lambda self: Log2.apply(self._floating())
+    log10 = lambda self: Log10.apply(self._floating())
+    sinh = lambda self: Sinh.apply(self._floating())
+    cosh = lambda self: Cosh.apply(self._floating())
+    tan = lambda self: Tan.apply(self._floating())
+    asin = arcsin = lambda self: Asin.apply(self._floating())
+    acos = arccos = lambda self: Acos.apply(self._floating())
+    atan = arctan = lambda self: Atan.apply(self._floating())
+    asinh = arcsinh = lambda self: Asinh.apply(self._floating())
+    acosh = arccosh = lambda self: Acosh.apply(self._floating())
+    atanh = arctanh = lambda self: Atanh.apply(self._floating())
+
+    def atan2(self, other):
+        """The angle of the point (other, self), elementwise: atan2(y=self, x=other) in (-pi, pi]."""
+        require_tensor("atan2", other)
+        a, b = self._promote(other)
+        if a.array.dtype.kind != "f":
+            a, b = a._floating(), b._floating()
+        return Atan2.apply(a, b)
+
+    arctan2 = atan2
+
+    def frac(self):
+        """x - trunc(x), the sign of x (floats only, as PyTorch); its gradient is 1."""
+        if self.array.dtype.kind != "f":
+            raise not_implemented_for("frac_cpu", self.array.dtype)
+        return self - self.detach().trunc()
+
+    def lerp(self, end, weight):
+        """self + weight * (end - self), computed as PyTorch does: from `end` when |weight| >= 0.5
+        (end - (end - self)(1 - weight)), so that weight = 1 gives `end` exactly."""
+        require_tensor("lerp", end, name="end")
+        for name, t in (("end", end), ("weight", weight)):
+            if _is_tensor(t) and t.array.dtype != self.array.dtype:
+                raise RuntimeError(f"expected dtype {c_name(self.array.dtype)} for `{name}` but got dtype "
+                                   f"{c_name(t.array.dtype)}")
+        if self.array.dtype.kind != "f":
+            raise not_implemented_for("lerp_kernel_tensor" if _is_tensor(weight) else "lerp_kernel_scalar",
+                                      self.array.dtype)
+        diff = end - self
+        if not _is_tensor(weight):
+            return self + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+        near_self = weight.detach().abs() < 0.5
+        return Where.apply(near_self.array, self + weight * diff, end - diff * (1 - weight))
+
+    # ---- without a gradient: bool results ----------------------------------------------------------
+    def _logical(self, name, other):
+        require_tensor(name, other)
+        xp = get_array_module(self.array)
+        return self._const(getattr(xp, name)(self.array, other.array))
+
+    logical_and = lambda self, other: self._logical("logical_and", other)
+    logical_or = lambda self, other: self._logical("logical_or", other)
+    logical_xor = lambda self, other: self._logical("logical_xor", other)
+    logical_not = lambda self: self._const(get_array_module(self.array).logical_not(self.array))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """|self - other| <= atol + rtol |other| elementwise (not symmetric, as PyTorch's); equal
+        values (infinities too) are close; NaN only to NaN, and only with equal_nan."""
+        require_tensor("isclose", other)
+        if self.array.dtype != other.array.dtype:
+            raise RuntimeError(f"{scalar_name(self.array.dtype)} did not match {scalar_name(other.array.dtype)}")
+        for name, value in (("rtol", rtol), ("atol", atol)):
+            if value < 0:
+                raise RuntimeError(f"{name} must be greater than or equal to zero, but got {value}")
+        xp = get_array_module(self.array)
+        a, b = self.array, other.array
+        close = a == b
+        if a.dtype.kind == "b":
+            return self._const(close)
+        if equal_nan:
+            close = close | (xp.isnan(a) & xp.isnan(b))
+        if rtol or atol:
+            with np.errstate(invalid="ignore"):  # inf - inf and 0 * inf are NaN, quietly (not close)
+                allowed = atol + abs(rtol * (b if a.dtype.kind == "f" else b.astype(dtypes.float32)))
+                actual = abs(a - b)
+            with_error = actual <= allowed
+            close = close | (with_error & xp.isfinite(actual)) if a.dtype.kind == "f" else close | with_error
+        return self._const(close)
+
+    def signbit(self):
+        """True where the sign bit is set: negative numbers, -0.0 and -NaN."""
+        xp = get_array_module(self.array)
+        if self.array.dtype.kind == "b":
+            return self._const(xp.zeros(self.array.shape, dtype=bool))
+        return self._const(xp.signbit(self.array))
