@@ -22,7 +22,7 @@ import numpy as np
 
 from ..backend import get_array_module
 from ..nn import functional as F
-from ..nn.layers import BatchNormBase
+from ..nn.normalization import BatchNormBase
 from ..ops.normalization import channel_axes, per_channel
 from ..autograd import Function
 from . import group

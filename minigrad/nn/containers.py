@@ -95,6 +95,19 @@ class ModuleList(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
+    def __repr__(self):
+        """As PyTorch's: a run of modules that print alike is shown once, as '(0-2): 3 x Linear(...)'."""
+        runs = []  # [first index, last index, the modules' repr]
+        for i, module in enumerate(self):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        lines = [(f"({first}): " if first == last else f"({first}-{last}): {last - first + 1} x ")
+                 + text.replace("\n", "\n  ") for first, last, text in runs]
+        return f"{type(self).__name__}(" + ("\n  " + "\n  ".join(lines) + "\n)" if lines else ")")
+
     def __iadd__(self, modules):
         return self.extend(modules)
 

@@ -121,3 +121,90 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill with samples of N(mean, std^2) truncated to [a, b]: draws outside are drawn again
+    (the same distribution as PyTorch's inverse-CDF method)."""
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may "
+                      "be incorrect.", UserWarning, stacklevel=2)
+    values = random_source.rng().normal(mean, std, tensor.shape)
+    for _ in range(100):  # each round keeps the draws inside [a, b]
+        outside = (values < a) | (values > b)
+        if not outside.any():
+            break
+        values[outside] = random_source.rng().normal(mean, std, int(outside.sum()))
+    return _fill(tensor, np.clip(values, a, b))
+
+
+def eye_(tensor):
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal, as torch.eye)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor, groups=1):
+    """Fill a 3-, 4- or 5-D convolution weight with the Dirac delta: each output channel copies one input
+    channel (per group), so the convolution starts as the identity."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    if tensor.shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = tensor.shape[0] // groups
+    values = np.zeros(tensor.shape)
+    center = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(per_group, tensor.shape[1])):
+            values[(g * per_group + d, d) + center] = 1
+    return _fill(tensor, values)
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """Fill with a (semi-)orthogonal matrix (Saxe et al. 2013), as PyTorch: the tensor seen as
+    (rows, everything else), Q of the QR decomposition of a Gaussian matrix (of its transpose when
+    rows < cols), each column's sign fixed by R's diagonal so that Q is uniformly distributed; times gain."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor  # nothing to fill
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flattened = random_source.rng().normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flattened = flattened.T
+    q, r = np.linalg.qr(flattened)
+    q *= np.sign(np.diag(r))  # the sign correction: Q's columns times the signs of R's diagonal
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (q * gain).reshape(tensor.shape))
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """Fill a 2-D tensor with N(0, std^2) samples, then zero ceil(sparsity * rows) random rows of each column
+    (Martens 2010)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    values = random_source.rng().normal(0.0, std, (rows, cols))
+    zeros = int(math.ceil(sparsity * rows))
+    for column in range(cols):
+        values[random_source.rng().permutation(rows)[:zeros], column] = 0
+    return _fill(tensor, values)
+
+
+def _deprecated(new):
+    """PyTorch's old names without the trailing underscore: the same function, with a FutureWarning."""
+    def old(*args, **kwargs):
+        warnings.warn(f"`nn.init.{new.__name__[:-1]}` is now deprecated in favor of `nn.init.{new.__name__}`.",
+                      FutureWarning, stacklevel=2)
+        return new(*args, **kwargs)
+    old.__name__, old.__doc__ = new.__name__[:-1], f"Deprecated: nn.init.{new.__name__}."
+    return old
+
+
+uniform, normal, constant = _deprecated(uniform_), _deprecated(normal_), _deprecated(constant_)
+xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
+orthogonal, sparse, dirac = _deprecated(orthogonal_), _deprecated(sparse_), _deprecated(dirac_)

@@ -51,7 +51,7 @@ class Conv2d(Function):
         self.x_shape, self.groups, self.has_bias = x.shape, groups, bias is not None
         self.save_for_backward(x, weight)
         o, (oh, ow), n = weight.shape[0], self.win.out, x.shape[0]
-        cols = im2col(x, self.win).reshape(groups, -1, n * oh * ow)  # (G, C/G*KH*KW, N*OH*OW)
+        cols = im2col(x, self.win).reshape(groups, weight[0].size, n * oh * ow)  # (G, C/G*KH*KW, N*OH*OW)
         out = weight.reshape(groups, o // groups, -1) @ cols  # (G, O/G, N*OH*OW): one GEMM per group
         out = out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)  # batch first: NCHW
         if bias is not None:
@@ -61,12 +61,12 @@ class Conv2d(Function):
     def backward(self, grad):
         x, weight = self.saved
         g, o = self.groups, weight.shape[0]
-        grad_cols = grad.transpose(1, 0, 2, 3).reshape(g, o // g, -1)  # (G, O/G, N*OH*OW)
-        cols = im2col(x, self.win).reshape(g, -1, grad_cols.shape[2])
+        grad_cols = grad.transpose(1, 0, 2, 3).reshape(g, o // g, grad[:, 0].size)  # (G, O/G, N*OH*OW)
+        cols = im2col(x, self.win).reshape(g, weight[0].size, grad_cols.shape[2])
         w = weight.reshape(g, o // g, -1)
         gw = (grad_cols @ cols.transpose(0, 2, 1)).reshape(weight.shape)  # dW = grad @ cols^T
         dcols = w.transpose(0, 2, 1) @ grad_cols  # dcols = W^T @ grad
-        gx = col2im(dcols.reshape(-1, dcols.shape[2]), self.x_shape, self.win)
+        gx = col2im(dcols.reshape(g * weight[0].size, grad_cols.shape[2]), self.x_shape, self.win)
         return (gx, gw, grad.sum(axis=(0, 2, 3))) if self.has_bias else (gx, gw)
 
 

@@ -2,28 +2,52 @@
 adaptive versions (the output size is given, the windows follow from it).
 
 Like im2col, pooling loops over the KH*KW offsets of the window, never over pixels
-(ops/geometry.py). Max pooling stacks the KH*KW shifted views: the output is their
-maximum, and backward sends each output's gradient to the one input that won its
-window (the first one on ties, as PyTorch). Average pooling's gradient is spread
-evenly over the window. ops/fast/pooling.py computes the same faster.
+(ops/geometry.py). Max pooling walks the KH*KW shifted views keeping the best value so far
+and the offset that gave it: the output is the maximum, and backward sends each output's
+gradient to the one input that won its window (the first one on ties, the last NaN if any,
+as PyTorch). Average pooling's gradient is spread evenly over the window.
+ops/fast/pooling.py computes the same faster.
 """
 import numpy as np
 
 from ..backend import get_array_module
 from ..autograd import Function
-from .geometry import pad2d, unpad2d
+from .geometry import pad2d, unpad2d, window_parts
+
+
+def max_pool_winners(x, win):
+    """The maximum of each window and the kernel offset k = i * KW + j that won it, by PyTorch's rule:
+    the window's cells in order, a cell wins when it is larger than the best so far or is NaN (so a
+    NaN is the maximum, the last NaN wins, and ties go to the first); padding never wins, and a
+    window of -inf is won by its first cell inside the input."""
+    xp = get_array_module(x)
+    best = xp.full(x.shape[:2] + win.out, -np.inf, dtype=x.dtype)
+    winner = xp.full(best.shape, -1, dtype=np.int64)
+    for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, x.shape[2:]):
+        candidate, b, w = x[:, :, rows, columns], best[:, :, y0:y1, x0:x1], winner[:, :, y0:y1, x0:x1]
+        wins = (candidate > b) | xp.isnan(candidate) | (w < 0)
+        xp.copyto(b, candidate, where=wins)
+        xp.copyto(w, i * win.kernel[1] + j, where=wins)
+    return best, winner
+
+
+def plane_indices(winner, win, width):
+    """PyTorch's return_indices: the winning cell's flat index y * W + x in its (H, W) plane."""
+    xp = get_array_module(winner)
+    (_, kw), (sh, sw), (dh, dw), ((top, _), (left, _)) = win.kernel, win.stride, win.dilation, win.padding
+    oy = xp.arange(win.out[0]).reshape(-1, 1)
+    ox = xp.arange(win.out[1])
+    return (oy * sh - top + winner // kw * dh) * width + (ox * sw - left + winner % kw * dw)
 
 
 class MaxPool2d(Function):
-    """out = the maximum of each window;  dx = grad sent to the window's (first) arg-max."""
+    """out = the maximum of each window;  dx = grad sent to the cell that won it (max_pool_winners)."""
     name = "max_pool2d"
 
     def forward(self, x, win):
-        xpad = pad2d(x, win.padding, value=-np.inf)
-        views = get_array_module(x).stack([xpad[:, :, r, c] for _, _, (r, c) in win.offsets()])  # (KH*KW, N, C, OH, OW)
+        out, self.winner = max_pool_winners(x, win)
         self.win, self.x_shape = win, x.shape
-        self.winner = views.argmax(axis=0)  # which offset won each window (first on ties)
-        return views.max(axis=0)
+        return out
 
     def backward(self, grad):
         dx = get_array_module(grad).zeros(self.win.padded_shape(self.x_shape), dtype=grad.dtype)
@@ -74,9 +98,30 @@ def adaptive_bins(size, out):
     return [(k * size // out, -(-(k + 1) * size // out)) for k in range(out)]
 
 
+def first_max(block):
+    """The index along the last axis of PyTorch's maximum: the last NaN if there is one, else the
+    first of the largest values."""
+    xp = get_array_module(block)
+    nan = xp.isnan(block)
+    last_nan = block.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
+    return xp.where(nan.any(axis=-1), last_nan, block.argmax(axis=-1))
+
+
+def adaptive_max_indices(x, output_size):
+    """return_indices of adaptive_max_pool2d: each cell's winner (first_max) as y * W + x in its plane."""
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    indices = xp.empty((n, c) + tuple(output_size), dtype=np.int64)
+    for a, (r0, r1) in enumerate(adaptive_bins(h, output_size[0])):
+        for b, (c0, c1) in enumerate(adaptive_bins(w, output_size[1])):
+            won = first_max(x[:, :, r0:r1, c0:c1].reshape(n, c, (r1 - r0) * (c1 - c0)))
+            indices[:, :, a, b] = (r0 + won // (c1 - c0)) * w + c0 + won % (c1 - c0)
+    return indices
+
+
 class AdaptivePool2d(Function):
     """Pool each of the (OH, OW) cells of PyTorch's adaptive bins, with 'max' (the gradient
-    goes to each cell's first maximum) or 'mean' (spread evenly). Loops over the output
+    goes to each cell's first maximum, or last NaN) or 'mean' (spread evenly). Loops over the output
     cells (few: 1x1 for fastai's head), never over pixels."""
 
     def forward(self, x, output_size, reduce):
@@ -86,9 +131,9 @@ class AdaptivePool2d(Function):
         self.x_shape, self.reduce, self.winners = x.shape, reduce, []
         out = xp.empty((n, c, len(self.cells)), dtype=x.dtype)
         for k, ((r0, r1), (c0, c1)) in enumerate(self.cells):
-            block = x[:, :, r0:r1, c0:c1].reshape(n, c, -1)
+            block = x[:, :, r0:r1, c0:c1].reshape(n, c, (r1 - r0) * (c1 - c0))
             if reduce == "max":
-                self.winners.append(block.argmax(axis=2))  # first maximum on ties
+                self.winners.append(first_max(block))
                 out[:, :, k] = block.max(axis=2)
             else:
                 out[:, :, k] = block.mean(axis=2)
@@ -98,7 +143,7 @@ class AdaptivePool2d(Function):
         xp = get_array_module(grad)
         n, c = self.x_shape[:2]
         dx = xp.zeros(self.x_shape, dtype=grad.dtype)
-        grad = grad.reshape(n, c, -1)
+        grad = grad.reshape(n, c, len(self.cells))
         for k, ((r0, r1), (c0, c1)) in enumerate(self.cells):
             area = (r1 - r0) * (c1 - c0)
             if self.reduce == "max":  # one-hot of the winner, times the cell's gradient

@@ -1,6 +1,7 @@
-"""Normalisation (`F.batch_norm`, `F.layer_norm`, `F.normalize`): batch norm is the op of
-ops/normalization.py (or its fast twin); layer_norm and normalize are compositions of tensor ops,
-so their gradients come with them."""
+"""Normalisation (`F.batch_norm`, `F.layer_norm`, `F.group_norm`, `F.instance_norm`, `F.normalize`): batch
+norm is the op of ops/normalization.py (or its fast twin), and instance norm is batch norm of a
+reshaped view, as PyTorch computes it; layer_norm, group_norm and normalize are compositions of
+tensor ops, so their gradients come with them."""
 from ...backend import get_array_module
 from ...ops import normalization
 from ...ops.fast import normalization as fast_normalization
@@ -20,6 +21,9 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         xp = get_array_module(x.array)
         weight = weight if weight is not None else Tensor(xp.ones(x.shape[1], dtype=x.dtype), dtype=x.dtype)
         bias = bias if bias is not None else Tensor(xp.zeros(x.shape[1], dtype=x.dtype), dtype=x.dtype)
+    if x.numel() == 0 and x.ndim >= 2:  # an empty batch, as PyTorch: an empty output, statistics untouched,
+        shape = (1, -1) + (1,) * (x.ndim - 2)  # zero gradients for weight and bias
+        return x * weight.reshape(shape) + bias.reshape(shape) if weight is not None else x * 1
     inputs = (x,) if weight is None else (x, weight, bias)
     op = pick(normalization.BatchNorm, fast_normalization.BatchNorm)
     return op.apply(*inputs, running_mean=_array(running_mean), running_var=_array(running_var),
@@ -46,3 +50,49 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     if out is not None:
         raise NotImplementedError("normalize: out= is not supported by minigrad; use the returned tensor")
     return input / input.norm(p, dim, keepdim=True).clamp_min(eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each sample's channels in num_groups groups (Wu & He 2018): over the group's channels
+    and all their pixels, mean 0 and variance 1 (the biased variance), then scale and shift per
+    channel. One group is layer norm over (C, H, W); C groups is instance norm."""
+    if input.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
+    n, c = input.shape[:2]
+    if not isinstance(num_groups, int) or num_groups <= 0 or c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
+                           f"shape {list(input.shape)} and num_groups={num_groups}")
+    for name, v in (("weight", weight), ("bias", bias)):
+        if v is not None and tuple(v.shape) != (c,):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, but "
+                               f"got {name} of shape {list(v.shape)} and input of shape {list(input.shape)}")
+    groups = input.reshape(n, num_groups, input[0].numel() // num_groups if n else 0)
+    centered = groups - groups.mean(2, keepdim=True)
+    out = (centered / ((centered * centered).mean(2, keepdim=True) + eps).sqrt()).reshape(input.shape)
+    per_channel = (1, c) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(per_channel)
+    return out + bias.reshape(per_channel) if bias is not None else out
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Normalise each channel of each sample over its own pixels (Ulyanov et al. 2016: style transfer).
+    As PyTorch computes it: batch norm of the (1, N*C, ...) view, whose "channels" are the (sample,
+    channel) pairs; the running statistics, when given, move towards the mean over the samples."""
+    if use_input_stats:
+        pixels = 1
+        for size in input.shape[2:]:
+            pixels *= size
+        if pixels == 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size {list(input.shape)}")
+    n, c = input.shape[:2]
+    repeat = lambda v: None if v is None else v.repeat(n)  # noqa: E731  (one copy per sample)
+    stats = [None if s is None else _array(s).reshape(1, c).repeat(n, axis=0).reshape(-1)
+             for s in (running_mean, running_var)]
+    out = batch_norm(input.reshape((1, n * c) + tuple(input.shape[2:])), stats[0], stats[1], repeat(weight),
+                     repeat(bias), training=use_input_stats, momentum=momentum, eps=eps)
+    for running, updated in zip((running_mean, running_var), stats):
+        if running is not None and use_input_stats:
+            _array(running)[...] = updated.reshape(n, c).mean(axis=0)
+    return out.reshape(input.shape)

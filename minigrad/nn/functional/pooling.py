@@ -1,10 +1,15 @@
-"""Pooling (`F.max_pool2d`, `F.avg_pool2d`, the adaptive pools): PyTorch's window arguments turned
-into the ops of ops/pooling.py (the reference) or ops/fast/pooling.py."""
+"""Pooling (`F.max_pool2d`, `F.avg_pool2d`, the adaptive pools, their 1-D versions, `F.max_unpool2d`):
+PyTorch's window arguments turned into the ops of ops/pooling.py (the reference) or
+ops/fast/pooling.py. A 1-D pool is the 2-D one on the (N, C, 1, L) view."""
+import numpy as np
+
 from ...ops import pooling
 from ...ops.fast import pooling as fast_pooling
 from ...ops.geometry import pair, window
 from ...ops.versions import pick, reference_enabled
-from .conv import one_image_too
+from ...factories import zeros
+from ...tensor import Tensor
+from .conv import one_image_too, single
 
 
 def _pool_window(op, x, kernel_size, stride, padding, dilation=1, ceil_mode=False):
@@ -20,12 +25,22 @@ def _pool_window(op, x, kernel_size, stride, padding, dilation=1, ceil_mode=Fals
     return window(op, x.shape, kernel, stride, ((ph, ph), (pw, pw)), dilation, ceil_mode)
 
 
+def _indices(array):
+    return Tensor(array, dtype=np.int64)
+
+
 @one_image_too
-def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """The maximum of each window (kernel, stride, padding, dilation: ints or pairs); padding
-    counts as -inf. ceil_mode keeps a last partial window, as PyTorch."""
+    never wins, a NaN does (PyTorch's rule: ops/pooling.py max_pool_winners). ceil_mode keeps a
+    last partial window, as PyTorch. return_indices=True also gives each winner's flat index
+    y * W + x in its plane (int64), what F.max_unpool2d takes."""
     win = _pool_window("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
-    return pick(pooling.MaxPool2d, fast_pooling.MaxPool2d).apply(x, win=win)
+    out = pick(pooling.MaxPool2d, fast_pooling.MaxPool2d).apply(x, win=win)
+    if not return_indices:
+        return out
+    winner = pooling.max_pool_winners(x.array, win)[1]
+    return out, _indices(pooling.plane_indices(winner, win, x.shape[3]))
 
 
 @one_image_too
@@ -60,6 +75,112 @@ def adaptive_avg_pool2d(x, output_size):
 
 
 @one_image_too
-def adaptive_max_pool2d(x, output_size):
-    """Maximum over PyTorch's adaptive bins; a tie's gradient goes to the first maximum, as PyTorch."""
-    return _adaptive("adaptive_max_pool2d", x, output_size, "max")
+def adaptive_max_pool2d(x, output_size, return_indices=False):
+    """Maximum over PyTorch's adaptive bins; a tie's gradient goes to the first maximum (a NaN's to the
+    last NaN), as PyTorch. return_indices=True also gives each winner's flat index in its plane."""
+    out = _adaptive("adaptive_max_pool2d", x, output_size, "max")
+    if not return_indices:
+        return out
+    return out, _indices(pooling.adaptive_max_indices(x.array, out.shape[2:]))
+
+
+# ---- 1-D pools: the 2-D ones on the (N, C, 1, L) view --------------------------------------------
+
+def _view_2d(op, x):
+    if x.ndim not in (2, 3):
+        raise RuntimeError(f"{op}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, "
+                           f"but got:{list(x.shape)}")
+    return x.unsqueeze(-2)
+
+
+def _back_to_1d(out):
+    return tuple(o.squeeze(-2) for o in out) if isinstance(out, tuple) else out.squeeze(-2)
+
+
+def _stride_1d(stride, kernel, op):
+    return kernel if stride is None or stride == [] or stride == () else single(stride, "stride", op)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The maximum of each window along the last dimension of (N, C, L) or (C, L)."""
+    op = "max_pool1d"
+    k = single(kernel_size, "kernel_size", op)
+    return _back_to_1d(max_pool2d(_view_2d(op, input), (1, k), (1, _stride_1d(stride, k, op)),
+                                  (0, single(padding, "padding", op)), (1, single(dilation, "dilation", op)),
+                                  ceil_mode, return_indices))
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """The mean of each window along the last dimension of (N, C, L) or (C, L)."""
+    op = "avg_pool1d"
+    k = single(kernel_size, "kernel_size", op)
+    return _back_to_1d(avg_pool2d(_view_2d(op, input), (1, k), (1, _stride_1d(stride, k, op)),
+                                  (0, single(padding, "padding", op)), ceil_mode, count_include_pad))
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average over PyTorch's adaptive bins along the last dimension: (N, C, L) -> (N, C, output_size)."""
+    size = single(output_size, "output_size", "adaptive_avg_pool1d")
+    return _back_to_1d(adaptive_avg_pool2d(_view_2d("adaptive_avg_pool1d", input), (1, size)))
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Maximum over PyTorch's adaptive bins along the last dimension (indices: positions along L)."""
+    size = single(output_size, "output_size", "adaptive_max_pool1d")
+    return _back_to_1d(adaptive_max_pool2d(_view_2d("adaptive_max_pool1d", input), (1, size), return_indices))
+
+
+# ---- unpooling: each value back at the place its max pool found it, zeros elsewhere -------------
+
+def _unpool_size(x, kernel, stride, padding, output_size):
+    """The output's spatial size: the max pool's input size by default, or output_size if it is one
+    that the same pool could have come from (within one stride of the default, as PyTorch)."""
+    n = len(kernel)
+    default = [(x.shape[x.ndim - n + d] - 1) * stride[d] + kernel[d] - 2 * padding[d] for d in range(n)]
+    if output_size is None:
+        return default
+    size = list(output_size)
+    if len(size) == n + 2:
+        size = size[2:]
+    if len(size) != n:
+        raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, but it has a length "
+                         f"of '{len(size)}'")
+    for d in range(n):
+        low, high = default[d] - stride[d], default[d] + stride[d]
+        if not low < size[d] < high:
+            raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {low} and {high})')
+    return size
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of max_pool2d(return_indices=True): a zero image of the pool's input size with each
+    value written at its index y * W + x in its plane; the gradient of each value is the output
+    gradient at its index (a scatter: Tensor.scatter's backward)."""
+    op = "max_unpool2d"
+    kernel = pair(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None else pair(stride, "stride", op)
+    oh, ow = _unpool_size(input, kernel, stride, pair(padding, "padding", op), output_size)
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{op}: expected a 3-D or 4-D input, got shape {tuple(input.shape)}")
+    if indices.dtype != np.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) "
+                           f"but got indices tensor with shape: {list(indices.shape)}")
+    places = indices.array.reshape(indices.shape[:-2] + (-1,))
+    bad = (places < 0) | (places >= oh * ow)
+    if bad.any():
+        raise RuntimeError(f"Found an invalid max index: {int(places[bad][0])} (output volumes are of size "
+                           f"{oh}x{ow})")
+    plane = zeros(*input.shape[:-2], oh * ow, dtype=input.dtype, device=input.device)
+    return plane.scatter(-1, places, input.flatten(-2)).unflatten(-1, (oh, ow))
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_unpool2d along the last dimension of (N, C, L) or (C, L)."""
+    op = "max_unpool1d"
+    k = single(kernel_size, "kernel_size", op)
+    size = _unpool_size(input, (k,), (_stride_1d(stride, k, op),), (single(padding, "padding", op),), output_size)
+    out = max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, k), (1, _stride_1d(stride, k, op)),
+                       (0, single(padding, "padding", op)), (1, size[0]))
+    return out.squeeze(-2)

@@ -69,6 +69,9 @@ class Conv2d(Function):
         self.x_shape, self.groups = x.shape, groups
         need_x, need_w = self.needs_input_grad[:2]
         self.save_for_backward(x if need_w else None, weight if need_x else None)
+        if n == 0:  # an empty batch: an empty output, and zero gradients for the weight and bias, as PyTorch
+            self.w_shape = weight.shape
+            return xp.zeros((0, o, oh, ow), dtype=np.result_type(x, weight))
         if xp is np:  # a few images at a time, each thread its own (conv_cpu.py)
             out = conv_cpu.conv_forward(x, weight, win, groups)
         elif self.pointwise:  # (O, C) @ (N, C, OH*OW): already NCHW
@@ -99,6 +102,8 @@ class Conv2d(Function):
         n, o, oh, ow = grad.shape
         g = self.groups
         gx = gw = gb = None
+        if n == 0:
+            return xp.zeros(self.x_shape, grad.dtype), xp.zeros(self.w_shape, grad.dtype), xp.zeros(o, grad.dtype)
         if xp is np:
             flipped = self.flipped_conv(grad, weight) if weight is not None and self.flippable else None
             gx, gw = conv_cpu.conv_backward(grad, x, weight, self.win, g, self.x_shape, flipped)

@@ -9,7 +9,9 @@ with less memory traffic. Same arguments, same results.
   threads, and each thread takes them a few at a time, so that temporaries stay in
   cache. The input is not padded: each offset updates only the outputs whose cell
   is inside the input (padding holds -inf, which never wins). Without a backward to
-  come (eval, no_grad), no winners are kept.
+  come (eval, no_grad), no winners are kept. A window holding NaN, or only -inf,
+  is rare: when the output shows one, the winners are redone by the reference's rule
+  (ops/pooling.py max_pool_winners: the last NaN wins, as PyTorch).
 - Adaptive pooling whose bins tile the input exactly (14x14 -> 7x7) is plain pooling
   with kernel = stride = the bin size, when that loops over fewer window offsets than
   the reference op loops over output cells; otherwise (7x7 -> 1x1: one cell, one
@@ -18,12 +20,14 @@ with less memory traffic. Same arguments, same results.
 - On cupy (float32/float64), max pooling is one CUDA kernel each way (pooling_cuda.py):
   the winner kept is the input cell's index in its plane.
 """
+import math
+
 import numpy as np
 
 from ...backend import get_array_module
 from ...autograd import Function
 from ..geometry import strided_reader, window_parts
-from ..pooling import AdaptivePool2d, AvgPool2d  # noqa: F401 - re-exported as the fast versions
+from ..pooling import AdaptivePool2d, AvgPool2d, max_pool_winners  # noqa: F401 - re-exported as the fast versions
 from . import pooling_cuda
 from .workspace import chunks, over_batch
 
@@ -48,7 +52,7 @@ class MaxPool2d(Function):
         winner = xp.zeros(out.shape, dtype=np.uint8 if win.kernel[0] * kw <= 256 else np.int32) if keep else None
 
         def pool(start, stop):  # images start..stop, a few at a time; cells in the padding never win
-            for a, b in image_steps(xp, start, stop, out[0].size):
+            for a, b in image_steps(xp, start, stop, math.prod(out.shape[1:])):
                 read = strided_reader(x[a:b], win)
                 for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, x.shape[2:]):
                     best = out[a:b, :, y0:y1, x0:x1]
@@ -58,6 +62,8 @@ class MaxPool2d(Function):
                         xp.maximum(won, (candidate > best) * won.dtype.type(i * kw + j), out=won)
                     xp.maximum(best, candidate, out=best)
         over_batch(xp, x.shape[0], pool, out.size * win.kernel[0] * kw)
+        if keep and not xp.isfinite(out.sum()) and (xp.isnan(out).any() or (out == -np.inf).any()):
+            winner[...] = max_pool_winners(x, win)[1]  # a NaN or an all -inf window: PyTorch's rule, the slow way
         self.win, self.x_shape = win, x.shape
         self.save_for_backward(winner)
         return out
@@ -71,7 +77,7 @@ class MaxPool2d(Function):
         dx = xp.zeros(self.x_shape, dtype=grad.dtype)
 
         def route(start, stop):
-            for a, b in image_steps(xp, start, stop, grad[0].size):
+            for a, b in image_steps(xp, start, stop, math.prod(grad.shape[1:])):
                 for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, self.x_shape[2:]):
                     g, won = grad[a:b, :, y0:y1, x0:x1], winner[a:b, :, y0:y1, x0:x1]
                     dx[a:b, :, rows, columns] += g * (won == i * kw + j)
@@ -82,7 +88,7 @@ class MaxPool2d(Function):
 def image_steps(xp, start, stop, per_image):
     """Images start..stop in runs of about STEP_NUMBERS outputs: each offset's temporaries
     then stay in the cache (b32 64x112x112, fwd+bwd: 272 -> 101 ms). One run on the GPU."""
-    return chunks(start, stop, stop - start if xp is not np else max(1, STEP_NUMBERS // per_image))
+    return chunks(start, stop, stop - start if xp is not np else max(1, STEP_NUMBERS // max(per_image, 1)))
 
 
 def tiles(x_shape, output_size):
