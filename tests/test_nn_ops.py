@@ -258,9 +258,9 @@ def test_pool_linear_and_loss_errors_name_the_shapes():
         F.max_pool2d(minigrad.tensor(np.ones((1, 1, 4, 4))), 5)
     with pytest.raises(ValueError, match=r"linear: input has 3 features .* expects 4"):
         F.linear(minigrad.tensor(np.ones((2, 3))), minigrad.tensor(np.ones((5, 4))))
-    with pytest.raises(ValueError, match=r"nll_loss: target values must be class indices in \[0, 1\]"):
+    with pytest.raises(IndexError, match=r"nll_loss: target values must be class indices in \[0, 1\]"):
         F.cross_entropy(minigrad.tensor(np.ones((2, 2))), np.array([0, 2]))
-    with pytest.raises(TypeError, match="integer class indices"):
+    with pytest.raises(RuntimeError, match="integer class indices"):
         F.cross_entropy(minigrad.tensor(np.ones((2, 2))), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"batch_norm: input has 3 channels .* running_mean has shape \(4,\)"):
         F.batch_norm(minigrad.tensor(np.ones((2, 3))), np.zeros(4), np.ones(4))

@@ -1,5 +1,5 @@
-"""Dropout: zero activations at random in training, the identity in eval mode. Both
-modules share PyTorch's `_DropoutNd` base (p and inplace); neither is an instance of the other."""
+"""Dropout: zero activations at random in training, the identity in eval mode. All the modules share
+PyTorch's `_DropoutNd` base (p and inplace); none is an instance of another."""
 from . import functional as F
 from .module import Module
 
@@ -8,7 +8,7 @@ class _DropoutNd(Module):
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if not 0 <= p <= 1:
-            raise ValueError(f"{type(self).__name__}: p must be a probability in [0, 1], got {p}")
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p, self.inplace = p, inplace
 
     def extra_repr(self):
@@ -29,3 +29,31 @@ class Dropout2d(_DropoutNd):
 
     def forward(self, x):
         return F.dropout2d(x, self.p, self.training, self.inplace)
+
+
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of (N, C, L) or (C, L) inputs with probability p in training."""
+
+    def forward(self, x):
+        return F.dropout1d(x, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) inputs with probability p in training."""
+
+    def forward(self, x):
+        return F.dropout3d(x, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout that keeps a SELU network's mean and variance (training only)."""
+
+    def forward(self, x):
+        return F.alpha_dropout(x, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels (training only)."""
+
+    def forward(self, x):
+        return F.feature_alpha_dropout(x, self.p, self.training)

@@ -1,4 +1,7 @@
-"""Activations that nn modules offer beside relu/sigmoid/tanh (activations.py): leaky_relu, silu, gelu."""
+"""Activations that nn modules offer beside relu/sigmoid/tanh (activations.py), the smooth ones and
+leaky_relu: leaky_relu, silu, gelu, the elu family (elu, selu, celu), softplus, logsigmoid, mish.
+The piecewise-linear ones with kinks (hardtanh, hardswish, threshold, prelu...) are in
+activations_piecewise.py."""
 import math
 
 from ..backend import get_array_module
@@ -84,3 +87,78 @@ class GELU(Function):
 
     def backward(self, grad):
         return grad * (self.cdf + self.pdf_term)
+
+
+class ELU(Function):
+    """The exponential linear unit family, as PyTorch's one kernel for all three:
+    out = scale * x where x > 0, else scale * alpha * (e^{input_scale x} - 1);
+    dx = grad * scale where x > 0, else grad * input_scale * scale * alpha * e^{input_scale x}
+    (the exponential side at x = 0, and the linear one at NaN, as PyTorch's kernel).
+    elu: scale = input_scale = 1.  selu: alpha = 1.6733, scale = 1.0507 (self-normalising).
+    celu: input_scale = 1 / alpha, so the curve is continuously differentiable for every alpha."""
+    name = "elu"
+
+    def forward(self, x, alpha=1.0, scale=1.0, input_scale=1.0):
+        xp = get_array_module(x)
+        self.save_for_backward(x)
+        self.alpha, self.scale, self.input_scale = alpha, scale, input_scale
+        return xp.where(x > 0, x * scale, alpha * scale * xp.expm1(x * input_scale))
+
+    def backward(self, grad):
+        x = self.saved[0]
+        xp = get_array_module(x)
+        slope = self.input_scale * self.scale * self.alpha * xp.exp(x * self.input_scale)
+        return grad * xp.where(x <= 0, slope, self.scale)
+
+
+class Softplus(Function):
+    """out = log(1 + e^{beta x}) / beta, and out = x where beta x > threshold (there the two agree
+    to float precision, and e^{beta x} could overflow);  dx = grad * e^{beta x} / (e^{beta x} + 1),
+    grad itself above the threshold. The same formulas as PyTorch's kernel, so the same values."""
+    name = "softplus"
+
+    def forward(self, x, beta=1.0, threshold=20.0):
+        xp = get_array_module(x)
+        z = x * beta
+        self.linear = z > threshold
+        self.e = xp.exp(z)
+        return xp.where(self.linear, x, xp.log1p(self.e) / beta)
+
+    def backward(self, grad):
+        return get_array_module(grad).where(self.linear, grad, grad * self.e / (self.e + 1))
+
+
+class LogSigmoid(Function):
+    """out = log sigmoid(x) = min(x, 0) - log(1 + e^{-|x|}) (never overflows);
+    dx = grad * sigmoid(-x), written as PyTorch's kernel: with z = e^{-|x|},
+    1 - z / (1 + z) for x < 0 and z / (1 + z) otherwise."""
+    name = "log_sigmoid"
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.save_for_backward(x)
+        return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+    def backward(self, grad):
+        x = self.saved[0]
+        xp = get_array_module(x)
+        z = xp.exp(-xp.abs(x))
+        share = z / (1 + z)
+        return grad * xp.where(x < 0, 1 - share, share)
+
+
+class Mish(Function):
+    """out = x * tanh(softplus(x));  dx = grad * (t + x * sigmoid(x) * (1 - t^2)), t = tanh(softplus(x))
+    (softplus(x) = log(1 + e^x), as PyTorch's kernel computes it)."""
+    name = "mish"
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.save_for_backward(x)
+        self.t = xp.tanh(xp.log1p(xp.exp(x)))
+        return x * self.t
+
+    def backward(self, grad):
+        x, t = self.saved[0], self.t
+        sigmoid = 1 / (1 + get_array_module(x).exp(-x))
+        return grad * (t + x * sigmoid * (1 - t * t))
