@@ -9,9 +9,13 @@ reshapes x to match. resnet18/34 use BasicBlock (two 3x3 convs); resnet50 uses
 Bottleneck (1x1 down, 3x3, 1x1 up, four times wider). For transfer learning the
 body is everything before the pooling and `fc`: fastai cuts at the 8th child.
 """
+import warnings
+
 import minigrad.nn as nn
 from minigrad.nn import init
 from minigrad.weights import load_weights
+
+from .weights import ResNet18_Weights, ResNet34_Weights, ResNet50_Weights, resolve
 
 
 def conv3x3(cin, cout, stride=1):
@@ -104,6 +108,7 @@ class ResNet(nn.Module):
 
 
 def _build(block, layers, num_classes, weights):
+    """ResNet with weights from a file (.pth, .safetensors, .npz) or a state dict (minigrad's extension)."""
     model = ResNet(block, layers, num_classes)
     if weights is not None:
         state = load_weights(weights) if not isinstance(weights, dict) else weights
@@ -118,16 +123,47 @@ def _build(block, layers, num_classes, weights):
     return model
 
 
-def resnet18(num_classes=1000, weights=None):
-    """ResNet-18; `weights` is a weight file (.pth, .safetensors, .npz) or a state dict."""
-    return _build(BasicBlock, [2, 2, 2, 2], num_classes, weights)
+def _resnet(block, layers, enum_class, weights, progress, pretrained, kwargs):
+    """torchvision's builder: `weights` is None, a member of enum_class or its name ("DEFAULT"); the legacy
+    `pretrained=True` (or weights=True) means IMAGENET1K_V1, with torchvision's warnings. minigrad also
+    takes a weight file or a state dict as `weights`."""
+    if pretrained is not None or isinstance(weights, bool):
+        if pretrained is not None:
+            warnings.warn("The parameter 'pretrained' is deprecated since 0.13 and may be removed in the future, "
+                          "please use 'weights' instead.")
+        on = pretrained if pretrained is not None else weights
+        weights = enum_class.IMAGENET1K_V1 if on else None
+        message = ("Arguments other than a weight enum or `None` for 'weights' are deprecated since 0.13 and may be "
+                   f"removed in the future. The current behavior is equivalent to passing `weights={weights}`.")
+        warnings.warn(message + (f" You can also use `weights={enum_class.__name__}.DEFAULT` to get the most "
+                                 "up-to-date weights." if on else ""))
+    for name in kwargs:
+        if name != "num_classes":  # torchvision's other ResNet options are not minigrad's
+            raise TypeError(f"ResNet.__init__() got an unexpected keyword argument '{name}'")
+    member, source = resolve(enum_class, weights)
+    if member is None:
+        return _build(block, layers, kwargs.get("num_classes", 1000), source)
+    expected = len(member.meta["categories"])
+    if kwargs.setdefault("num_classes", expected) != expected:
+        raise ValueError(f"The parameter 'num_classes' expected value {expected} but got {kwargs['num_classes']} "
+                         "instead.")
+    model = ResNet(block, layers, **kwargs)
+    model.load_state_dict(member.get_state_dict(progress=progress, check_hash=True))
+    return model
 
 
-def resnet34(num_classes=1000, weights=None):
-    """ResNet-34, the lecture's model; `weights` as for resnet18."""
-    return _build(BasicBlock, [3, 4, 6, 3], num_classes, weights)
+def resnet18(*, weights=None, progress=True, pretrained=None, **kwargs):
+    """ResNet-18, as torchvision.models.resnet18: `weights` None (random), ResNet18_Weights.DEFAULT /
+    .IMAGENET1K_V1 or its name (downloaded once, SHA-256 checked), or a weight file or state dict;
+    kwargs: num_classes."""
+    return _resnet(BasicBlock, [2, 2, 2, 2], ResNet18_Weights, weights, progress, pretrained, kwargs)
 
 
-def resnet50(num_classes=1000, weights=None):
-    """ResNet-50 (bottleneck blocks); `weights` as for resnet18."""
-    return _build(Bottleneck, [3, 4, 6, 3], num_classes, weights)
+def resnet34(*, weights=None, progress=True, pretrained=None, **kwargs):
+    """ResNet-34, the lecture's model; `weights` as for resnet18 (ResNet34_Weights)."""
+    return _resnet(BasicBlock, [3, 4, 6, 3], ResNet34_Weights, weights, progress, pretrained, kwargs)
+
+
+def resnet50(*, weights=None, progress=True, pretrained=None, **kwargs):
+    """ResNet-50 (bottleneck blocks); `weights` as for resnet18 (ResNet50_Weights: DEFAULT is IMAGENET1K_V2)."""
+    return _resnet(Bottleneck, [3, 4, 6, 3], ResNet50_Weights, weights, progress, pretrained, kwargs)

@@ -40,3 +40,14 @@ __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "Subse
            "Denormalize", "tfms_from_model", "tfms_from_stats", "transforms_basic", "transforms_side_on",
            "transforms_top_down", "transforms_for", "Transforms", "CropType", "TfmType", "imagenet_stats",
            "inception_stats", "denormalize", "IMAGENET_MEAN", "IMAGENET_STD"]
+
+__all__ += ["models"]
+
+
+def __getattr__(name):
+    """`minigrad.data.models` (torchvision.models' place) is imported on first use: it is the top-level
+    `models` package, which itself imports minigrad, so importing it here would be circular."""
+    if name == "models":
+        import importlib
+        return importlib.import_module(__name__ + ".models")  # (`from . import models` would ask __getattr__ again)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

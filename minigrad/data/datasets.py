@@ -1,4 +1,4 @@
-"""torchvision.datasets' names: `MNIST`, `FakeData`, `ImageFolder`.
+"""torchvision.datasets' names: `MNIST`, `FakeData`, `ImageFolder`, `CIFAR10`, `CIFAR100` (cifar.py).
 
     from minigrad.data import datasets, transforms
     transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image
 
 from ..download import DownloadError, download_url
+from .cifar import CIFAR10, CIFAR100  # noqa: F401  (torchvision.datasets.CIFAR10, CIFAR100)
 from .folder import ImageFolder  # noqa: F401  (torchvision.datasets.ImageFolder)
 
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}

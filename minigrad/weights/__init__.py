@@ -5,20 +5,24 @@
     lecture's resnet34-333f7ec4.pth): pth.py, with the allow-list unpickler of unpickle.py,
   - a .safetensors file: safetensors.py,
   - minigrad's own .npz: npz.py.
-`save_weights(state, path)` writes .npz atomically (writer.py). `minigrad.save(obj, path)` /
-`minigrad.load(path)` are PyTorch's spellings for whole checkpoints, in PyTorch's own zip format
-(checkpoint.py, torchzip.py). No pickle code from a file ever runs, and every size a file
-declares is checked against what it holds (base.py) before anything is allocated.
+`save_weights(state, path)` writes .npz atomically (writer.py). `minigrad.save(obj, f)` /
+`minigrad.load(f)` are PyTorch's spellings for whole checkpoints (a path or an open file), in
+PyTorch's own zip format (checkpoint.py, torchzip.py, pickler.py); a whole Module or a numpy array
+loads back once its classes are allowed (safe_globals.py, objects.py, rebuild.py), as in PyTorch.
+No pickle code from a file ever runs, and every size a file declares is checked against what it
+holds (base.py) before anything is allocated. `read_pickle` (plain.py) reads a plain pickle of
+containers and numpy arrays (CIFAR's batches) the same way.
 Run `python -m minigrad.weights convert IN OUT` to convert, `... download resnet34` to fetch
 torchvision's ImageNet weights (see minigrad/download.py).
 """
 from .base import WeightsError
 from .checkpoint import load, save
+from .plain import read_pickle
 from .reader import load_weights, read_tree
 from .writer import atomic_write, save_weights
 
 __all__ = ["WeightsError", "load_weights", "save_weights", "save", "load", "convert", "download_pretrained",
-           "PRETRAINED", "read_tree", "atomic_write"]
+           "PRETRAINED", "read_tree", "read_pickle", "atomic_write"]
 
 # torchvision's ImageNet weights; the hex part of each name is the start of the file's SHA-256
 PRETRAINED = {

@@ -44,7 +44,7 @@ def _array(storage, data, byteorder, path, budget):
     return array
 
 
-def read_zip(path, archive, budget):
+def read_zip(path, archive, budget, trust=None, encoding="ASCII"):
     """The structure pickled in a zip checkpoint, storages attached."""
     names = archive.namelist()
     pickles = [n for n in names if n == "data.pkl" or n.endswith("/data.pkl")]
@@ -71,7 +71,7 @@ def read_zip(path, archive, budget):
         return storages[str(key)]
 
     data = _record(archive, pickles[0], None, path, budget, "data.pkl")
-    return unpickle(io.BytesIO(data), path, budget, persistent_load)  # BytesIO shares the bytes
+    return unpickle(io.BytesIO(data), path, budget, persistent_load, trust, encoding)  # BytesIO shares the bytes
 
 
 class Capped:
@@ -100,7 +100,7 @@ class Capped:
         return self.pos
 
 
-def read_legacy(path, f, file_size, budget):
+def read_legacy(path, f, file_size, budget, trust=None, encoding="ASCII"):
     """The structure pickled in a legacy checkpoint, storages attached."""
     if unpickle(f, path, budget) != LEGACY_MAGIC:
         raise WeightsError(f"{path}: not a PyTorch checkpoint (wrong magic number)")
@@ -132,7 +132,7 @@ def read_legacy(path, f, file_size, budget):
             part.root, part.offset, part.location = root, offset, root.location
         return storages[str(view_key)]
 
-    obj = unpickle(f, path, budget, persistent_load)
+    obj = unpickle(f, path, budget, persistent_load, trust, encoding)
     keys = unpickle(f, path, budget)
     if not isinstance(keys, list):
         raise WeightsError(f"{path}: the list of storages is a {type(keys).__name__}")

@@ -1,11 +1,13 @@
 """PyTorch's pickle, read safely: an allow-list unpickler and harmless stand-ins.
 
 A .pth holds a pickle, and unpickling can run any code the file asks for. This unpickler knows
-only the handful of names a checkpoint needs (OrderedDict, the tensor-rebuild functions, the
-storage types and dtypes), maps each to a stand-in of our own, and refuses everything else
-before anything runs. A tensor comes out as a `LazyTensor`: a view (offset, shape, strides) of
-a storage whose bytes are read afterwards; `LazyTensor.materialise` checks that the view lies
-inside its storage before it copies a single number.
+the handful of names a checkpoint needs (OrderedDict, the tensor-rebuild functions, the storage
+types and dtypes), maps each to a stand-in of our own, and refuses everything else before
+anything runs, unless the caller trusts it (objects.py: a whole Module, a numpy array; then it
+too gets a stand-in that only records what the pickle asks of it). A tensor comes out as a
+`LazyTensor`: a view (offset, shape, strides) of a storage whose bytes are read afterwards;
+`LazyTensor.materialise` checks that the view lies inside its storage before it copies a single
+number. rebuild.py then turns the stand-ins into what `minigrad.load` returns.
 """
 import collections
 import pickle
@@ -13,8 +15,9 @@ import pickletools
 
 import numpy as np
 
-from .base import (MAX_DEPTH, STORAGE_DTYPES, TORCH_DTYPES, UNSUPPORTED_DTYPES, WeightsError, check_shape,
+from .base import (STORAGE_DTYPES, TORCH_DTYPES, UNSUPPORTED_DTYPES, WeightsError, check_shape,
                    frombuffer, itemsize, numel, unsupported)
+from .objects import Trust, stand_in
 
 
 class StorageType:
@@ -52,6 +55,7 @@ class LazyTensor:
         self.storage, self.offset, self.requires_grad = storage, storage_offset, bool(requires_grad)
         self.size, self.stride = size, stride
         self.dtype = storage.dtype if dtype is None else dtype
+        self.parameter = False  # torch._utils._rebuild_parameter made it an nn.Parameter
 
     def materialise(self, path, budget):
         """Copy the view out of its storage, after checking it lies inside it."""
@@ -99,7 +103,7 @@ class LazyTensor:
 
 def _rebuild_parameter(data, requires_grad=False, *_ignored):
     if isinstance(data, LazyTensor):
-        data.requires_grad = bool(requires_grad)
+        data.requires_grad, data.parameter = bool(requires_grad), True
     return data
 
 
@@ -114,6 +118,14 @@ def _device(kind, index=None):
     return f"{kind}:{index}" if index is not None else str(kind)
 
 
+def _encode(text, encoding="utf-8"):
+    """_codecs.encode, as protocol-2 pickles spell bytes: encode(text, 'latin1')."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise WeightsError(f"_codecs.encode is asked for {type(text).__name__} in {encoding!r:.20}, not bytes "
+                           "as pickle writes them")
+    return text.encode("latin-1")
+
+
 ALLOWED = {
     ("torch", "Size"): tuple,
     ("torch", "device"): _device,
@@ -123,17 +135,26 @@ ALLOWED = {
     ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+    # what torch.load(weights_only=True) also allows by default
+    ("_codecs", "encode"): _encode,
+    ("builtins", "set"): set,
+    ("builtins", "bytearray"): bytearray,
+    ("builtins", "complex"): complex,
+    ("collections", "Counter"): collections.Counter,
 }
+COMPAT = {"__builtin__": "builtins", "copy_reg": "copyreg"}  # Python 2's names, which protocol 2 writes
 
 
 class SafeUnpickler(pickle.Unpickler):
     """Knows only what a checkpoint needs; any other global is refused before it is called."""
 
-    def __init__(self, file, path, persistent_load=None):
-        super().__init__(file)
+    def __init__(self, file, path, persistent_load=None, trust=None, encoding="ASCII"):
+        super().__init__(file, encoding=encoding)
         self.path, self._persistent = path, persistent_load
+        self.trust, self.stand_ins = trust if trust is not None else Trust(), {}
 
     def find_class(self, module, name):
+        module = COMPAT.get(module, module)
         if (module, name) in ALLOWED:
             return ALLOWED[(module, name)]
         if module == "torch" and name in STORAGE_DTYPES:
@@ -144,10 +165,13 @@ class SafeUnpickler(pickle.Unpickler):
             return Dtype(name)
         if module == "torch" and name.endswith("Storage"):  # ComplexFloatStorage, QInt8Storage, ...
             raise unsupported(self.path, f"a tensor of torch.{name}")
-        raise WeightsError(
-            f"{self.path}: refusing to load: the pickle asks for {module}.{name}, which a plain state dict "
-            "never needs (a checkpoint of a whole model, or a malicious file). Nothing from the file was run. "
-            "Save model.state_dict() instead of the model.")
+        full_name = f"{module}.{name}"
+        if full_name not in self.stand_ins:
+            found = self.trust.lookup(full_name)
+            if found is None:
+                raise self.trust.refuse(full_name)
+            self.stand_ins[full_name] = stand_in(found[0], full_name, trusted=found[1])
+        return self.stand_ins[full_name]
 
     def persistent_load(self, pid):
         if self._persistent is None:
@@ -172,55 +196,13 @@ def _count_opcodes(file, budget):
     file.seek(start)
 
 
-def unpickle(file, path, budget, persistent_load=None):
+def unpickle(file, path, budget, persistent_load=None, trust=None, encoding="ASCII"):
     """Run the allow-list unpickler on a seekable file; any malformed pickle becomes a WeightsError
     naming the file."""
     try:
         _count_opcodes(file, budget)
-        return SafeUnpickler(file, path, persistent_load).load()
+        return SafeUnpickler(file, path, persistent_load, trust, encoding).load()
     except WeightsError as err:
-        raise WeightsError(str(err) if str(err).startswith(str(path)) else f"{path}: {err}") from None
+        raise type(err)(str(err) if str(err).startswith(str(path)) else f"{path}: {err}") from None
     except RecursionError:
         raise WeightsError(f"{path}: the pickle is nested too deeply to be a checkpoint") from None
-
-
-PLAIN = (str, int, float, bool, type(None))
-
-
-def walk(obj, leaf, path, depth=0, memo=None, active=None, array=None):
-    """Rebuild an unpickled checkpoint with `leaf(LazyTensor)` in place of each tensor
-    (and `array(a)` for each numpy array, which the .npz and .safetensors readers return).
-
-    Dicts, lists and tuples are rebuilt; numbers, strings and None pass through. A shared
-    container is rebuilt once (so a crafted web of references costs linear time); a container that
-    contains itself, or nesting deeper than MAX_DEPTH, is refused rather than recursed into forever.
-    """
-    memo = {} if memo is None else memo
-    active = set() if active is None else active
-    if isinstance(obj, LazyTensor):
-        return leaf(obj)
-    if isinstance(obj, np.ndarray) and array is not None:
-        return array(obj)
-    if isinstance(obj, PLAIN):
-        return obj
-    if not isinstance(obj, (dict, list, tuple)):
-        raise WeightsError(f"{path}: holds a {type(obj).__name__}, which is not a tensor, number, string or container")
-    if id(obj) in active:
-        raise WeightsError(f"{path}: a container in the checkpoint contains itself")
-    if id(obj) in memo:
-        return memo[id(obj)]
-    if depth >= MAX_DEPTH:
-        raise WeightsError(f"{path}: the checkpoint is nested more than {MAX_DEPTH} levels deep")
-    active.add(id(obj))
-    go = lambda x: walk(x, leaf, path, depth + 1, memo, active, array)  # noqa: E731
-    if isinstance(obj, dict):
-        out = type(obj)() if type(obj) in (dict, collections.OrderedDict) else {}
-        for key, value in obj.items():
-            if not isinstance(key, PLAIN + (tuple,)):
-                raise WeightsError(f"{path}: a dict key is a {type(key).__name__}")
-            out[key] = go(value)
-    else:
-        out = type(obj)(go(x) for x in obj) if type(obj) in (list, tuple) else [go(x) for x in obj]
-    active.discard(id(obj))
-    memo[id(obj)] = out
-    return out
