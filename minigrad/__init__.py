@@ -15,7 +15,11 @@ from .dtypes import (bool, double, float, float16, float32, float64, half, int, 
 from .factories import (arange, cat, concat, concatenate, empty, empty_like, eye, full, full_like, linspace, ones,
                         ones_like, rand, rand_like, randint, randn, randn_like, randperm, stack, where, zeros,
                         zeros_like)
+from .factories import einsum, normal, tril_indices, triu_indices  # noqa: F401
 from .functions import *  # noqa: F401,F403  (minigrad.sum(x, 1), minigrad.max(x, 1), ...)
+from .joins import (atleast_1d, atleast_2d, atleast_3d, broadcast_tensors, cartesian_prod, column_stack,  # noqa: F401
+                    dstack, hstack, meshgrid, row_stack, vstack)
+from .searching import bucketize, searchsorted  # noqa: F401
 from .gradcheck import gradcheck
 from .legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,  # noqa: F401
                      LongTensor, ShortTensor)
@@ -52,5 +56,8 @@ from .weights import load, load_weights, save, save_weights  # noqa: E402
 
 __all__ += ["load_weights", "save_weights", "save", "load"]
 
-from . import utils  # noqa: E402,F401  (torch.utils.data's names: minigrad.utils.data.DataLoader)
 from . import nn, optim  # noqa: E402,F401  (as `import torch` gives torch.nn and torch.optim)
+from . import utils  # noqa: E402,F401  (torch.utils.data's names: minigrad.utils.data.DataLoader; after nn, which
+#                      minigrad.distributed's DistributedSampler builds on)
+from . import multiprocessing, onnx, serialization  # noqa: E402,F401  (torch.multiprocessing, .onnx, .serialization)
+from .nn import modules as _nn_modules  # noqa: E402,F401  (torch.nn.modules.<file>.<Layer>; made from all of nn)

@@ -8,51 +8,91 @@ graph and leaves d(out)/d(leaf) in each leaf's `.grad`, itself a Tensor.
 
 This file holds what a Tensor *is*: construction, its array and shape, the gradient and
 the Tensor's place in the graph. The rest is mixed into the class (defined with
-it, never patched on): maths in `tensor_math.py`, reductions in
-`tensor_reduce.py`, shapes and indexing in `tensor_shape.py`, in-place ops and
-their rules in `tensor_inplace.py`, dtype and device moves and Python's number
-protocol in `tensor_convert.py`, gradient hooks in `tensor_hooks.py`; printing
-is in `printing.py`.
+it, never patched on), one file per family of methods: the operators and type
+promotion (`tensor_operators.py`), division with rounding modes
+(`tensor_division.py`), elementwise maps (`tensor_math.py`, `tensor_special.py`),
+reductions (`tensor_reduce.py`) and scans (`tensor_scan.py`), shapes and views
+(`tensor_shape.py`), pieces (`tensor_pieces.py`: narrow, split, chunk), indexing
+ops (`tensor_index.py`), in-place ops and their rules (`tensor_inplace.py`),
+random fills (`tensor_random.py`), dtype and device moves and Python's number
+protocol (`tensor_convert.py`), gradient hooks (`tensor_hooks.py`); printing is
+in `printing.py`.
 """
 import weakref
 
 import numpy as np
 
-from . import backend, dtypes
+from . import backend, dtypes, shared_arrays
 from .autograd import AccumulateGrad, backward as run_backward
 from .device import CPU, CUDA, device  # noqa: F401  (minigrad.device)
 from .printing import format_tensor
 from .size import Size
 from .tensor_convert import ConvertMethods
+from .tensor_division import DivisionMethods
 from .tensor_hooks import HookMethods
+from .tensor_index import IndexMethods
 from .tensor_inplace import InPlaceMethods
 from .tensor_math import MathMethods
+from .tensor_operators import OperatorMethods
+from .tensor_pieces import PieceMethods
+from .tensor_random import RandomMethods
 from .tensor_reduce import ReductionMethods
+from .tensor_scan import ScanMethods
 from .tensor_shape import ShapeMethods
+from .tensor_special import SpecialMethods
+
+
+def _numbers(data, dtype, kept):
+    """A list's Tensors as the numbers they hold, as torch.tensor reads them: one-element tensors only,
+    each keeping its dtype (a float64 tensor's number stays float64: `kept` records it)."""
+    if isinstance(data, Tensor):
+        if data.array.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        if dtype is not None and dtype.kind in "iub" and data.dtype.kind == "f":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        kept.add(data.dtype)
+        return backend.to_device(data.array, "cpu").reshape(())
+    if isinstance(data, (list, tuple)):
+        return [_numbers(d, dtype, kept) for d in data]
+    return data
 
 
 def _to_array(data, dtype, dev):
     """Anything array-like as a new array on `dev` (a copy, as torch.tensor makes)."""
+    dtype, kept = dtypes.as_dtype(dtype), set()
     if isinstance(data, Tensor):
         data = data.array
-    elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
-        data = [d.numpy() if isinstance(d, Tensor) else d for d in data]
+    elif isinstance(data, (list, tuple)):
+        data = _numbers(data, dtype, kept)
     source = backend.device_of(data)
     dev = source if dev is None else backend.check_device(str(device(dev)))
     if dev != source:
         data = backend.to_device(data, dev) if hasattr(data, "shape") else data
     xp = backend.xp_for(dev)
-    if dtype is None:
-        array = xp.array(data)
-        if array.dtype.kind == "f" and array.dtype != dtypes.float32:
-            array = array.astype(dtypes.float32)  # minigrad's rule: float data becomes float32
-        elif array.dtype.kind not in "biuf":
-            raise TypeError(f"cannot make a tensor from data of dtype {array.dtype}: give numbers or a numeric array")
+    python_numbers = not hasattr(data, "dtype")
+    try:
+        array = xp.array(data, dtype=dtype)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
+    if dtype is not None:
         return array
-    return xp.array(data, dtype=dtypes.as_dtype(dtype))
+    if python_numbers and array.dtype in (np.dtype(np.uint64), np.dtype(object)) and _has_big_int(data):
+        raise ValueError("Overflow when unpacking long long")  # beyond int64, as torch
+    if array.dtype.kind == "f" and array.dtype != dtypes.float32 and dtypes.float64 not in kept:
+        array = array.astype(dtypes.float32)  # minigrad's rule: float data becomes float32
+    elif array.dtype.kind not in "biuf":
+        raise TypeError(f"cannot make a tensor from data of dtype {array.dtype}: give numbers or a numeric array")
+    return array
 
 
-class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, ConvertMethods, HookMethods):
+def _has_big_int(data):
+    if isinstance(data, (list, tuple)):
+        return any(_has_big_int(d) for d in data)
+    return isinstance(data, int) and not -2**63 <= data < 2**63
+
+
+class Tensor(OperatorMethods, DivisionMethods, MathMethods, SpecialMethods, ReductionMethods, ScanMethods,
+             ShapeMethods, PieceMethods, IndexMethods, InPlaceMethods, RandomMethods, ConvertMethods, HookMethods):
     """An n-dimensional array with autograd (PyTorch's Tensor, on numpy/cupy).
 
     `Tensor(data)` is PyTorch's legacy constructor: the result is float32 (unless
@@ -98,6 +138,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, Conver
     is_leaf = property(lambda self: self._node is None)
     grad_fn = property(lambda self: self._node)
     is_cuda = property(lambda self: backend.device_of(self.array) == "cuda")
+    is_cpu = property(lambda self: backend.device_of(self.array) != "cuda")
+    is_xpu = is_mps = is_meta = is_xla = is_ipu = is_maia = is_mtia = is_vulkan = property(lambda self: False)
+    is_sparse = is_sparse_csr = is_quantized = is_nested = is_mkldnn = property(lambda self: False)  # as torch's
     itemsize = property(lambda self: self.array.dtype.itemsize)
     is_floating_point = lambda self: self.array.dtype.kind == "f"
 
@@ -116,6 +159,15 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, Conver
 
     def numel(self):
         return self.array.size
+
+    def share_memory_(self):
+        """The numbers moved into memory other processes share (shared_arrays.py), in place, as torch's;
+        a no-op if already shared, and on the GPU (torch would use CUDA IPC)."""
+        if backend.device_of(self.array) != "cuda" and not shared_arrays.is_shared(self.array):
+            self.array = shared_arrays.share(self.array)
+        return self
+
+    is_shared = lambda self: shared_arrays.is_shared(self.array)  # noqa: E731
 
     nelement = numel
 
@@ -215,6 +267,18 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, InPlaceMethods, Conver
             raise RuntimeError(f"backward(gradient): gradient has shape {tuple(grad.shape)}, but the tensor "
                                f"has shape {tuple(self.shape)}")
         return grad
+
+    def __deepcopy__(self, memo):
+        """As PyTorch: a leaf copies into a new leaf (values, requires_grad, .grad); a tensor in the graph refuses."""
+        if self._node is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                               "protocol at the moment.")
+        if id(self) not in memo:
+            out = type(self)._wrap(self.array.copy())
+            out.requires_grad = self.requires_grad
+            memo[id(self)] = out
+            out._grad = None if self._grad is None else self._grad.__deepcopy__(memo)
+        return memo[id(self)]
 
     def detach(self):
         """The same data (shared memory and version), cut off from the graph."""

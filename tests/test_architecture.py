@@ -13,12 +13,13 @@ PACKAGES = ("minigrad", "models")
 # Lower layers never import higher ones. A module's layer is the longest prefix listed here.
 LAYERS = {
     "minigrad.backend": 0, "minigrad.random_source": 0, "minigrad.device": 0, "minigrad.dtypes": 0,
-    "minigrad.size": 0,
+    "minigrad.size": 0, "minigrad.shared_arrays": 0,
     "minigrad.autograd": 1,
     "minigrad.ops": 2,
     "minigrad.tensor": 3, "minigrad.factories": 3, "minigrad.functions": 3, "minigrad.legacy": 3,
     "minigrad.gradcheck": 4, "minigrad.nn": 4, "minigrad.weights": 4, "minigrad.download": 4,
     "minigrad.serialization": 4, "minigrad.cuda": 4, "minigrad.backends": 4, "minigrad.accelerator": 4,
+    "minigrad.multiprocessing": 4, "minigrad.onnx": 4,
     "models": 5, "minigrad.optim": 5, "minigrad.data": 5, "minigrad.utils": 5, "minigrad.distributed": 5,
     "minigrad.nn.parallel": 5,
     "minigrad.train": 6,

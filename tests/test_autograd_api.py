@@ -124,3 +124,42 @@ def test_legacy_type_refuses_a_tensor_of_another_dtype():
     same = minigrad.ones(2)
     assert minigrad.FloatTensor(same) is same
     np.testing.assert_array_equal(minigrad.FloatTensor(minigrad.Size([2])).shape, (2,))
+
+
+@needs_torch
+def test_deepcopy_of_tensors_and_parameters_as_torch():
+    import copy
+    for lib in (minigrad, torch):
+        x = lib.ones(2, requires_grad=True)
+        (x * 2).sum().backward()
+        y = copy.deepcopy(x)
+        assert y.grad.tolist() == [2.0, 2.0] and y.requires_grad and y.is_leaf and y.grad is not x.grad
+        (y * 3).sum().backward()
+        assert x.grad.tolist() == [2.0, 2.0] and y.grad.tolist() == [5.0, 5.0]
+        with pytest.raises(RuntimeError, match="Only Tensors created explicitly by the user"):
+            copy.deepcopy(x * 2)
+        p = lib.nn.Parameter(lib.ones(2))
+        (p * 2).sum().backward()
+        q = copy.deepcopy(p)
+        assert q.grad is None and type(q) is type(p) and q.requires_grad
+        (q * 4).sum().backward()
+        assert p.grad.tolist() == [2.0, 2.0] and q.grad.tolist() == [4.0, 4.0]
+
+
+@needs_torch
+@pytest.mark.parametrize("expr", [
+    "L.tensor([L.tensor(1.5)], dtype=L.uint8)", "L.tensor([2**63])", "L.tensor([-2**63 - 1])", "L.tensor(2**64)",
+    "L.tensor([1, 2**63 - 1])", "L.tensor([L.tensor(1.5), 2])", "L.tensor([L.tensor([1., 2.]), L.tensor([3., 4.])])",
+    "L.tensor([L.tensor([1.]), L.tensor([2.])])", "L.tensor([[L.tensor(1), 2], [3, L.tensor(True)]])",
+    "L.tensor([L.tensor(1.5, dtype=L.float64)])", "L.tensor([L.tensor(2)], dtype=L.float32)",
+    "L.tensor([2**63], dtype=L.int64)", "L.tensor(2**63, dtype=L.float32)"])
+def test_tensor_of_python_numbers_and_tensors_as_torch(expr):
+    """torch.tensor reads the tensors inside a list as numbers of their own dtype, and refuses ints beyond int64."""
+    results = []
+    for lib in (torch, minigrad):
+        try:
+            out = eval(expr, {"L": lib})
+            results.append((out.tolist(), str(out.dtype).split(".")[-1]))
+        except (TypeError, ValueError) as e:
+            results.append(type(e).__name__)
+    assert results[0] == results[1]

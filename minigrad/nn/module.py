@@ -26,6 +26,12 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
+    def __deepcopy__(self, memo):
+        """A new Parameter holding a copy of the values, as PyTorch's: no .grad, no graph of the old one."""
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.array.copy(), requires_grad=self.requires_grad)
+        return memo[id(self)]
+
 
 class StateDictError(RuntimeError, KeyError):
     """load_state_dict's refusal, naming each missing, unexpected or misshapen key: a RuntimeError,
@@ -138,6 +144,11 @@ class Module:
 
     def eval(self):
         return self.train(False)
+
+    def share_memory(self):  # torch's, for Hogwild: parameters, their grads and buffers into shared memory
+        for t in [*self.parameters(), *(p.grad for p in self.parameters()), *self.buffers()]:
+            t is None or t.share_memory_()
+        return self
 
     # ---- walking the tree -----------------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
