@@ -55,7 +55,7 @@ def format_tensor(t):
     if array.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool) or array.size == 0 and array.dtype != dtypes.float32:
         extras.append(f"dtype=minigrad.{dtypes.name(array.dtype)}")
     if t._node is not None:
-        extras.append(f"grad_fn=<{t._node.backward_label()}>")
+        extras.append(f"grad_fn=<{t._node.name()}>")
     elif t.requires_grad:
         extras.append("requires_grad=True")
     return "tensor(" + body + "".join(", " + e for e in extras) + ")"

@@ -24,7 +24,7 @@ def _structure(fn):
     """The graph below a grad_fn as nested (name, [children]) with None for no gradient."""
     if fn is None:
         return None
-    name = fn.name() if hasattr(fn, "name") and callable(fn.name) else fn.backward_label()
+    name = fn.name()
     name = name.replace("torch::autograd::", "")  # torch's AccumulateGrad.name(); its repr says AccumulateGrad
     return name, [(_structure(child), index) for child, index in fn.next_functions]
 
@@ -38,7 +38,7 @@ def test_grad_fn_names_and_next_functions_are_torchs():
     assert repr(y.grad_fn).startswith("<SumBackward0 object at 0x")
     assert repr(x * 2) == "tensor([2., 2.], grad_fn=<MulBackward0>)"
     for expr in ("x.relu()", "x.log_softmax(0)", "x.exp()", "x.sigmoid()", "x.tanh()", "-x", "x / 2"):
-        ours = eval(expr, {"x": minigrad.ones(2, requires_grad=True)}).grad_fn.backward_label()
+        ours = eval(expr, {"x": minigrad.ones(2, requires_grad=True)}).grad_fn.name()
         theirs = eval(expr, {"x": torch.ones(2, requires_grad=True)}).grad_fn.name()
         assert ours == theirs, expr
 
@@ -163,3 +163,16 @@ def test_tensor_of_python_numbers_and_tensors_as_torch(expr):
         except (TypeError, ValueError) as e:
             results.append(type(e).__name__)
     assert results[0] == results[1]
+
+
+@needs_torch
+def test_a_small_networks_grad_fns_are_named_as_torch():
+    """The 60-minute blitz prints loss.grad_fn and walks next_functions: the names a reader sees are torch's."""
+    names = []
+    for lib in (minigrad, torch):
+        lib.manual_seed(0)
+        net = lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3), lib.nn.ReLU(), lib.nn.Flatten(), lib.nn.Linear(8, 2))
+        loss = lib.nn.functional.mse_loss(net(lib.randn(1, 1, 4, 4)), lib.zeros(1, 2))
+        linear = loss.grad_fn.next_functions[0][0]
+        names.append((loss.grad_fn.name(), linear.name(), net[0].weight.requires_grad))
+    assert names[0] == names[1] == ("MseLossBackward0", "AddmmBackward0", True)

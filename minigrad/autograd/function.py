@@ -25,12 +25,12 @@ class Node:
         """PyTorch's view of the parents: (node, 0) pairs (each op here has one output)."""
         return tuple((parent, 0) for parent in self.parents or ())
 
-    def backward_label(self):
-        """PyTorch's name of this node (`grad_fn.name()` there): AddBackward0, AccumulateGrad..."""
+    def name(self):
+        """PyTorch's name of this node (grad_fn.name()): AddBackward0, AccumulateGrad..."""
         return self.backward_name or type(self).__name__
 
     def __repr__(self):
-        return f"<{self.backward_label()} object at {id(self):#x}>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
 
 class AccumulateGrad(Node):
@@ -107,13 +107,13 @@ class Function(Node):
     def backward(self, grad):
         raise NotImplementedError
 
-    name = None  # how errors refer to the op; defaults to the class name in lower case
+    op = None  # how errors refer to the op; defaults to the class name in lower case
 
     @classmethod
     def op_name(cls):
-        return cls.name or cls.__name__.lower()
+        return cls.op or cls.__name__.lower()
 
-    def backward_label(self):  # mul -> MulBackward0, log_softmax -> LogSoftmaxBackward0, as PyTorch names them
+    def name(self):  # mul -> MulBackward0, log_softmax -> LogSoftmaxBackward0, as PyTorch names them
         return self.backward_name or "".join(w.capitalize() for w in self.op_name().split("_")) + "Backward0"
 
     @classmethod

@@ -29,7 +29,7 @@ from . import group
 
 
 class SyncBatchNormFunction(Function):
-    name = "sync_batch_norm"
+    op = "sync_batch_norm"
 
     def forward(self, x, weight, bias, running_mean=None, running_var=None, momentum=0.1, eps=1e-5, process_group=None):
         xp, c, axes = get_array_module(x), x.shape[1], channel_axes(x)

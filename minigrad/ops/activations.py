@@ -34,7 +34,7 @@ class ReLU(Function):
     """out = max(x, 0);  dx = grad except where out <= 0 (PyTorch's threshold_backward: so a NaN
     input, whose output is NaN, passes the gradient). Keeps only the output, so relu_ may write
     it over x (`out=x`)."""
-    name = "relu"
+    op = "relu"
 
     def forward(self, x, out=None):
         out = get_array_module(x).maximum(x, 0, out=out)  # out=x: relu_ writes over x
@@ -104,7 +104,7 @@ class Softmax(Function):
 class LogSoftmax(Function):
     """out_i = x_i - log sum_j e^{x_j} (with the max subtracted for stability);
     dx = grad - softmax(x) * sum_j grad_j, and softmax(x) = e^out."""
-    name = "log_softmax"
+    op = "log_softmax"
 
     def forward(self, x, dim):
         xp = get_array_module(x)

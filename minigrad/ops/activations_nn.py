@@ -12,7 +12,7 @@ from .activations import stable_sigmoid
 class LeakyReLU(Function):
     """out = x where x > 0, else slope * x;  dx = grad where x > 0, else slope * grad
     (the slope at exactly 0, as PyTorch)."""
-    name = "leaky_relu"
+    op = "leaky_relu"
 
     def forward(self, x, negative_slope=0.01):
         self.positive, self.slope = x > 0, negative_slope
@@ -24,7 +24,7 @@ class LeakyReLU(Function):
 
 class SiLU(Function):
     """out = x * sigmoid(x) (the "swish");  dx = grad * s (1 + x (1 - s)), s = sigmoid(x)."""
-    name = "silu"
+    op = "silu"
 
     def forward(self, x):
         s = stable_sigmoid(x)
@@ -69,7 +69,7 @@ class GELU(Function):
     """out = x * Phi(x), Phi the standard normal CDF = (1 + erf(x / sqrt 2)) / 2;
     dx = grad * (Phi(x) + x * phi(x)), phi(x) = e^{-x^2/2} / sqrt(2 pi).
     approximate='tanh': Phi(x) ~ (1 + tanh(u)) / 2 with u = sqrt(2/pi) (x + 0.044715 x^3)."""
-    name = "gelu"
+    op = "gelu"
 
     def forward(self, x, approximate="none"):
         xp = get_array_module(x)
@@ -96,7 +96,7 @@ class ELU(Function):
     (the exponential side at x = 0, and the linear one at NaN, as PyTorch's kernel).
     elu: scale = input_scale = 1.  selu: alpha = 1.6733, scale = 1.0507 (self-normalising).
     celu: input_scale = 1 / alpha, so the curve is continuously differentiable for every alpha."""
-    name = "elu"
+    op = "elu"
 
     def forward(self, x, alpha=1.0, scale=1.0, input_scale=1.0):
         xp = get_array_module(x)
@@ -115,7 +115,7 @@ class Softplus(Function):
     """out = log(1 + e^{beta x}) / beta, and out = x where beta x > threshold (there the two agree
     to float precision, and e^{beta x} could overflow);  dx = grad * e^{beta x} / (e^{beta x} + 1),
     grad itself above the threshold. The same formulas as PyTorch's kernel, so the same values."""
-    name = "softplus"
+    op = "softplus"
 
     def forward(self, x, beta=1.0, threshold=20.0):
         xp = get_array_module(x)
@@ -132,7 +132,7 @@ class LogSigmoid(Function):
     """out = log sigmoid(x) = min(x, 0) - log(1 + e^{-|x|}) (never overflows);
     dx = grad * sigmoid(-x), written as PyTorch's kernel: with z = e^{-|x|},
     1 - z / (1 + z) for x < 0 and z / (1 + z) otherwise."""
-    name = "log_sigmoid"
+    op = "log_sigmoid"
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -150,7 +150,7 @@ class LogSigmoid(Function):
 class Mish(Function):
     """out = x * tanh(softplus(x));  dx = grad * (t + x * sigmoid(x) * (1 - t^2)), t = tanh(softplus(x))
     (softplus(x) = log(1 + e^x), as PyTorch's kernel computes it)."""
-    name = "mish"
+    op = "mish"
 
     def forward(self, x):
         xp = get_array_module(x)

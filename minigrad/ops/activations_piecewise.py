@@ -25,7 +25,7 @@ class Hardtanh(Function):
     """out = min(max(x, min_val), max_val);  dx = grad strictly inside (min_val, max_val), 0 at
     and beyond the bounds (PyTorch's choice; relu6's gradient is 0 at 0 and at 6). NaN stays NaN
     and passes its gradient."""
-    name = "hardtanh"
+    op = "hardtanh"
 
     def forward(self, x, min_val=-1.0, max_val=1.0):
         xp = get_array_module(x)
@@ -42,7 +42,7 @@ class Hardsigmoid(Function):
     """out = relu6(x + 3) / 6, a piecewise-linear sigmoid;  dx = grad / 6 strictly inside (-3, 3),
     else 0 (NaN included). PyTorch's backward multiplies by 1/6 rounded to float32 even in float64,
     and so does this one: the same gradients to the last digit."""
-    name = "hardsigmoid"
+    op = "hardsigmoid"
     ONE_SIXTH = float(np.float32(1 / 6))
 
     def forward(self, x):
@@ -58,7 +58,7 @@ class Hardsigmoid(Function):
 class Hardswish(Function):
     """out = x * relu6(x + 3) / 6 (MobileNetV3's swish);  dx = 0 below -3, grad (x / 3 + 1/2) on
     (-3, 3), grad from 3 up and at NaN (PyTorch's sides: 0 at -3, grad at 3)."""
-    name = "hardswish"
+    op = "hardswish"
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -74,7 +74,7 @@ class Hardswish(Function):
 class Threshold(Function):
     """out = value where x <= threshold, else x;  dx = 0 where x <= threshold, else grad
     (a NaN is kept, with its gradient)."""
-    name = "threshold"
+    op = "threshold"
 
     def forward(self, x, threshold, value):
         xp = get_array_module(x)
@@ -87,7 +87,7 @@ class Threshold(Function):
 
 class Hardshrink(Function):
     """out = 0 on [-lambd, lambd], else x;  dx = grad outside [-lambd, lambd] (and at NaN), else 0."""
-    name = "hardshrink"
+    op = "hardshrink"
 
     def forward(self, x, lambd=0.5):
         self.kept = ~((x >= -lambd) & (x <= lambd))
@@ -100,7 +100,7 @@ class Hardshrink(Function):
 class Softshrink(Function):
     """out = x - lambd above lambd, x + lambd below -lambd, 0 between (x * 0 there, so a NaN stays
     NaN);  dx = grad outside [-lambd, lambd] (and at NaN), else 0."""
-    name = "softshrink"
+    op = "softshrink"
 
     def forward(self, x, lambd=0.5):
         xp = get_array_module(x)
@@ -115,7 +115,7 @@ class PReLU(Function):
     """out = x where x > 0, else w * x, with one learned slope w per channel (dim 1) or one for all;
     dx = grad where x > 0, else w * grad;  dw = sum over everything but the channel of
     grad * x where x <= 0. `weight` arrives shaped to broadcast against x ((1, C, 1, ...))."""
-    name = "prelu"
+    op = "prelu"
 
     def forward(self, x, weight):
         xp = get_array_module(x)
@@ -138,7 +138,7 @@ class RReLU(Function):
     """Randomised leaky ReLU, in training: out = a * x where x <= 0, else x, with a slope a drawn
     uniformly from [lower, upper] for each element (from minigrad's seeded source);
     dx = a * grad where x <= 0, else grad (the same slopes; NaN's gradient passes)."""
-    name = "rrelu"
+    op = "rrelu"
 
     def forward(self, x, lower, upper):
         xp = get_array_module(x)

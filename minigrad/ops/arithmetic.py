@@ -161,7 +161,7 @@ class Remainder(Broadcasting):
 class FloorDivide(Broadcasting):
     """out = floor(a / b) (Python's //). As in PyTorch the result of float inputs is in the
     graph, but its derivative is not implemented: backward through it raises."""
-    name = "floor_divide"
+    op = "floor_divide"
 
     def forward(self, a, b):
         self.check_shapes(a, b)

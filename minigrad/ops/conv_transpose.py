@@ -22,7 +22,7 @@ from .geometry import Window
 
 class ConvTranspose2d(Function):
     """out = col2im(W^T @ x): the input gradient of conv2d(out; W) (+ bias per output channel)."""
-    name = "conv_transpose2d"
+    op = "conv_transpose2d"
 
     def forward(self, x, weight, bias=None, stride=(1, 1), padding=(0, 0), output_padding=(0, 0), groups=1,
                 dilation=(1, 1)):

@@ -31,7 +31,7 @@ def quotient(xp, a, b, mode):
 
 class RoundedDiv(Broadcasting):
     """out = a / b rounded toward zero ('trunc') or down ('floor');  da = db = 0 (a step function)."""
-    name = "div"
+    op = "div"
 
     def forward(self, a, b, mode):
         self.check_shapes(a, b)

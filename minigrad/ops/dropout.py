@@ -8,6 +8,7 @@ from ..autograd import Function
 
 
 class Dropout(Function):
+    backward_name = "NativeDropoutBackward0"  # PyTorch's name of this node
     def forward(self, x, p=0.5):
         xp = get_array_module(x)
         keep = random_uniform(xp, x.shape, x.dtype) >= p

@@ -12,7 +12,7 @@ from ..backend import get_array_module, scatter_add
 class IndexAdd(Function):
     """out = x with alpha * source[..., k, ...] added to slice index[k] along `dim` (repeats add up);
     dx = grad, dsource = alpha * grad[..., index, ...]."""
-    name = "index_add"
+    op = "index_add"
 
     def forward(self, x, source, index, dim, alpha=1):
         self.where, self.alpha = (slice(None),) * dim + (index,), alpha

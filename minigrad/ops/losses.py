@@ -96,11 +96,11 @@ class NLLLoss(Function):
     ignored gives a zero gradient, while the 'mean' loss itself is 0/0 = nan, as PyTorch).
     Input (N, C) or (N, C, d1, ...) with int64 targets (N,) or (N, d1, ...), or one unbatched
     sample (C,) with a 0-d target, as PyTorch."""
-    name = "nll_loss"
+    op = "nll_loss"
 
     def forward(self, log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
         xp = get_array_module(log_probs)
-        check_reduction(self.name, reduction)
+        check_reduction(self.op, reduction)
         target = target if hasattr(target, "shape") else np.asarray(target)
         check_nll_shapes(log_probs, target)
         self.input_shape, self.target_shape = log_probs.shape, target.shape
@@ -179,11 +179,11 @@ class BCEWithLogits(Function):
     dy = -w x without pos_weight, else w (pw log(1 + e^-x) - log(1 + e^x)), PyTorch's two formulas
     (so x = -inf gives inf, not inf - inf). The target's dtype promotes the loss's (a float64
     target gives a float64 loss), as PyTorch."""
-    name = "binary_cross_entropy_with_logits"
+    op = "binary_cross_entropy_with_logits"
 
     def forward(self, x, target, weight=None, pos_weight=None, reduction="mean"):
         xp = get_array_module(x)
-        check_reduction(self.name, reduction)
+        check_reduction(self.op, reduction)
         target = as_array(target, device_of(x))
         if target.shape != x.shape:
             raise ValueError(f"Target size ({size_repr(target.shape)}) must be the same as input size "
@@ -226,11 +226,11 @@ class BCE(Function):
     dp = w (p - y) / max(p (1 - p), 1e-12) (PyTorch's epsilon);  dy = w (log(1 - p) - log p), not
     clamped (inf at p = 0 or 1, as PyTorch's). Input and target of one float dtype, each in [0, 1]
     (NaN refused), as PyTorch."""
-    name = "binary_cross_entropy"
+    op = "binary_cross_entropy"
 
     def forward(self, p, target, weight=None, reduction="mean"):
         xp = get_array_module(p)
-        check_reduction(self.name, reduction)
+        check_reduction(self.op, reduction)
         target = as_array(target, device_of(p))
         if target.shape != p.shape:
             raise ValueError(f"Using a target size ({size_repr(target.shape)}) that is different to the input size "

@@ -17,11 +17,11 @@ class KLDiv(Function):
         dx = -q grad,  dq = (log q [0 at q = 0] + q / q - x) grad  (NaN at q = 0, as PyTorch's).
     log_target=True (the target is log q): out = e^q (q - x);  dx = -e^q grad,  dq = e^q (q - x + 1) grad.
     x and q broadcast; `reduction` 'batchmean' is reduced by the caller (a sum over the batch size)."""
-    name = "kl_div"
+    op = "kl_div"
 
     def forward(self, x, q, reduction="mean", log_target=False):
         xp = get_array_module(x)
-        check_reduction(self.name, reduction)
+        check_reduction(self.op, reduction)
         self.save_for_backward(x, q)
         self.log_target, self.reduction = log_target, reduction
         if log_target:

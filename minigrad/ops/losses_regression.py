@@ -25,15 +25,15 @@ class _Difference(Function):
     weighted_mean_divides_by_weight = True
 
     def forward(self, x, target, reduction="mean", weight=None, **options):
-        check_reduction(self.name, reduction)
+        check_reduction(self.op, reduction)
         if x.shape != target.shape:
-            warnings.warn(f"{self.name}: Using a target size {tuple(target.shape)} that is different to the "
+            warnings.warn(f"{self.op}: Using a target size {tuple(target.shape)} that is different to the "
                           f"input size {tuple(x.shape)}. This will likely lead to incorrect results due to "
                           "broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=4)
             try:
                 np.broadcast_shapes(x.shape, target.shape)
             except ValueError:
-                raise ValueError(f"{self.name}: input shape {tuple(x.shape)} and target shape "
+                raise ValueError(f"{self.op}: input shape {tuple(x.shape)} and target shape "
                                  f"{tuple(target.shape)} cannot be broadcast together") from None
         d = x - target
         self.options = options
@@ -43,7 +43,7 @@ class _Difference(Function):
             return reduce_loss(loss, reduction)
         weight = as_array(weight, device_of(x)).astype(x.dtype, copy=False)
         if weight.shape != x.shape:
-            raise ValueError(f"{self.name}: Weights and input must have the same size (weight "
+            raise ValueError(f"{self.op}: Weights and input must have the same size (weight "
                              f"{tuple(weight.shape)}, input {tuple(x.shape)})")
         loss, self.slope = loss * weight, self.slope * weight
         if reduction != "mean" or not self.weighted_mean_divides_by_weight:
@@ -63,7 +63,7 @@ class _Difference(Function):
 
 class MSE(_Difference):
     """loss = d^2;  f'(d) = 2d."""
-    name = "mse_loss"
+    op = "mse_loss"
 
     def f(self, xp, d):
         return d * d, 2 * d
@@ -71,7 +71,7 @@ class MSE(_Difference):
 
 class L1(_Difference):
     """loss = |d|;  f'(d) = sign(d) (0 at d = 0 and at NaN, as PyTorch's sgn)."""
-    name = "l1_loss"
+    op = "l1_loss"
 
     def f(self, xp, d):
         return xp.abs(d), xp.where(d != d, 0, xp.sign(d))
@@ -80,7 +80,7 @@ class L1(_Difference):
 class SmoothL1(_Difference):
     """loss = d^2 / (2 beta) where |d| < beta, else |d| - beta/2 (Huber's, scaled);
     f'(d) = d / beta inside, sign(d) outside. beta = 0 is the L1 loss."""
-    name = "smooth_l1_loss"
+    op = "smooth_l1_loss"
 
     def f(self, xp, d):
         beta, a = self.options["beta"], xp.abs(d)
@@ -94,7 +94,7 @@ class Huber(_Difference):
     """loss = d^2 / 2 where |d| < delta, else delta (|d| - delta / 2);
     f'(d) = d inside, delta * sign(d) outside (the two agree at |d| = delta). A weighted 'mean'
     divides by the number of elements, as PyTorch's huber_loss."""
-    name = "huber_loss"
+    op = "huber_loss"
     weighted_mean_divides_by_weight = False
 
     def f(self, xp, d):

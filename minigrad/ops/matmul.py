@@ -17,7 +17,8 @@ def _swap(x):
 
 
 class MatMul(Function):
-    name = "matmul"
+    backward_name = "MmBackward0"  # PyTorch's name of this node
+    op = "matmul"
 
     def forward(self, a, b):
         if a.ndim == 0 or b.ndim == 0:
@@ -62,7 +63,8 @@ class Linear(Function):
     """out = x @ W^T + b, with W of shape (out_features, in_features) as in PyTorch, x of any
     number of dims >= 1 (a vector gives a vector), b broadcast to out (usually (out_features,)).
     dx = grad @ W, dW = grad^T @ x, db = grad summed down to b's shape (over the batch)."""
-    name = "linear"
+    backward_name = "AddmmBackward0"  # PyTorch's name of this node
+    op = "linear"
 
     def forward(self, x, weight, bias=None):
         if x.ndim == 0 or weight.ndim != 2:

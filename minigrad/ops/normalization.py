@@ -35,7 +35,8 @@ def per_channel(v, x):
 
 
 class BatchNorm(Function):
-    name = "batch_norm"
+    backward_name = "NativeBatchNormBackward0"  # PyTorch's name of this node
+    op = "batch_norm"
 
     def forward(self, x, weight=None, bias=None, running_mean=None, running_var=None,
                 training=False, momentum=0.1, eps=1e-5):

@@ -26,7 +26,7 @@ def pad_slices(shape, widths):
 
 class ConstantPad(Function):
     """out = x with a border of `value` (widths[k] = (before, after) for the k-th of the last dimensions)."""
-    name = "constant_pad_nd"
+    op = "constant_pad_nd"
 
     def forward(self, x, widths, value=0):
         shape, self.inner, self.kept = pad_slices(x.shape, widths)

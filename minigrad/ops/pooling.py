@@ -42,7 +42,8 @@ def plane_indices(winner, win, width):
 
 class MaxPool2d(Function):
     """out = the maximum of each window;  dx = grad sent to the cell that won it (max_pool_winners)."""
-    name = "max_pool2d"
+    backward_name = "MaxPool2DWithIndicesBackward0"  # PyTorch's name of this node
+    op = "max_pool2d"
 
     def forward(self, x, win):
         out, self.winner = max_pool_winners(x, win)
@@ -60,7 +61,8 @@ class AvgPool2d(Function):
     """out = sum of each window / count;  dx = grad / count spread over each window.
     count is KH*KW, less the padding when count_include_pad=False, and never counts
     ceil_mode's overhang (PyTorch's rule): see window_counts."""
-    name = "avg_pool2d"
+    backward_name = "AvgPool2DBackward0"  # PyTorch's name of this node
+    op = "avg_pool2d"
 
     def forward(self, x, win, padding, count_include_pad=True):
         xpad = pad2d(x, win.padding)

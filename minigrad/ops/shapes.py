@@ -14,6 +14,7 @@ from ..autograd import Function
 
 
 class Reshape(Function):
+    backward_name = "ViewBackward0"  # PyTorch's name of this node
     is_view = True
 
     def forward(self, x, shape):
@@ -84,6 +85,7 @@ def integers_first(index):
 
 class GetItem(Function):
     """out = x[index];  dx = zeros with grad added at the indexed places."""
+    backward_name = "IndexBackward0"  # PyTorch's name of this node
     def forward(self, x, index):
         if not _is_basic(index):  # index arrays must live where x lives
             parts = index if isinstance(index, tuple) else (index,)
@@ -123,7 +125,7 @@ def torch_index(array, index):
 class IndexPut(Function):
     """out = x with out[index] = value (item assignment, `x[index] = value`);
     dx = grad with zeros at index, dvalue = grad[index] summed to value's shape."""
-    name = "index_put"
+    op = "index_put"
 
     def forward(self, x, value, index):
         self.index, self.value_shape = index, getattr(value, "shape", ())
@@ -220,6 +222,7 @@ class Clone(Function):
 class Concat(Function):
     """Join tensors along `dim`;  each input's gradient is its slice of grad. As PyTorch, an empty
     1-d tensor (shape (0,)) joins anything (it is left out), and a 0-d one nothing."""
+    backward_name = "CatBackward0"  # PyTorch's name of this node
     def forward(self, *xs, dim=0):
         xp = get_array_module(*xs)
         for k, x in enumerate(xs):
@@ -252,7 +255,8 @@ class Concat(Function):
 
 class ToDevice(Function):
     """Copy between host and GPU;  the gradient is copied back."""
-    name = "to"
+    backward_name = "ToCopyBackward0"  # PyTorch's name of this node
+    op = "to"
 
     def forward(self, x, device):
         self.source = device_of(x)
@@ -264,7 +268,8 @@ class ToDevice(Function):
 
 class AsType(Function):
     """Change the float precision;  the gradient changes back."""
-    name = "astype"
+    backward_name = "ToCopyBackward0"  # PyTorch's name of this node
+    op = "astype"
 
     def forward(self, x, dtype):
         self.source = x.dtype

@@ -15,7 +15,7 @@ class Var(Function):
     dx = grad * 2 (x - mean) / (n - correction). Computed in float64 for a float32 input, as
     PyTorch's CPU kernel accumulates in double (so the std of 1e20s is finite where x^2 overflows).
     With no dof left (n <= correction) over all elements, dx is NaN where x = mean, inf elsewhere."""
-    name = "var"
+    op = "var"
 
     def forward(self, x, dim=None, correction=1, keepdim=False):
         self.shape, self.keepdim, self.axes = x.shape, keepdim, _axes(dim, x.ndim)
@@ -49,7 +49,7 @@ class Var(Function):
 class Std(Var):
     """std = sqrt(var);  dx = var's backward of grad / (2 std), that being 0 where std = 0 (a
     constant input has gradient 0, not 0 / 0), as PyTorch's std_backward."""
-    name = "std"
+    op = "std"
 
     def finish(self, var):
         return get_array_module(var).sqrt(var)
@@ -67,7 +67,7 @@ class Norm(Function):
     p = +-inf: grad sign(x) shared by the elements where |x| = out (or |x| is NaN);  p = 0: 0;
     p < 1: grad sign(x) |x|^(p-1) out^(1-p) (0 where x = 0);  1 < p < 2: grad sign(x) |x|^(p-1) / out^(p-1);
     p > 2: grad x |x|^(p-2) / out^(p-1) (these two 0 where out = 0)."""
-    name = "linalg_vector_norm"
+    op = "linalg_vector_norm"
 
     def forward(self, x, p=2.0, dim=None, keepdim=False):
         xp = get_array_module(x)

@@ -11,7 +11,7 @@ from .workspace import over_batch
 
 class ReLU(Function):
     """out = max(x, 0);  dx = grad except where out <= 0 (a NaN passes it, as PyTorch's). Keeps only the output."""
-    name = "relu"
+    op = "relu"
 
     def forward(self, x, out=None):
         xp = get_array_module(x)

@@ -60,7 +60,8 @@ def col2im(cols, x_shape, win, fused=True):
 
 class Conv2d(Function):
     """out[n, o] = sum over c, i, j of W[o, c, i, j] * xpad[n, c, SH*y + DH*i, SW*x + DW*j] (+ bias[o])."""
-    name = "conv2d"
+    backward_name = "ConvolutionBackward0"  # PyTorch's name of this node
+    op = "conv2d"
 
     def forward(self, x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
         win = self.win = conv_window(x, weight, stride, padding, dilation, groups)

@@ -21,7 +21,8 @@ from ..normalization import channel_axes, check_batch_norm, per_channel
 
 
 class BatchNorm(Function):
-    name = "batch_norm"
+    backward_name = "NativeBatchNormBackward0"  # PyTorch's name of this node
+    op = "batch_norm"
     cuda = False  # True when forward ran the CUDA kernels (batch_norm_cuda.py)
 
     def forward(self, x, weight=None, bias=None, running_mean=None, running_var=None,

@@ -36,7 +36,8 @@ STEP_NUMBERS = 1 << 17  # outputs per run of images: 64x56x56 (200K) is one imag
 
 class MaxPool2d(Function):
     """out = the maximum of each window;  dx = grad sent to the window's (first) arg-max."""
-    name = "max_pool2d"
+    backward_name = "MaxPool2DWithIndicesBackward0"  # PyTorch's name of this node
+    op = "max_pool2d"
     cuda = False  # True when forward ran the CUDA kernel (pooling_cuda.py)
 
     def forward(self, x, win):
