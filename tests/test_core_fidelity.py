@@ -770,3 +770,16 @@ def test_clamp_with_tensor_bounds_linear_with_any_bias_and_amin_gradcheck(device
     check_op(lambda a, w, b: F.linear(a, w, b), [rng.standard_normal(5), rng.standard_normal((3, 5)),
                                                  rng.standard_normal(3)], device)  # a vector in, a vector out
     check_op(lambda a: a.amin(1), [rng.standard_normal((3, 4))], device)
+
+
+@needs_torch
+def test_a_range_or_list_beside_an_integer_indexes_as_torch():
+    """mnist_forward_forward writes x_[range(n), label] = x.max() with a Python int label: a range beside an
+    integer must index (it raised AttributeError inside the integers-first split)."""
+    results = []
+    for lib in (torch, minigrad):
+        x = lib.zeros(3, 4)
+        x[range(3), 2] = x.max() + 1
+        x[[0, 1], 1] = 7
+        results.append((x.tolist(), x[range(2), 1].tolist(), x[[0, 2], 3].tolist(), x[1, range(3)].tolist()))
+    assert results[0] == results[1]

@@ -78,6 +78,7 @@ def integers_first(index):
             first.append(p)
             second.append(p)
         else:  # an index array: a bool mask spans as many dims as it has (a Python bool none)
+            p = p if isinstance(p, bool) or hasattr(p, "ndim") else np.asarray(p)  # a list or range: an array
             first.extend([slice(None)] * (0 if isinstance(p, bool) else p.ndim if p.dtype == bool else 1))
             second.append(p)
     return tuple(first), tuple(second)
