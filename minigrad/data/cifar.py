@@ -16,10 +16,10 @@ import os
 import tarfile
 
 import numpy as np
-from PIL import Image
 
 from ..download import DownloadError, download_url
 from ..weights.plain import read_pickle
+from .vision import VisionDataset
 
 
 def check_integrity(path, md5=None):
@@ -35,7 +35,7 @@ def check_integrity(path, md5=None):
     return digest.hexdigest() == md5
 
 
-class CIFAR10:
+class CIFAR10(VisionDataset):
     """torchvision's CIFAR10(root, train=True, transform=None, target_transform=None, download=False).
 
     Item i is (transform(img), target_transform(target)): img a PIL RGB image of 32x32, target an int.
@@ -104,18 +104,8 @@ class CIFAR10:
     def __len__(self):
         return len(self.data)
 
-    def __getitem__(self, index):
-        img, target = Image.fromarray(self.data[index]), self.targets[index]
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def __repr__(self):
-        lines = [f"Dataset {type(self).__name__}", f"    Number of datapoints: {len(self)}",
-                 f"    Root location: {self.root}", f"    Split: {'Train' if self.train is True else 'Test'}"]
-        return "\n".join(lines)
+    def _sample(self, index):
+        return self.data[index], self.targets[index]
 
 
 class CIFAR100(CIFAR10):

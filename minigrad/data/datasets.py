@@ -16,6 +16,7 @@ from PIL import Image
 from ..download import DownloadError, download_url
 from .cifar import CIFAR10, CIFAR100  # noqa: F401  (torchvision.datasets.CIFAR10, CIFAR100)
 from .folder import ImageFolder  # noqa: F401  (torchvision.datasets.ImageFolder)
+from .vision import VisionDataset
 
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -42,7 +43,7 @@ def read_idx(path):
     return np.frombuffer(raw, dtype, count, start).astype(dtype.newbyteorder("="), copy=False).reshape(dims)
 
 
-class MNIST:
+class MNIST(VisionDataset):
     """torchvision's MNIST: 60,000 training or 10,000 test handwritten digits.
 
     Item i is `(transform(img), target_transform(label))`, img a PIL 'L' image of 28x28, label an int.
@@ -118,17 +119,8 @@ class MNIST:
     def __len__(self):
         return len(self._labels)
 
-    def __getitem__(self, index):
-        img, target = Image.fromarray(self._images[index]), int(self._labels[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def __repr__(self):
-        return f"Dataset MNIST\n    Number of datapoints: {len(self)}\n    Root location: {self.root}\n" \
-               f"    Split: {'Train' if self.train else 'Test'}"
+    def _sample(self, index):
+        return self._images[index], int(self._labels[index])
 
 
 class FakeData:
