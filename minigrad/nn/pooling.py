@@ -29,24 +29,20 @@ class MaxPool1d(MaxPool2d):
                             return_indices=self.return_indices)
 
 
-def _no_divisor_override(divisor_override):
-    if divisor_override is not None:
-        raise NotImplementedError("AvgPool: divisor_override is not supported by minigrad; leave it None")
-
-
 class AvgPool2d(Module):
-    """The mean of each window (count_include_pad: whether padding counts in the divisor)."""
+    """The mean of each window (count_include_pad: whether padding counts in the divisor;
+    divisor_override: one divisor for every window instead)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
         super().__init__()
-        _no_divisor_override(divisor_override)
         self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
         self.padding, self.ceil_mode, self.count_include_pad = padding, ceil_mode, count_include_pad
         self.divisor_override = divisor_override
 
     def forward(self, x):
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                            self.divisor_override)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

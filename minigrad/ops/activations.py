@@ -7,12 +7,13 @@ kept. Softmax subtracts the row maximum first, so exp never overflows.
 """
 from ..backend import get_array_module
 from ..autograd import Function
+from .layout import elementwise_result as torch_layout, row_major  # the memory order of PyTorch's result
 
 
 class Exp(Function):
     """out = e^x;  dx = grad * out."""
     def forward(self, x):
-        out = get_array_module(x).exp(x)
+        out = torch_layout(get_array_module(x).exp(x), x)
         self.save_for_backward(out)
         return out
 
@@ -24,7 +25,7 @@ class Log(Function):
     """out = ln x;  dx = grad / x."""
     def forward(self, x):
         self.save_for_backward(x)
-        return get_array_module(x).log(x)
+        return torch_layout(get_array_module(x).log(x), x)
 
     def backward(self, grad):
         return grad / self.saved[0]
@@ -37,7 +38,8 @@ class ReLU(Function):
     op = "relu"
 
     def forward(self, x, out=None):
-        out = get_array_module(x).maximum(x, 0, out=out)  # out=x: relu_ writes over x
+        out = get_array_module(x).maximum(x, 0, out=out) if out is not None else \
+            torch_layout(get_array_module(x).maximum(x, 0), x)  # out=x: relu_ writes over x
         self.save_for_backward(out)
         return out
 
@@ -56,7 +58,7 @@ def stable_sigmoid(x):
 class Sigmoid(Function):
     """out = 1 / (1 + e^-x);  dx = grad * out * (1 - out)."""
     def forward(self, x):
-        out = stable_sigmoid(x)
+        out = torch_layout(stable_sigmoid(x), x)
         self.save_for_backward(out)
         return out
 
@@ -68,7 +70,7 @@ class Sigmoid(Function):
 class Tanh(Function):
     """out = tanh x;  dx = grad * (1 - out^2)."""
     def forward(self, x):
-        out = get_array_module(x).tanh(x)
+        out = torch_layout(get_array_module(x).tanh(x), x)
         self.save_for_backward(out)
         return out
 
@@ -91,7 +93,7 @@ class Softmax(Function):
     def forward(self, x, dim):
         xp = get_array_module(x)
         e = xp.exp(x - _row_max(x, dim))
-        out = e / e.sum(axis=dim, keepdims=True)
+        out = row_major(e / e.sum(axis=dim, keepdims=True))
         self.dim = dim
         self.save_for_backward(out)
         return out
@@ -109,7 +111,7 @@ class LogSoftmax(Function):
     def forward(self, x, dim):
         xp = get_array_module(x)
         shifted = x - _row_max(x, dim)
-        out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        out = row_major(shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True)))
         self.dim = dim
         self.save_for_backward(out)
         return out

@@ -13,6 +13,7 @@ class LeakyReLU(Function):
     """out = x where x > 0, else slope * x;  dx = grad where x > 0, else slope * grad
     (the slope at exactly 0, as PyTorch)."""
     op = "leaky_relu"
+    versions_of = (0,)  # PyTorch's backward keeps x: changing it in place afterwards is refused
 
     def forward(self, x, negative_slope=0.01):
         self.positive, self.slope = x > 0, negative_slope
@@ -69,6 +70,7 @@ class GELU(Function):
     """out = x * Phi(x), Phi the standard normal CDF = (1 + erf(x / sqrt 2)) / 2;
     dx = grad * (Phi(x) + x * phi(x)), phi(x) = e^{-x^2/2} / sqrt(2 pi).
     approximate='tanh': Phi(x) ~ (1 + tanh(u)) / 2 with u = sqrt(2/pi) (x + 0.044715 x^3)."""
+    versions_of = (0,)  # PyTorch's backward keeps x: changing it in place afterwards is refused
     op = "gelu"
 
     def forward(self, x, approximate="none"):
@@ -115,6 +117,7 @@ class Softplus(Function):
     """out = log(1 + e^{beta x}) / beta, and out = x where beta x > threshold (there the two agree
     to float precision, and e^{beta x} could overflow);  dx = grad * e^{beta x} / (e^{beta x} + 1),
     grad itself above the threshold. The same formulas as PyTorch's kernel, so the same values."""
+    versions_of = (0,)  # PyTorch's backward keeps x: changing it in place afterwards is refused
     op = "softplus"
 
     def forward(self, x, beta=1.0, threshold=20.0):

@@ -17,8 +17,13 @@ from ..random_source import random_uniform
 
 def _bound(x, value):
     """A Python number as x's dtype would hold it (PyTorch converts a scalar bound to the tensor's
-    dtype: hardtanh(int tensor, 0.5, 1.5) clamps to [0, 1])."""
-    return value if x.dtype.kind == "f" else x.dtype.type(value)
+    dtype: hardtanh(int tensor, 0.5, 1.5) clamps to [0, 1]; a negative int for an unsigned dtype wraps
+    around, as in C: threshold(uint8 tensor, -1, 2) compares with 255)."""
+    if x.dtype.kind == "f":
+        return value
+    if x.dtype.kind == "u" and value < 0:
+        value = int(value) % (1 << 8 * x.dtype.itemsize)
+    return x.dtype.type(value)
 
 
 class Hardtanh(Function):

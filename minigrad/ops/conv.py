@@ -17,6 +17,7 @@ switches every op to the reference versions, and the tests run both.
 """
 from ..backend import get_array_module
 from ..autograd import Function
+from .arithmetic import ShapeError
 from .geometry import pad2d, unpad2d, window
 
 
@@ -74,16 +75,16 @@ class Conv2d(Function):
 def conv_window(x, weight, stride, padding, dilation, groups):
     """Check an input and weight against each other; the Window of the kernel over x."""
     if x.ndim != 4:
-        raise ValueError(
+        raise ShapeError(
             f"conv2d: expected a 4-D input (batch, channels, height, width) or a 3-D one (one image), got "
             f"shape {tuple(x.shape)}")
     if weight.ndim != 4:
-        raise ValueError(f"conv2d: expected a 4-D weight (out_ch, in_ch/groups, kh, kw), got shape {tuple(weight.shape)}")
+        raise ShapeError(f"conv2d: expected a 4-D weight (out_ch, in_ch/groups, kh, kw), got shape {tuple(weight.shape)}")
     if groups < 1 or x.shape[1] % groups or weight.shape[0] % groups:
-        raise ValueError(f"conv2d: groups={groups} must divide both the input's {x.shape[1]} channels and the "
+        raise ShapeError(f"conv2d: groups={groups} must divide both the input's {x.shape[1]} channels and the "
                          f"weight's {weight.shape[0]} output channels")
     if x.shape[1] != weight.shape[1] * groups:
-        raise ValueError(
+        raise ShapeError(
             f"conv2d: input has {x.shape[1]} channels (shape {tuple(x.shape)}) but the weight "
             f"{tuple(weight.shape)} with groups={groups} expects {weight.shape[1] * groups}")
     return window("conv2d", x.shape, weight.shape[2:], stride, padding, dilation)

@@ -86,6 +86,9 @@ def check_conv_transpose(x, weight, bias, stride, padding, output_padding, group
         raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
                            f"output_padding_height: {oh} output_padding_width: {ow} stride_height: {sh} stride_width: "
                            f"{sw} dilation_height: {dh} dilation_width: {dw}")
+    if 0 in x.shape[2:] and x.shape[0] and x.shape[1]:
+        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: "
+                           f"{list(x.shape)}")
     out = [(size - 1) * s - 2 * p + d * (k - 1) + op + 1 for size, s, p, d, k, op in
            zip(x.shape[2:], stride, padding, dilation, weight.shape[2:], output_padding)]
     if min(out) < 1:

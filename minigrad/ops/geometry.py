@@ -9,6 +9,7 @@ padded input: every op here loops over the KH*KW offsets, never over pixels.
 from collections import namedtuple
 
 from ..backend import get_array_module
+from .arithmetic import ShapeError  # PyTorch raises RuntimeError where numpy would raise ValueError: both
 
 
 def pair(value, name, op):
@@ -52,17 +53,17 @@ def window(op, x_shape, kernel, stride, padding, dilation=(1, 1), ceil_mode=Fals
     """The Window of a kernel sliding over an NCHW input; padding ((t, b), (l, r)). With
     ceil_mode the bottom/right padding grows to hold the last partial window."""
     if len(x_shape) != 4:
-        raise ValueError(f"{op}: expected a 4-D input (batch, channels, height, width) or a 3-D one (one image), "
+        raise ShapeError(f"{op}: expected a 4-D input (batch, channels, height, width) or a 3-D one (one image), "
                          f"got shape {tuple(x_shape)}")
     if min(stride) < 1 or min(dilation) < 1 or min(kernel) < 1:
-        raise ValueError(f"{op}: kernel size, stride and dilation must be at least 1, got kernel {kernel}, "
+        raise ShapeError(f"{op}: kernel size, stride and dilation must be at least 1, got kernel {kernel}, "
                          f"stride {stride}, dilation {dilation}")
     padding = [list(p) for p in padding]
     out = []
     for axis in range(2):
         size, k, s, d, (before, after) = x_shape[2 + axis], kernel[axis], stride[axis], dilation[axis], padding[axis]
         if size + before + after < d * (k - 1) + 1:
-            raise ValueError(
+            raise ShapeError(
                 f"{op}: kernel {kernel[0]}x{kernel[1]} (dilation {dilation[0]}x{dilation[1]}) is larger than the "
                 f"padded input {x_shape[2] + sum(padding[0])}x{x_shape[3] + sum(padding[1])} (input shape "
                 f"{tuple(x_shape)}, padding {tuple(map(tuple, padding))})")

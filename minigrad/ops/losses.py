@@ -103,12 +103,23 @@ class NLLLoss(Function):
         check_reduction(self.op, reduction)
         target = target if hasattr(target, "shape") else np.asarray(target)
         check_nll_shapes(log_probs, target)
+        self.backward_error = None
+        if target.dtype == np.uint8 and log_probs.ndim > 2:  # PyTorch's kernel for (N, C, d1, ...) reads int64 only
+            self.backward_error = "expected scalar type Long but found Byte"
+            if log_probs.size or reduction == "none":  # (an empty batch reduced fails in backward only)
+                raise RuntimeError(self.backward_error)
         self.input_shape, self.target_shape = log_probs.shape, target.shape
         if log_probs.ndim == 1:  # one sample: a batch of one
             if reduction == "none" and target.ndim == 1:
                 raise RuntimeError(f"size mismatch (got input: {list(log_probs.shape)}, target: {list(target.shape)})")
             log_probs, target = log_probs[None], target.reshape(1)
         classes = log_probs.shape[1]
+        if weight is not None:
+            weight = as_array(weight, device_of(log_probs)).astype(log_probs.dtype, copy=False)
+            if weight.shape != (classes,):
+                raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes "
+                                   f"but got weight tensor of shape: {list(weight.shape)} (nll_loss: weight must "
+                                   f"have one entry per class, shape ({classes},))")
         check_classes(target, classes, ignore_index)  # on the host when the target is there: no GPU sync
         target = to_device(target, device_of(log_probs))
         valid = (target != ignore_index).reshape(-1)
@@ -116,11 +127,6 @@ class NLLLoss(Function):
         flat = xp.moveaxis(log_probs, 1, -1).reshape(-1, classes)
         t = xp.where(valid, target.reshape(-1), 0)
         if weight is not None:
-            weight = as_array(weight, device_of(log_probs)).astype(log_probs.dtype, copy=False)
-            if weight.shape != (classes,):
-                raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes "
-                                   f"but got weight tensor of shape: {list(weight.shape)} (nll_loss: weight must "
-                                   f"have one entry per class, shape ({classes},))")
             w = weight[t] * valid
         else:
             w = valid.astype(log_probs.dtype)
@@ -137,6 +143,8 @@ class NLLLoss(Function):
 
     def backward(self, grad):
         xp = get_array_module(grad)
+        if self.backward_error:
+            raise RuntimeError(self.backward_error)
         if self.reduction == "none":
             g = grad.reshape(-1)
         else:
@@ -220,6 +228,9 @@ class BCEWithLogits(Function):
         return unbroadcast(dx, x.shape), dy
 
 
+BCE_EPSILON = float(np.float32(1e-12))  # PyTorch's EPSILON is a C float: 9.9999999600419e-13 in float64 too
+
+
 class BCE(Function):
     """Binary cross-entropy on probabilities p: loss = -w (y log p + (1 - y) log(1 - p)), each log
     clamped at -100 as PyTorch does (so p = 0 or 1 gives 100, not inf);
@@ -255,6 +266,6 @@ class BCE(Function):
         p, target = self.saved
         xp = get_array_module(grad)
         g = reduced_grad(grad, self.shape, self.reduction, xp)
-        dp = g * self.w * (p - target) / xp.maximum(p * (1 - p), 1e-12)
+        dp = g * self.w * (p - target) / xp.maximum(p * (1 - p), BCE_EPSILON)
         dy = g * self.w * (xp.log1p(-p) - xp.log(p)) if self.needs_input_grad[1] else None
         return unbroadcast(dp, p.shape), dy

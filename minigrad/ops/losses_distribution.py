@@ -6,9 +6,11 @@
 Its forward and backward are written out here because the target gets a gradient too, with
 PyTorch's exact formulas (xlogy(q, q) - q log p, whose derivative at q = 0 is NaN in PyTorch).
 """
+import numpy as np
+
 from ..backend import get_array_module
 from ..autograd import Function
-from .arithmetic import unbroadcast
+from .arithmetic import broadcast_error, unbroadcast
 from .losses import check_reduction, reduce_loss, reduced_grad
 
 
@@ -22,6 +24,10 @@ class KLDiv(Function):
     def forward(self, x, q, reduction="mean", log_target=False):
         xp = get_array_module(x)
         check_reduction(self.op, reduction)
+        try:
+            np.broadcast_shapes(x.shape, q.shape)  # of the shapes (tuples), on any device
+        except ValueError:
+            raise broadcast_error(q.shape, x.shape) from None  # PyTorch's order: target (log target - input)
         self.save_for_backward(x, q)
         self.log_target, self.reduction = log_target, reduction
         if log_target:

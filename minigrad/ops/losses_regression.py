@@ -13,7 +13,7 @@ import numpy as np
 
 from ..backend import device_of, get_array_module
 from ..autograd import Function
-from .arithmetic import unbroadcast
+from .arithmetic import broadcast_error, unbroadcast
 from .losses import as_array, check_reduction, reduce_loss, reduced_grad
 
 
@@ -21,8 +21,10 @@ class _Difference(Function):
     """A loss of d = input - target, elementwise: loss = f(d), d/dinput = f'(d), d/dtarget = -f'(d).
     Input and target broadcast (with PyTorch's warning when their shapes differ). An optional
     `weight` (the input's shape) multiplies each element; 'mean' then divides by the sum of the
-    weights (mse, l1) or by the number of elements (huber), each as PyTorch."""
+    weights (mse, l1) or by the number of elements (huber), each as PyTorch. The option
+    `backward_error` makes backward raise it (PyTorch's huber of mixed float dtypes)."""
     weighted_mean_divides_by_weight = True
+    slope_scale = 1  # backward: grad * slope_scale * slope
 
     def forward(self, x, target, reduction="mean", weight=None, **options):
         check_reduction(self.op, reduction)
@@ -33,8 +35,7 @@ class _Difference(Function):
             try:
                 np.broadcast_shapes(x.shape, target.shape)
             except ValueError:
-                raise ValueError(f"{self.op}: input shape {tuple(x.shape)} and target shape "
-                                 f"{tuple(target.shape)} cannot be broadcast together") from None
+                raise broadcast_error(x.shape, target.shape) from None
         d = x - target
         self.options = options
         loss, self.slope = self.f(get_array_module(d), d)
@@ -57,16 +58,20 @@ class _Difference(Function):
             g = xp.broadcast_to(grad / self.total, self.shape)
         else:
             g = reduced_grad(grad, self.shape, self.reduction, xp)
-        g = g * self.slope
+        if self.options.get("backward_error"):
+            raise RuntimeError(self.options["backward_error"])
+        g = g * self.slope_scale * self.slope
         return unbroadcast(g, self.x_shape), unbroadcast(-g, self.t_shape)
 
 
 class MSE(_Difference):
-    """loss = d^2;  f'(d) = 2d."""
+    """loss = d^2;  f'(d) = 2d, applied as PyTorch's kernel does: d * (2 * grad), so that a d of
+    3e38 (float32) still has a finite gradient where 2d would overflow."""
     op = "mse_loss"
+    slope_scale = 2
 
     def f(self, xp, d):
-        return d * d, 2 * d
+        return d * d, d
 
 
 class L1(_Difference):
@@ -84,8 +89,8 @@ class SmoothL1(_Difference):
 
     def f(self, xp, d):
         beta, a = self.options["beta"], xp.abs(d)
-        if beta == 0:
-            return a, xp.sign(d)
+        if beta == 0:  # PyTorch's smooth_l1_loss calls l1_loss: its slope is 0 at a NaN d too
+            return a, xp.where(d != d, 0, xp.sign(d))
         inside = a < beta
         return xp.where(inside, 0.5 * d * d / beta, a - 0.5 * beta), xp.where(inside, d / beta, xp.sign(d))
 

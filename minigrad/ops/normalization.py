@@ -4,7 +4,8 @@ Per channel c, over the batch (and the pixels):
     training:  mean, var = the batch's mean and (biased) variance of channel c
     eval:      mean, var = running_mean[c], running_var[c]
     xhat = (x - mean) / sqrt(var + eps);   out = weight * xhat + bias
-Training also moves the running estimates towards the batch's (momentum 0.1):
+(computed, as PyTorch computes it, as the affine map x * scale + shift of each channel,
+scale = weight / sqrt(var + eps) and shift = bias - mean * scale). Training also moves the running estimates towards the batch's (momentum 0.1):
     running_mean = (1 - momentum) * running_mean + momentum * mean
     running_var  = (1 - momentum) * running_var  + momentum * var * m / (m - 1)
 (the unbiased variance, as PyTorch; m values per channel).
@@ -12,7 +13,7 @@ Training also moves the running estimates towards the batch's (momentum 0.1):
 Backward, with s = weight / sqrt(var + eps) and means taken per channel:
     dbias = sum(grad);   dweight = sum(grad * xhat)
     eval:      dx = s * grad                (a fixed per-channel affine map)
-    training:  dx = s * (grad - mean(grad) - xhat * mean(grad * xhat))
+    training:  dx = (grad - mean(grad) - xhat * mean(grad * xhat)) * s
 (the batch mean and variance depend on every x of the channel too). The eval backward
 is what lets a frozen network (fastai's frozen body) still pass gradients through.
 
@@ -52,19 +53,24 @@ class BatchNorm(Function):
             mean, var = running_mean, running_var
         inv_std = 1 / get_array_module(x).sqrt(per_channel(var, x) + eps)
         xhat = (x - per_channel(mean, x)) * inv_std
-        out = xhat * per_channel(weight, x) + per_channel(bias, x) if weight is not None else xhat
+        # out = weight * xhat + bias is, per channel, the affine map x * scale + shift; PyTorch applies
+        # it in that form, which decides where an inf weight meets an inf product (NaN, not inf)
+        scale = inv_std * per_channel(weight, x) if weight is not None else inv_std
+        shift = -per_channel(mean, x) * scale
+        if bias is not None:
+            shift = shift + per_channel(bias, x)
         self.axes, self.m, self.training = axes, m, training
         self.save_for_backward(xhat, inv_std, weight)
-        return out
+        return x * scale + shift
 
     def backward(self, grad):
         xhat, inv_std, weight = self.saved
         dbias, dweight = grad.sum(axis=self.axes), (grad * xhat).sum(axis=self.axes)
-        s = inv_std * per_channel(weight, grad) if weight is not None else inv_std
-        if self.training:
-            dx = s * (grad - per_channel(dbias, grad) / self.m - xhat * per_channel(dweight, grad) / self.m)
+        w = per_channel(weight, grad) if weight is not None else 1
+        if self.training:  # the bracket first, then 1/std, then the weight, as PyTorch: a huge weight can't overflow early
+            dx = (grad - per_channel(dbias, grad) / self.m - xhat * per_channel(dweight, grad) / self.m) * inv_std * w
         else:
-            dx = s * grad
+            dx = grad * inv_std * w
         return (dx,) if weight is None else (dx, dweight, dbias)
 
 

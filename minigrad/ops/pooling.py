@@ -21,7 +21,7 @@ def max_pool_winners(x, win):
     NaN is the maximum, the last NaN wins, and ties go to the first); padding never wins, and a
     window of -inf is won by its first cell inside the input."""
     xp = get_array_module(x)
-    best = xp.full(x.shape[:2] + win.out, -np.inf, dtype=x.dtype)
+    best = xp.full(x.shape[:2] + win.out, lowest(x.dtype), dtype=x.dtype)
     winner = xp.full(best.shape, -1, dtype=np.int64)
     for i, j, (y0, y1, x0, x1), (rows, columns) in window_parts(win, x.shape[2:]):
         candidate, b, w = x[:, :, rows, columns], best[:, :, y0:y1, x0:x1], winner[:, :, y0:y1, x0:x1]
@@ -29,6 +29,11 @@ def max_pool_winners(x, win):
         xp.copyto(b, candidate, where=wins)
         xp.copyto(w, i * win.kernel[1] + j, where=wins)
     return best, winner
+
+
+def lowest(dtype):
+    """The value no cell loses to: -inf, or an integer dtype's minimum (max_pool2d keeps int dtypes)."""
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
 def plane_indices(winner, win, width):
@@ -60,18 +65,19 @@ class MaxPool2d(Function):
 class AvgPool2d(Function):
     """out = sum of each window / count;  dx = grad / count spread over each window.
     count is KH*KW, less the padding when count_include_pad=False, and never counts
-    ceil_mode's overhang (PyTorch's rule): see window_counts."""
+    ceil_mode's overhang (PyTorch's rule): see window_counts; or divisor_override if given.
+    An int64 input stays int64: its sums divided as C divides integers (toward zero), as PyTorch."""
     backward_name = "AvgPool2DBackward0"  # PyTorch's name of this node
     op = "avg_pool2d"
 
-    def forward(self, x, win, padding, count_include_pad=True):
+    def forward(self, x, win, padding, count_include_pad=True, divisor_override=None):
         xpad = pad2d(x, win.padding)
         out = get_array_module(x).zeros(x.shape[:2] + win.out, dtype=x.dtype)
         for _, _, (rows, columns) in win.offsets():
             out += xpad[:, :, rows, columns]
         self.win, self.x_shape = win, x.shape
-        self.count = window_counts(x, win, padding, count_include_pad)
-        return out / self.count
+        self.count = divisor_override or window_counts(x, win, padding, count_include_pad)
+        return out / self.count if x.dtype.kind == "f" else truncating_divide(out, self.count)
 
     def backward(self, grad):
         dx = get_array_module(grad).zeros(self.win.padded_shape(self.x_shape), dtype=grad.dtype)
@@ -79,6 +85,12 @@ class AvgPool2d(Function):
         for _, _, (rows, columns) in self.win.offsets():
             dx[:, :, rows, columns] += share
         return unpad2d(dx, self.win.padding)
+
+
+def truncating_divide(total, count):
+    """Integer division rounding toward zero (C's, PyTorch's), where numpy's // rounds down."""
+    quotient = total // count
+    return quotient + ((quotient * count != total) & ((total < 0) != (count < 0)))
 
 
 def window_counts(x, win, padding, count_include_pad):
@@ -143,6 +155,11 @@ class AdaptivePool2d(Function):
 
     def backward(self, grad):
         xp = get_array_module(grad)
+        empty = [d for d in (1, 2, 3) if grad.shape[d] == 0]
+        if empty:  # an output_size of 0 gives an empty output, and PyTorch's backward refuses it
+            raise RuntimeError(f"adaptive_{'max' if self.reduce == 'max' else 'avg'}_pool2d_backward(): Expected "
+                               f"grad_output to have non-zero size for non-batch dimensions, but grad_output has sizes "
+                               f"{list(grad.shape)} with dimension {empty[0]} being empty")
         n, c = self.x_shape[:2]
         dx = xp.zeros(self.x_shape, dtype=grad.dtype)
         grad = grad.reshape(n, c, len(self.cells))

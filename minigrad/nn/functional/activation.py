@@ -37,6 +37,9 @@ def relu(input, inplace=False):
         raise RuntimeError("Boolean inputs not supported for relu")
     op = pick(ReLU, fast_activations.ReLU)
     if inplace:
+        if input.numel() and any(s == 0 and n > 1 for s, n in zip(input.array.strides, input.shape)):  # expanded
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the operation.")
         return input._inplace_op(op, compute=op.apply)
     return op.apply(input)
 

@@ -2,9 +2,46 @@
 one op of ops/activations_piecewise.py, where forward, backward and PyTorch's choice of gradient at each
 kink are written out. hardtanh, relu6 and threshold keep integer tensors integer, as PyTorch's kernels do;
 the others take floating-point tensors only."""
+import math
+
+import numpy as np
+
 from ...ops.activations_piecewise import (Hardshrink, Hardsigmoid, Hardswish, Hardtanh, PReLU, RReLU, Softshrink,
                                           Threshold)
 from .activation import apply_activation as _apply, leaky_relu, require_floating, type_name
+
+
+_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+            "float32": "float", "float64": "double", "float16": "c10::Half"}
+
+
+def check_scalar(value, dtype, strict_unsigned=False):
+    """PyTorch converts a number argument to the tensor's dtype and refuses one that overflows it
+    (c10's `overflows`): a finite float outside the dtype's range; for an integer dtype a NaN, an inf,
+    a number outside its range (an unsigned dtype also takes -max..-1 from an int, wrapping around as
+    C does, unless strict_unsigned)."""
+    if dtype.kind == "b":
+        return
+    if dtype.kind == "f":
+        fits = not math.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
+    else:
+        info = np.iinfo(dtype)
+        wraps = dtype.kind == "u" and not isinstance(value, float) and not strict_unsigned
+        fits = (-info.max if wraps else info.min) <= value <= info.max  # False for NaN
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPES.get(dtype.name, dtype.name)} without overflow")
+
+
+def _hardtanh_bounds(dtype, min_val, max_val):
+    """PyTorch's checks of hardtanh's bounds: an integer tensor's are taken as int64 first (truncated)."""
+    if dtype.kind == "f":
+        return [check_scalar(v, dtype) for v in (min_val, max_val)]
+    for v in (min_val, max_val):
+        check_scalar(v, np.dtype(np.int64))
+    if dtype.kind == "u" and min(int(min_val), int(max_val)) < 0:
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+    for v in (min_val, max_val):
+        check_scalar(int(v), dtype)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -13,6 +50,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
         raise ValueError("min_val cannot be greater than max_val")
     if input.array.dtype.kind == "b":
         raise RuntimeError("Bool inputs not supported for hardtanh")
+    _hardtanh_bounds(input.dtype, min_val, max_val)
     return _apply(Hardtanh, input, inplace, min_val=min_val, max_val=max_val)
 
 
@@ -39,11 +77,13 @@ def threshold(input, threshold, value, inplace=False):
     """value where x <= threshold, else x."""
     if input.array.dtype.kind == "b":
         raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    check_scalar(threshold, input.dtype)
+    check_scalar(value, input.dtype)
     return _apply(Threshold, input, inplace, threshold=threshold, value=value)
 
 
 def threshold_(input, threshold, value):
-    return _apply(Threshold, input, True, threshold=threshold, value=value)
+    return globals()["threshold"](input, threshold, value, inplace=True)  # the function, not the argument
 
 
 def hardshrink(input, lambd=0.5):

@@ -5,6 +5,7 @@ convolution of ops/conv_transpose.py. The 1-D versions are the 2-D ones on a (N,
 import functools
 
 from ...ops import conv
+from ...ops.arithmetic import ShapeError
 from ...ops.conv_transpose import ConvTranspose2d, check_conv_transpose
 from ...ops.fast import conv as fast_conv
 from ...ops.geometry import pair
@@ -20,16 +21,59 @@ def conv_padding(padding, kernel_size, dilation, stride, op="conv2d"):
         if padding == "valid":
             return ((0, 0), (0, 0))
         if padding != "same":
-            raise ValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+            raise ShapeError(f"Invalid padding string: {padding!r} ({op}: padding must be an int, a pair, 'valid' or "
+                             f"'same', got {padding!r})")
         if stride != (1, 1):
-            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride {stride}), "
-                             "as in PyTorch: give the padding as numbers")
+            raise ShapeError(f"padding='same' is not supported for strided convolutions ({op}, stride {stride}): "
+                             "give the padding as numbers")
         total = [d * (k - 1) for d, k in zip(dilation, kernel_size)]
         return tuple((t // 2, t - t // 2) for t in total)
     ph, pw = pair(padding, "padding", op)
-    if ph < 0 or pw < 0:
-        raise ValueError(f"{op}: padding must not be negative, got {padding!r}")
     return ((ph, ph), (pw, pw))
+
+
+def check_convolution(x, weight, bias, stride, padding, dilation, groups):
+    """PyTorch's checks of a convolution's arguments, in its order and words (RuntimeError; as ShapeError,
+    also a ValueError): stride, dilation and the (before, after) padding pairs are per spatial dimension
+    of x, one for conv1d, two for conv2d."""
+    if not isinstance(groups, int) or isinstance(groups, bool):
+        raise TypeError(f"conv: groups must be an int, got {groups!r}")
+    if groups <= 0:
+        raise ShapeError("non-positive groups is not supported")
+    if min(p for pads in padding for p in pads) < 0:
+        raise ShapeError("negative padding is not supported")
+    if min(stride) <= 0:
+        raise ShapeError("non-positive stride is not supported")
+    if min(dilation) <= 0:
+        raise ShapeError("non-positive dilation is not supported")
+    w = list(weight.shape)
+    if weight.ndim != x.ndim:
+        raise ShapeError(f"Expected {weight.ndim}-dimensional input for {weight.ndim}-dimensional weight {w}, but got "
+                         f"{x.ndim}-dimensional input of size {list(x.shape)} instead")
+    if w[0] < groups:
+        raise ShapeError(f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but got "
+                         f"weight of size {w} instead")
+    if w[0] % groups:
+        raise ShapeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got "
+                         f"weight of size [{w}] instead")
+    op = f"conv{x.ndim - 2}d"
+    if x.shape[1] != w[1] * groups:
+        hint = (f"{op}: groups={groups} must divide both the input's {x.shape[1]} channels and the weight's {w[0]} "
+                f"output channels" if x.shape[1] % groups else
+                f"{op}: input has {x.shape[1]} channels (shape {tuple(x.shape)}) but the weight {tuple(w)} with "
+                f"groups={groups} expects {w[1] * groups}")
+        raise ShapeError(f"Given groups={groups}, weight of size {w}, expected input{list(x.shape)} to have "
+                         f"{w[1] * groups} channels, but got {x.shape[1]} channels instead ({hint})")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != w[0]):
+        raise ShapeError(f"Given weight of size {w}, expected bias to be 1-dimensional with {w[0]} elements, but got "
+                         f"bias of size {list(bias.shape)} instead")
+    padded = [size + sum(pads) for size, pads in zip(x.shape[2:], padding)]
+    kernel = [d * (k - 1) + 1 for d, k in zip(dilation, w[2:])]
+    if any(p < k for p, k in zip(padded, kernel)):
+        raise ShapeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
+                         f"({' x '.join(map(str, kernel))}). Kernel size can't be greater than actual input size "
+                         f"({op}: kernel {'x'.join(map(str, w[2:]))} (dilation {'x'.join(map(str, dilation))}) is "
+                         f"larger than the padded input {'x'.join(map(str, padded))})")
 
 
 def one_image_too(fn):
@@ -49,12 +93,21 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution of an NCHW input with an (out, in/groups, KH, KW) weight (im2col + GEMM,
     see ops/conv.py). stride, padding and dilation are ints or (height, width) pairs;
     padding may also be 'same' or 'valid'; groups splits the channels (depthwise: groups = in)."""
+    if x.ndim != 4:
+        raise ShapeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
+                         f"{list(x.shape)} (conv2d: expected a 4-D input (batch, channels, height, width) or a 3-D "
+                         f"one (one image), got shape {tuple(x.shape)})")
     stride, dilation = pair(stride, "stride", "conv2d"), pair(dilation, "dilation", "conv2d")
-    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
     padding = conv_padding(padding, tuple(weight.shape[2:4]), dilation, stride)
+    check_convolution(x, weight, bias, stride, padding, dilation, groups)
     same_dtype("conv2d", x, weight, bias)
+    if x.numel() == 0 and x.shape[0] and x.shape[1]:
+        raise ShapeError(f"Only zero batch or zero channel inputs are supported, but got input shape: {list(x.shape)}")
     inputs = (x, weight) if bias is None else (x, weight, bias)
+    if x.shape[1] == 0:  # no input channels: PyTorch's answer has no output channels either (and zero gradients)
+        out_hw = [(size + sum(pads) - d * (k - 1) - 1) // s + 1
+                  for size, pads, d, k, s in zip(x.shape[2:], padding, dilation, weight.shape[2:], stride)]
+        return x.new_zeros((x.shape[0], 0, *out_hw)) + sum(t.sum() for t in inputs) * 0
     op = pick(conv.Conv2d, fast_conv.Conv2d)
     return op.apply(*inputs, stride=stride, padding=padding, dilation=dilation, groups=groups)
 
@@ -72,15 +125,17 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution of (N, C, L) (or one signal (C, L)) with an (out, in/groups, K) weight: the 2-D
     convolution of the (N, C, 1, L) view with the (out, in/groups, 1, K) kernel."""
     if input.ndim not in (2, 3):
-        raise RuntimeError(f"Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
-                           f"{list(input.shape)}")
-    if weight.ndim != 3:
-        raise RuntimeError(f"conv1d: expected a 3-D weight (out_channels, in_channels/groups, k), got shape "
-                           f"{tuple(weight.shape)}")
+        raise ShapeError(f"Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
+                         f"{list(input.shape)}")
+    if weight.ndim < 3:
+        raise ShapeError("weight should have at least three dimensions")
+    stride, dilation = single(stride, "stride", "conv1d"), single(dilation, "dilation", "conv1d")
     if not isinstance(padding, str):
         padding = (0, single(padding, "padding", "conv1d"))
-    out = conv2d(input.unsqueeze(-2), weight.unsqueeze(2), bias, (1, single(stride, "stride", "conv1d")), padding,
-                 (1, single(dilation, "dilation", "conv1d")), groups)
+    pads = conv_padding(padding, (1,) + tuple(weight.shape[2:3]), (1, dilation), (1, stride), "conv1d")[1:]
+    batch = input if input.ndim == 3 else input.unsqueeze(0)
+    check_convolution(batch, weight, bias, (stride,), pads, (dilation,), groups)  # in the 1-D words of PyTorch
+    out = conv2d(input.unsqueeze(-2), weight.unsqueeze(2), bias, (1, stride), padding, (1, dilation), groups)
     return out.squeeze(-2)
 
 

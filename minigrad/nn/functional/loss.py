@@ -72,6 +72,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     loss = nll_loss(log_probs, target, weight, None, ignore_index, None, reduction)
     if not label_smoothing:
         return loss
+    if getattr(target, "dtype", None) == np.uint8 and weight is not None and reduction == "mean":
+        # PyTorch's weighted mean of the smoothing term gathers the weights with the target
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     return loss * (1 - label_smoothing) + _smoothing_term(log_probs, target, weight, ignore_index, reduction,
                                                           class_dim) * (label_smoothing / input.shape[class_dim])
 
@@ -127,11 +130,12 @@ def _cross_entropy_probabilities(log_probs, target, weight, ignore_index, reduct
 def _common_dtype(name, kernel, input, target, reduction):
     """input and target in their common dtype, promoted as PyTorch does (a float32 input and an int64
     target give float32, not numpy's float64); integer pairs refused as PyTorch's kernels refuse them
-    (l1_loss alone sums integers). An array or list target (minigrad's convenience) takes the input's dtype."""
+    (l1_loss alone sums integers). An array or list target (minigrad's convenience) takes the input's dtype.
+    PyTorch broadcasts the two (broadcast_tensors) before its kernel promotes them, so a 0-d target
+    beside a 1-d input counts as a tensor with dimensions: float32 and a 0-d float64 give float64."""
     if not isinstance(target, Tensor):
         return input, _binary_target(target, input)
-    dtype = dtypes.result_type([t.dtype for t in (input, target) if t.ndim],
-                               [t.dtype for t in (input, target) if not t.ndim], [])
+    dtype = dtypes.result_type([input.dtype, target.dtype], [], [])
     if dtype.kind == "f":
         return input.to(dtype), target.to(dtype)
     if name != "l1_loss":
@@ -184,15 +188,20 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """d^2 / 2 where |d| < delta, else delta (|d| - delta / 2), d = input - target: mse near 0, l1
     (times delta) far away. A weighted 'mean' divides by the number of elements, as PyTorch."""
+    check_reduction("huber_loss", reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     if isinstance(target, Tensor) and not input.is_floating_point() and target.is_floating_point():
         raise RuntimeError(f"result type {type_name(target.dtype)} can't be cast to the desired output type "
                            f"{type_name(input.dtype)}")
-    check_reduction("huber_loss", reduction)
     out_dtype = input.dtype  # PyTorch's huber kernel writes the input's dtype (float32 beside a float64 target)
+    other = target.dtype if isinstance(target, Tensor) else out_dtype
+    input_grad = input.requires_grad
     input, target = _common_dtype("huber_loss", "huber", input, target, reduction)
-    if input.dtype == out_dtype:
+    if other == out_dtype:
         return Huber.apply(input, target, reduction=reduction, delta=delta, weight=_plain(weight))
-    loss = Huber.apply(input, target, reduction="none", delta=delta, weight=_plain(weight)).to(out_dtype)
+    # dtypes that differ: PyTorch's forward runs, its backward refuses the other gradient's dtype
+    found, expected = (other, out_dtype) if input_grad else (out_dtype, other)
+    loss = Huber.apply(input, target, reduction="none", delta=delta, weight=_plain(weight),
+                       backward_error=f"Found dtype {type_name(found)} but expected {type_name(expected)}").to(out_dtype)
     return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss

@@ -4,8 +4,11 @@ is penalised only when it sits on the wrong side of a margin, max(0, margin - sc
 composition of tensor ops PyTorch itself uses, so the gradient at the margin (clamp_min passes it
 at exactly 0) is its own; multi_margin_loss, a kernel in PyTorch, passes none there (relu).
 Siamese networks and metric learning use them: pull matching pairs together, push others apart."""
+from ... import dtypes
 from ...factories import arange
 from ...ops.losses import check_reduction
+from ...ops.matmul import broadcast_shapes
+from ...tensor_special import scalar_name
 from .activation import logsigmoid
 from .distance import pairwise_distance
 from .loss import legacy_reduction
@@ -40,9 +43,24 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """log(1 + e^{-y x}): the logistic loss of a score x for a label y in {1, -1}."""
+    """log(1 + e^{-y x}): the logistic loss of a score x for a label y in {1, -1}. As PyTorch's kernel,
+    which writes -x, then * y, e^ and log1p into a tensor like the input: the result has the input's
+    shape and dtype (a target may broadcast to it), and the target gets no gradient."""
     reduction = _reduction("soft_margin_loss", size_average, reduce, reduction)
-    return _reduce((-input * target).exp().log1p(), reduction)
+    if target.requires_grad:
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. "
+                           "This input cannot have requires_grad True.")
+    if input.dtype == dtypes.bool:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert "
+                           "a mask, use the `~` or `logical_not()` operator instead.")
+    if not dtypes.is_floating_point(input.dtype):  # e^ of an integer product is a float
+        product = dtypes.result_type([input.dtype, target.dtype], [], [])
+        raise RuntimeError(f"result type {scalar_name(product if product.kind == 'f' else dtypes.float32)} can't be "
+                           f"cast to the desired output type {scalar_name(input.dtype)}")
+    shape = broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    if shape != tuple(input.shape):
+        raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the broadcast shape {list(shape)}")
+    return _reduce((-input * target).to(input.dtype).exp().log1p(), reduction)
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
@@ -131,11 +149,13 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     labels = target.reshape(-1, 1)
     if labels.numel() and bool(((labels < 0) | (labels >= classes)).any()):
         raise RuntimeError("target out of range")
-    z = (margin - rows.gather(1, labels) + rows).relu()  # no gradient at exactly the margin, as PyTorch's kernel
+    z = margin - rows.gather(1, labels) + rows
+    adds = z > 0  # PyTorch's kernel adds only z > 0: nothing at the margin, nothing for a NaN z
     if p == 2:
         z = z * z
     if weight is not None:
         z = z * weight[labels.reshape(-1)].reshape(-1, 1)
+    z = z.where(adds, 0.0)
     own_class = labels == arange(classes, device=rows.device).reshape(1, -1)  # i == y adds nothing
     loss = z.masked_fill(own_class, 0).sum(1) / classes
     loss = loss.reshape(target.shape if input.ndim == 2 else ())

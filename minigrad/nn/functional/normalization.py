@@ -1,12 +1,18 @@
 """Normalisation (`F.batch_norm`, `F.layer_norm`, `F.group_norm`, `F.instance_norm`, `F.normalize`): batch
 norm is the op of ops/normalization.py (or its fast twin), and instance norm is batch norm of a
-reshaped view, as PyTorch computes it; layer_norm, group_norm and normalize are compositions of
-tensor ops, so their gradients come with them."""
+reshaped view, as PyTorch computes it; layer_norm and group_norm are the ops of ops/layer_norm.py;
+normalize is a composition of tensor ops, so its gradient comes with it."""
+import math
+
+import numpy as np
+
 from ...backend import get_array_module
 from ...ops import normalization
 from ...ops.fast import normalization as fast_normalization
+from ...ops.layer_norm import GroupNorm, LayerNorm
 from ...ops.versions import pick
 from ...tensor import Tensor
+from ...tensor_special import scalar_name
 
 
 def _array(buffer):
@@ -33,16 +39,33 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last len(normalized_shape) dimensions of each sample (mean 0, variance 1,
     the biased variance), then scale and shift elementwise."""
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not isinstance(normalized_shape, (tuple, list)):  # a Size is a tuple; nn.LayerNorm turns an int into one
+        raise TypeError(f"layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+                        f"{type(normalized_shape).__name__}")
+    bad = [i for i, s in enumerate(normalized_shape) if not isinstance(s, int) or isinstance(s, bool)]
+    if bad:
+        raise TypeError(f"layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, but found "
+                        f"element of type {type(normalized_shape[bad[0]]).__name__} at pos {bad[0]}")
+    shape = tuple(normalized_shape)
     if tuple(input.shape[input.ndim - len(shape):]) != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
                            f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
-    dims = tuple(range(input.ndim - len(shape), input.ndim))
-    centered = input - input.mean(dims, keepdim=True)
-    out = centered / ((centered * centered).mean(dims, keepdim=True) + eps).sqrt()
-    if weight is not None:
-        out = out * weight
-    return out + bias if bias is not None else out
+    for name, v in (("weight", weight), ("bias", bias)):
+        if v is not None and tuple(v.shape) != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                               f"{list(v.shape)} and normalized_shape = {list(shape)}")
+    _check_dtypes("LayerNormKernelImpl", input, weight, bias)
+    return LayerNorm.apply(input, weight, bias, dims=len(shape), eps=eps)
+
+
+def _check_dtypes(kernel, input, *parameters):
+    """PyTorch's CPU kernels: floating-point input, parameters of the input's dtype."""
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{scalar_name(input.dtype)}'")
+    for p in parameters:
+        if p is not None and p.dtype != input.dtype:
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float"
+                               if input.dtype == np.float32 else "mixed dtype (CPU): all inputs must share same datatype.")
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -59,6 +82,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
     n, c = input.shape[:2]
+    size = [n * c // num_groups, num_groups] + list(input.shape[2:])  # PyTorch's check (0 groups: ZeroDivisionError)
+    if math.prod([size[0]] + size[2:]) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
     if not isinstance(num_groups, int) or num_groups <= 0 or c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(input.shape)} and num_groups={num_groups}")
@@ -66,13 +92,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         if v is not None and tuple(v.shape) != (c,):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, but "
                                f"got {name} of shape {list(v.shape)} and input of shape {list(input.shape)}")
-    groups = input.reshape(n, num_groups, input[0].numel() // num_groups if n else 0)
-    centered = groups - groups.mean(2, keepdim=True)
-    out = (centered / ((centered * centered).mean(2, keepdim=True) + eps).sqrt()).reshape(input.shape)
-    per_channel = (1, c) + (1,) * (input.ndim - 2)
-    if weight is not None:
-        out = out * weight.reshape(per_channel)
-    return out + bias.reshape(per_channel) if bias is not None else out
+    _check_dtypes("GroupNormKernelImpl", input, weight, bias)
+    return GroupNorm.apply(input, weight, bias, groups=num_groups, eps=eps)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,

@@ -10,8 +10,11 @@ before it by 3 and 4. Negative widths crop.
       replicate  [0 0 | 0 1 2 3 | 3 3]    p -> clamp(p, 0, L - 1)
       circular   [2 3 | 0 1 2 3 | 0 1]    p -> p mod L  (of the cropped input, as PyTorch)
   and the gradient, index_select's, adds up the copies."""
+import numpy as np
+
 from ...backend import get_array_module
 from ...ops.pad import ConstantPad
+from .activation_piecewise import check_scalar
 
 MODES = ("constant", "reflect", "replicate", "circular")
 
@@ -80,10 +83,15 @@ def pad(input, pad, mode="constant", value=None):
             if size + before + after < 0:
                 raise RuntimeError(f"narrow(): length must be non-negative. (padding ({before}, {after}) of dimension "
                                    f"{input.ndim - len(widths) + d}, of size {size}, leaves {size + before + after})")
+        if value is not None:
+            check_scalar(value, input.dtype, strict_unsigned=True)
         return ConstantPad.apply(input, widths=widths, value=0 if value is None else value)
     if mode not in MODES:
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     _check_mode(input, mode, widths, value)
+    if input.dtype == np.bool_ and mode != "circular":  # PyTorch's reflection and replication kernels
+        raise NotImplementedError(f"\"{'reflection' if mode == 'reflect' else 'replication'}_pad{len(widths)}d\" not "
+                                  f"implemented for 'Bool'")
     xp = get_array_module(input.array)
     out = input
     for d, (before, after) in enumerate(widths):

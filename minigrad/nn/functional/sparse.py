@@ -17,7 +17,7 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     xp = get_array_module(tensor.array)
     labels = tensor.array
-    if num_classes == -1 and labels.size == 0:
+    if num_classes <= 0 and labels.size == 0:  # PyTorch infers the count from an empty tensor for any n <= 0
         raise RuntimeError("Can not infer total number of classes from empty tensor.")
     if labels.size and int(labels.min()) < 0:
         raise RuntimeError("Class values must be non-negative.")

@@ -193,7 +193,16 @@ def pixel_shuffle(input, upscale_factor):
     n = len(lead)
     x = input.reshape(*lead, c // (r * r), r, r, h, w)  # (*, C, r_y, r_x, H, W)
     x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)  # (*, C, H, r_y, W, r_x)
-    return x.reshape(*lead, c // (r * r), h * r, w * r)
+    return _new_tensor(x.reshape(*lead, c // (r * r), h * r, w * r), input)
+
+
+def _new_tensor(out, input):
+    """PyTorch's pixel (un)shuffle always writes a new tensor; the reshape above is a view of the
+    input where the permutation moved nothing (r = 1, 1x1 images, expanded inputs): copy it then."""
+    if not get_array_module(out.array).may_share_memory(out.array, input.array):
+        return out
+    copy = out.contiguous()
+    return out.clone() if copy is out else copy
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -210,4 +219,4 @@ def pixel_unshuffle(input, downscale_factor):
     n = len(lead)
     x = input.reshape(*lead, c, h // r, r, w // r, r)  # (*, C, H, r_y, W, r_x)
     x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)  # (*, C, r_y, r_x, H, W)
-    return x.reshape(*lead, c * r * r, h // r, w // r)
+    return _new_tensor(x.reshape(*lead, c * r * r, h // r, w // r), input)

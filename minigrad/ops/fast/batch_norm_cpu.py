@@ -5,12 +5,12 @@ Forward keeps c = x - mean rather than xhat = c / std: backward rewrites every x
 c * inv_std, which saves the pass that would make xhat. Per channel (m values each):
 
     training:  mean = sum(x) / m;   var = sum(c * c) / m
-    out = c * (weight * inv_std) + bias                      (2 passes: multiply, add)
-    eval:      out = x * (weight * inv_std) + (bias - mean * weight * inv_std)
+    out = x * scale + (bias - mean * scale)                  (2 passes: multiply, add; eval too)
     backward:  dbias = sum(g);   dweight = inv_std * sum(g * c)
-               dx = scale * (g - dbias / m - c * inv_std^2 * sum(g * c) / m)   (training)
-               dx = scale * g                                                  (eval)
-with scale = weight * inv_std. ops/normalization.py is the same math, written plainly.
+               dx = (g - dbias / m - c * inv_std^2 * sum(g * c) / m) * scale   (training)
+               dx = g * scale                                                  (eval)
+with scale = weight * inv_std, in the order PyTorch computes them (which decides where an inf
+weight gives NaN). ops/normalization.py is the same math, written plainly.
 """
 import numpy as np
 
@@ -56,7 +56,8 @@ def train_forward(x, weight, bias, eps):
         return channel_sums(c[a:b], c[a:b])
     var = sum(parallel(x, center)) / m
     inv_std = 1 / np.sqrt(var + x.dtype.type(eps))
-    out = affine(c, inv_std * weight if weight is not None else inv_std, bias)
+    scale = inv_std * weight if weight is not None else inv_std
+    out = affine(x, scale, -mean * scale + bias if bias is not None else -mean * scale)
     return out, c, mean, var, inv_std
 
 
@@ -72,6 +73,16 @@ def affine(x, scale, shift):
     return out
 
 
+def times_scale(a, inv_std, weight, scale):
+    """a *= scale (= inv_std * weight) per channel, in place. PyTorch multiplies by inv_std, then by the
+    weight: where their product overflows (a weight near 3e38) it does the two, else one pass."""
+    if weight is None or get_array_module(scale).isfinite(scale).all():  # (C,) numbers: a cheap check
+        a *= per_channel(scale, a)
+    else:
+        a *= per_channel(inv_std, a)
+        a *= per_channel(weight, a)
+
+
 def backward(grad, c, inv_std, weight, training, need_w):
     """(dx, dweight, dbias) from the output gradient and the kept c = x - mean."""
     m = grad.size // grad.shape[1]
@@ -84,15 +95,16 @@ def backward(grad, c, inv_std, weight, training, need_w):
         gx = affine(grad, scale, None)
     else:
         g_sum, gc_sum = sums
-        k_c = per_channel(scale * inv_std * inv_std * gc_sum / m, grad)
-        k_0 = per_channel(scale * g_sum / m, grad)
+        k_c = per_channel(inv_std * inv_std * gc_sum / m, grad)
+        k_0 = per_channel(g_sum / m, grad)
         gx = np.empty_like(grad)
 
-        def work(a, b):  # scale * g - (c * k_c + k_0)
+        def work(a, b):  # (g - (c * k_c + k_0)) * scale: PyTorch's order, a huge scale overflows only once
             part = gx[a:b]
             np.multiply(c[a:b], k_c, out=part)
             part += k_0
-            np.subtract(np.multiply(grad[a:b], per_channel(scale, grad)), part, out=part)
+            np.subtract(grad[a:b], part, out=part)
+            times_scale(part, inv_std, weight, scale)
         parallel(grad, work)
     if sums is None:
         return gx, None, None

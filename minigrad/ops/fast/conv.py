@@ -106,7 +106,7 @@ class Conv2d(Function):
         if n == 0:
             return xp.zeros(self.x_shape, grad.dtype), xp.zeros(self.w_shape, grad.dtype), xp.zeros(o, grad.dtype)
         if xp is np:
-            flipped = self.flipped_conv(grad, weight) if weight is not None and self.flippable else None
+            flipped = self.flipped_conv(grad, weight) if weight is not None and self.flippable(weight) else None
             gx, gw = conv_cpu.conv_backward(grad, x, weight, self.win, g, self.x_shape, flipped)
         elif self.pointwise:
             gpix = grad.reshape(n, o, oh * ow)
@@ -128,12 +128,14 @@ class Conv2d(Function):
             gb = grad.sum(axis=(0, 2, 3))
         return gx, gw, gb
 
-    @property
-    def flippable(self):
-        """Stride 1, no dilation, one group, padding at most kernel - 1 on every side."""
+    def flippable(self, weight):
+        """Stride 1, no dilation, one group, padding at most kernel - 1 on every side, and a finite
+        weight: the flipped kernel also meets the zeros around the gradient, and 0 * inf = NaN would
+        reach input pixels that no inf weight touches (col2im adds only the real products, as PyTorch).
+        One sum of the weight checks it (a finite sum that overflows just takes the col2im way)."""
         (kh, kw), ((t, b), (l, r)) = self.win.kernel, self.win.padding
         return (self.win.stride == (1, 1) and self.win.dilation == (1, 1) and self.groups == 1
-                and max(t, b) < kh and max(l, r) < kw)
+                and max(t, b) < kh and max(l, r) < kw and bool(np.isfinite(weight.sum())))
 
     def flipped_conv(self, grad, weight):
         """dx[n, c, y, x] = sum over o, i, j of grad_padded[n, o, y + i, x + j] * W[o, c, KH-1-i, KW-1-j]:

@@ -43,18 +43,22 @@ class BatchNorm(Function):
             var = channel_sums(centered, centered) / n  # the biased variance normalises
             update_running(running_mean, running_var, mean, var, n, momentum)
         else:
-            var = running_var.astype(x.dtype, copy=False)  # x's dtype, even for float64 statistics
-            centered = x - per_channel(running_mean, x)
+            mean = running_mean.astype(x.dtype, copy=False)  # x's dtype, even for float64 statistics
+            var = running_var.astype(x.dtype, copy=False)
+            centered = None
         inv_std = 1 / xp.sqrt(var + x.dtype.type(eps))
-        xhat = centered
-        xhat *= per_channel(inv_std, x)  # in place: centered is ours
-        out = xhat * per_channel(weight, x) if weight is not None else xhat.copy()
-        if bias is not None:
-            out += per_channel(bias, x)
+        scale = inv_std * weight if weight is not None else inv_std
+        shift = -mean * scale + bias if bias is not None else -mean * scale
+        out = x * per_channel(scale, x)  # x * scale + shift, the form PyTorch applies
+        out += per_channel(shift, x)
         need_x = self.needs_input_grad[0]
         need_w = weight is not None and any(self.needs_input_grad[1:])
         keep_xhat = need_w or (need_x and training)
-        self.save_for_backward(xhat if keep_xhat else None, inv_std, weight)
+        xhat = None
+        if keep_xhat:
+            xhat = centered if centered is not None else x - per_channel(mean, x)
+            xhat *= per_channel(inv_std, x)  # in place: centered is ours
+        self.save_for_backward(xhat, inv_std, weight)
         return out
 
     def forward_cpu(self, x, weight, bias, running_mean, running_var, training, momentum, eps):
@@ -122,11 +126,12 @@ class BatchNorm(Function):
             gw = channel_sums(grad, xhat)
         scale = inv_std * weight if weight is not None else inv_std  # d out / d x, per channel, at fixed stats
         if needs[0]:
-            gx = grad * per_channel(scale, grad)
-            if self.training:
-                # dx = scale * (grad - mean(grad) - xhat * mean(grad * xhat))
-                gx -= per_channel(scale * gb / self.count, grad)
-                gx -= xhat * per_channel(scale * gw / self.count, grad)
+            if self.training:  # dx = (grad - mean(grad) - xhat * mean(grad * xhat)) * scale, in PyTorch's order
+                gx = grad - per_channel(gb / self.count, grad)
+                gx -= xhat * per_channel(gw / self.count, grad)
+            else:
+                gx = grad.copy()
+            batch_norm_cpu.times_scale(gx, inv_std, weight, scale)
         return wanted(needs, weight, gx, gw, gb)
 
 

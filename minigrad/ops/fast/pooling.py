@@ -27,7 +27,7 @@ import numpy as np
 from ...backend import get_array_module
 from ...autograd import Function
 from ..geometry import strided_reader, window_parts
-from ..pooling import AdaptivePool2d, AvgPool2d, max_pool_winners  # noqa: F401 - re-exported as the fast versions
+from ..pooling import AdaptivePool2d, AvgPool2d, lowest, max_pool_winners  # noqa: F401 - re-exported as the fast versions
 from . import pooling_cuda
 from .workspace import chunks, over_batch
 
@@ -49,7 +49,7 @@ class MaxPool2d(Function):
             return out
         kw = win.kernel[1]
         keep = self.needs_input_grad[0]  # the winners are needed only for a backward
-        out = xp.full(x.shape[:2] + win.out, -np.inf, dtype=x.dtype)
+        out = xp.full(x.shape[:2] + win.out, lowest(x.dtype), dtype=x.dtype)
         winner = xp.zeros(out.shape, dtype=np.uint8 if win.kernel[0] * kw <= 256 else np.int32) if keep else None
 
         def pool(start, stop):  # images start..stop, a few at a time; cells in the padding never win
