@@ -131,3 +131,45 @@ def fill_value(value, dtype):
     if dtype.kind in "iu" and not isinstance(value, (builtins.bool, np.bool_)):
         return np.array(builtins.int(value), dtype=np.int64).astype(dtype)[()]
     return dtype.type(value)
+
+
+def from_python(data, dtype=None):
+    """Python numbers (nested lists or tuples of them) as a host array, read as torch.tensor reads
+    them: anything but a number is refused (None is no NaN), an integer beyond int64 is refused
+    unless the dtype is floating, and each value must fit an integer `dtype` (check_fits' rule,
+    applied to the whole array); the dtype is numpy's guess when `dtype` is None."""
+    array = np.array(data)
+    if array.dtype.kind in "OUS" or array.dtype == np.uint64:  # not all numbers, or integers beyond int64
+        odd = _not_numbers(data)
+        if odd:
+            what = type(odd[0]).__name__
+            if isinstance(data, str) or dtype is None and isinstance(odd[0], str):
+                raise TypeError(f"new(): invalid data type '{what}'")
+            if dtype is None:
+                raise RuntimeError(f"Could not infer dtype of {what}")
+            if dtype.kind == "f":
+                raise TypeError(f"must be real number, not {what}")
+            raise TypeError(f"'{what}' object cannot be interpreted as an integer")
+        if dtype is None or dtype.kind != "f":  # PyTorch reads an int64 there; a float dtype reads a double
+            raise ValueError("Overflow when unpacking long long")
+        return np.array(data, dtype=dtype)
+    if dtype is not None and dtype.kind in "iu" and array.size:
+        info = np.iinfo(dtype)
+        low = info.min if dtype.kind == "i" or array.dtype.kind == "f" else -builtins.int(info.max)
+        with np.errstate(invalid="ignore"):
+            fits = (array >= low) & (array <= info.max)  # False at NaN
+        if not fits.all():
+            raise RuntimeError(f"value cannot be converted to type {name(dtype)} without overflow")
+    with np.errstate(over="ignore"):  # 1e39 in float32 is inf, silently
+        return array if dtype is None else array.astype(dtype)
+
+
+def _not_numbers(data):
+    """[the first element of nested lists that is not a number], or [] where all are."""
+    if isinstance(data, (list, tuple)):
+        for d in data:
+            odd = _not_numbers(d)
+            if odd:
+                return odd
+        return []
+    return [] if isinstance(data, (builtins.int, builtins.float, np.generic, np.ndarray)) else [data]

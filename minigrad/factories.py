@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from . import backend, dtypes, random_source
+from .ops import layout
 from .ops.einsum import Einsum, parse
 from .ops.elementwise import Where
 from .ops.sampling import Sample
@@ -20,10 +21,15 @@ from .tensor_random import drawing_from
 from .tensor_special import scalar_name
 
 
-def _size(size):
+def _size(size, refusal=None):
+    """A size given as numbers or one tuple, as a tuple; a negative dimension is refused, as PyTorch."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
-    return tuple(int(n) for n in size)
+    size = tuple(int(n) for n in size)
+    negative = [n for n in size if n < 0]
+    if negative:
+        raise RuntimeError(refusal or f"Trying to create tensor with negative dimension {negative[0]}: {list(size)}")
+    return size
 
 
 def _make(array, dtype, device, requires_grad):
@@ -37,14 +43,17 @@ def _make(array, dtype, device, requires_grad):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _make(np.zeros(_size(size), dtypes.float32), dtype, device, requires_grad)
+    size = _size(size, "zeros: Dimension size must be non-negative.")
+    return _make(np.zeros(size, dtypes.float32), dtype, device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
     return _make(np.ones(_size(size), dtypes.float32), dtype, device, requires_grad)
 
 
-empty = zeros  # minigrad's "uninitialised" memory is zeros: nothing random to trip over
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    """minigrad's "uninitialised" memory is zeros: nothing random to trip over."""
+    return _make(np.zeros(_size(size), dtypes.float32), dtype, device, requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -103,30 +112,51 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _make(np.eye(n, m), dtype or dtypes.float32, device, requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
-    """Uniform samples in [0, 1)."""
-    return _make(random_source.rng().random(_size(size)), dtype or dtypes.float32, device, requires_grad)
+def _float_draw(kernel, dtype):
+    """The dtype of a draw of real numbers: float32 by default; PyTorch has no integer or bool kernel."""
+    dtype = dtypes.as_dtype(dtype) or dtypes.float32
+    if dtype.kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{scalar_name(dtype)}'")
+    return dtype
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1), from minigrad's seeded source or `generator` (a minigrad.Generator)."""
+    dtype = _float_draw("check_uniform_bounds", dtype)
+    return _make((generator or random_source.rng()).random(_size(size)), dtype, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples."""
-    return _make(random_source.rng().standard_normal(_size(size)), dtype or dtypes.float32, device, requires_grad)
+    dtype = _float_draw("normal_kernel_cpu", dtype)
+    return _make((generator or random_source.rng()).standard_normal(_size(size)), dtype, device, requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Integers in [low, high): randint(high, size) or randint(low, high, size)."""
     if size is None:
         low, high, size = 0, low, high
-    return _make(random_source.rng().integers(low, high, _size((size,))), dtype or dtypes.int64, device, requires_grad)
+    draws = (generator or random_source.rng()).integers(low, high, _size((size,)))
+    return _make(draws, dtype or dtypes.int64, device, requires_grad)
 
 
-def randperm(n, dtype=None, device=None):
-    return _make(random_source.rng().permutation(n), dtype or dtypes.int64, device, False)
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    return _make((generator or random_source.rng()).permutation(n), dtype or dtypes.int64, device, requires_grad)
 
 
 def _like(x, make, dtype, device, requires_grad, *args):
-    return make(*args, x.shape, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad) \
+    out = make(*args, x.shape, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad) \
         if args else make(x.shape, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+    return _laid_out_like(out, x)
+
+
+def _laid_out_like(out, x):
+    """out in x's memory order (a transposed x gives a transposed result), PyTorch's preserve_format."""
+    if x.array.flags.c_contiguous or x.ndim < 2:
+        return out
+    out.array = layout.with_strides(out.array, layout.elementwise_strides(x.shape, [(x.shape, layout.element_strides(
+        x.array))]))
+    return out
 
 
 def zeros_like(x, dtype=None, device=None, requires_grad=False):
@@ -141,7 +171,8 @@ empty_like = zeros_like
 
 
 def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
-    return full(x.shape, fill_value, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+    return _laid_out_like(full(x.shape, fill_value, dtype=dtype or x.dtype, device=device or x.device,
+                               requires_grad=requires_grad), x)
 
 
 def rand_like(x, dtype=None, device=None, requires_grad=False):
@@ -175,6 +206,9 @@ concat = concatenate = cat
 
 def stack(tensors, dim=0, *, out=None):
     """Join tensors along a new dimension `dim` (torch.stack); differentiable."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
     tensors = _common(tensors, "stack")
     shapes = {tuple(t.shape) for t in tensors}
     if len(shapes) > 1:

@@ -13,7 +13,7 @@ from . import dtypes
 from .autograd import is_grad_enabled
 from .backend import get_array_module
 from .tensor import Tensor
-from .tensor_special import scalar_name
+from .tensor_special import c_name, scalar_name
 
 
 def _number_tensor(number, like):
@@ -44,11 +44,60 @@ WITH_OUT = set((
     "kron multinomial bernoulli cat concat concatenate stack where").split())
 
 
+# out= of another dtype than the result's: elementwise ops convert the result into it (when not of a
+# lower category); sum, prod, cumsum, cumprod and nansum compute in out's dtype, as if given dtype=
+# (_out_dtype); the ops below take only the result's own dtype, each refusing with PyTorch's words.
+# _OUT_SAME_DTYPE's are checked before the op runs (against the input's dtype), _OUT_EXACT's after.
+_FOUND = "Found dtype {out} but expected {result}"
+_AMAX = "Expected the dtype for input and out to match, but got {result} for input's dtype and {out} for out's dtype."
+_OUT_SAME_DTYPE = dict.fromkeys("abs absolute neg negative sign floor ceil round frac trunc fix".split(), _FOUND)
+_OUT_SAME_DTYPE.update(amax=_AMAX, amin=_AMAX, logcumsumexp="expected scalar_type {result} but found {out}",
+                       signbit="signbit does not support non-boolean outputs.")
+_OUT_EXACT = dict.fromkeys("max min sort topk matmul mm bmm gather tril triu softmax log_softmax argmax argmin diag "
+                           "index_add scatter scatter_add norm".split(),
+                           "Expected out tensor to have dtype {result_c}, but got {out_c} instead")
+_OUT_EXACT.update(dict.fromkeys("clamp clip clamp_min clamp_max".split(), _FOUND))
+_OUT_EXACT.update(dict.fromkeys("cummax cummin".split(), "expected scalar_type {result} but found {out}"))
+_OUT_EXACT.update(dict.fromkeys("median nanmedian".split(), "Expected tensor for 'values' to have the same type as "
+                                "tensor for argument #2 'self'; but type {result} does not equal {out}"))
+_OUT_EXACT.update(
+    where="Expected out type to be {result} but got {out}",
+    index_select="index_select(): self and result must have the same scalar type",
+    masked_select="masked_select(): self and result must have the same scalar type",
+    take="take(): self and out expected to have the same dtype, but got self.dtype = {result} and out.dtype = {out}",
+    dot="result dtype {out} does not match input dtype {result}",
+    all="all only supports bool tensor for result, got: {out}", any="any only supports bool tensor for result, got: {out}")
+_OUT_IS_DTYPE = {"sum", "prod", "cumsum", "cumprod", "nansum"}
+
+
+def _refuse_out(rules, name, result_dtype, out_dtype):
+    raise RuntimeError(rules[name].format(out=scalar_name(out_dtype), result=scalar_name(result_dtype),
+                                          out_c=c_name(out_dtype), result_c=c_name(result_dtype)))
+
+
+def _out_dtype(name, input, out, kwargs):
+    """PyTorch's reading of out='s dtype before the op runs: the one dtype some ops accept (checked
+    before the input's), the dtype= of a sum or product (a float input's nansum or nanmean into an
+    integer out has no kernel)."""
+    if not isinstance(out, Tensor):
+        return
+    expected = dtypes.bool if name == "signbit" else input.dtype
+    if name in _OUT_SAME_DTYPE and out.dtype != expected:
+        _refuse_out(_OUT_SAME_DTYPE, name, expected, out.dtype)
+    if name in ("nansum", "nanmean") and input.dtype.kind == "f" and out.dtype.kind != "f":
+        raise NotImplementedError(f"\"nansum_cpu\" not implemented for '{scalar_name(out.dtype)}'")
+    if name in _OUT_IS_DTYPE and kwargs.get("dtype") is None:
+        kwargs["dtype"] = out.dtype
+
+
 def write_out(name, result, out):
     """`out=`: write `result` (a tensor, or a tuple as max(dim) gives) into `out`, as PyTorch does."""
     if isinstance(result, tuple):
         if not isinstance(out, (tuple, list)) or len(out) != len(result):
             raise TypeError(f"{name}(): argument 'out' must be a tuple of {len(result)} Tensors")
+        for r, o in zip(result, out):  # every dtype checked before anything is written
+            if name in _OUT_EXACT and isinstance(o, Tensor) and o.dtype != r.dtype:
+                _refuse_out(_OUT_EXACT, name, r.dtype, o.dtype)
         for r, o in zip(result, out):
             write_out(name, r, o)
         return type(result)(*out)
@@ -57,6 +106,10 @@ def write_out(name, result, out):
     if is_grad_enabled() and (result.requires_grad or out.requires_grad):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
+    if name in _OUT_EXACT and out.dtype != result.dtype:
+        _refuse_out(_OUT_EXACT, name, result.dtype, out.dtype)
+    if dtypes.category(result.dtype) > dtypes.category(out.dtype) and name in ("cat", "concat", "concatenate", "stack"):
+        raise TypeError(f"torch.cat(): input types can't be cast to the desired output type {scalar_name(out.dtype)}")
     if dtypes.category(result.dtype) > dtypes.category(out.dtype):
         raise RuntimeError(f"result type {scalar_name(result.dtype)} can't be cast to the desired output type "
                            f"{scalar_name(out.dtype)}")
@@ -87,6 +140,8 @@ def _method(name, doc=None):
                 f"{type(input).__module__}.{type(input).__name__}"
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {kind}"
                             + (" (wrap an array with minigrad.from_numpy)" if hasattr(input, "shape") else ""))
+        if out is not None:
+            _out_dtype(name, input, out, kwargs)
         result = getattr(input, name)(*args, **kwargs)
         return result if out is None else write_out(name, result, out)
     fn.__name__ = name

@@ -29,6 +29,7 @@ from .printing import format_tensor
 from .size import Size
 from .tensor_convert import ConvertMethods
 from .tensor_division import DivisionMethods
+from .tensor_fill import FillMethods
 from .tensor_hooks import HookMethods
 from .tensor_index import IndexMethods
 from .tensor_inplace import InPlaceMethods
@@ -64,35 +65,27 @@ def _to_array(data, dtype, dev):
         data = data.array
     elif isinstance(data, (list, tuple)):
         data = _numbers(data, dtype, kept)
+    if not hasattr(data, "dtype"):  # Python numbers: checked as torch.tensor reads them
+        data = dtypes.from_python(data, dtype)
     source = backend.device_of(data)
     dev = source if dev is None else backend.check_device(str(device(dev)))
     if dev != source:
-        data = backend.to_device(data, dev) if hasattr(data, "shape") else data
+        data = backend.to_device(data, dev)
     xp = backend.xp_for(dev)
-    python_numbers = not hasattr(data, "dtype")
-    try:
-        array = xp.array(data, dtype=dtype)
-    except OverflowError:
-        raise ValueError("Overflow when unpacking long long") from None
+    array = xp.array(data, dtype=dtype)
     if dtype is not None:
         return array
-    if python_numbers and array.dtype in (np.dtype(np.uint64), np.dtype(object)) and _has_big_int(data):
-        raise ValueError("Overflow when unpacking long long")  # beyond int64, as torch
     if array.dtype.kind == "f" and array.dtype != dtypes.float32 and dtypes.float64 not in kept:
-        array = array.astype(dtypes.float32)  # minigrad's rule: float data becomes float32
+        with np.errstate(over="ignore"):  # 1e39 is inf in float32, silently as in PyTorch
+            array = array.astype(dtypes.float32)  # minigrad's rule: float data becomes float32
     elif array.dtype.kind not in "biuf":
         raise TypeError(f"cannot make a tensor from data of dtype {array.dtype}: give numbers or a numeric array")
     return array
 
 
-def _has_big_int(data):
-    if isinstance(data, (list, tuple)):
-        return any(_has_big_int(d) for d in data)
-    return isinstance(data, int) and not -2**63 <= data < 2**63
-
-
 class Tensor(OperatorMethods, DivisionMethods, MathMethods, SpecialMethods, ReductionMethods, ScanMethods,
-             ShapeMethods, PieceMethods, IndexMethods, InPlaceMethods, RandomMethods, ConvertMethods, HookMethods):
+             ShapeMethods, PieceMethods, IndexMethods, InPlaceMethods, FillMethods, RandomMethods, ConvertMethods,
+             HookMethods):
     """An n-dimensional array with autograd (PyTorch's Tensor, on numpy/cupy).
 
     `Tensor(data)` is PyTorch's legacy constructor: the result is float32 (unless

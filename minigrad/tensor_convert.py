@@ -72,14 +72,19 @@ class ConvertMethods:
     # ---- Python's number protocol ----------------------------------------------------------
     def __bool__(self):
         if self.array.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError(f"Boolean value of Tensor with {'no values' if self.array.size == 0 else 'more than one value'}"
+                               " is ambiguous")
         return bool(self.item())
 
-    def __float__(self):
-        return float(self.item())  # item() raises for more than one element
+    def _scalar(self):
+        """The one element, for float(), int() and complex() (ValueError otherwise, as PyTorch's)."""
+        if self.array.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
 
-    def __int__(self):
-        return int(self.item())
+    __float__ = lambda self: float(self._scalar())
+    __int__ = lambda self: int(self._scalar())
+    __complex__ = lambda self: complex(self._scalar())
 
     def __index__(self):
         if self.array.dtype.kind not in "iub" or self.array.size != 1:
@@ -87,9 +92,12 @@ class ConvertMethods:
         return int(self.item())
 
     def __format__(self, spec):
-        if self.array.ndim == 0 or (spec and self.array.size == 1):
+        """A 0-d tensor formats as its number ('{:.2f}'); any other only with no format spec, as PyTorch."""
+        if self.array.ndim == 0:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
 
     def __len__(self):
         if self.array.ndim == 0:

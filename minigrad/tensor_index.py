@@ -10,6 +10,8 @@ import numpy as np
 
 from . import dtypes
 from .backend import device_of, get_array_module, to_device
+from .ops import layout
+from .ops.arithmetic import broadcast_error
 from .ops.indexing import Diagonal, IndexAdd, Roll
 from .ops.shapes import Gather, GetItem, IndexPut
 from .tensor_special import scalar_name
@@ -55,10 +57,7 @@ def broadcast_shape(a, b):
     try:
         return np.broadcast_shapes(tuple(a), tuple(b))
     except ValueError:
-        a, b = (1,) * (len(b) - len(a)) + tuple(a), (1,) * (len(a) - len(b)) + tuple(b)
-        k = next(k for k in range(len(a)) if a[k] != b[k] and 1 not in (a[k], b[k]))
-        raise RuntimeError(f"The size of tensor a ({a[k]}) must match the size of tensor b ({b[k]}) at "
-                           f"non-singleton dimension {k}") from None
+        raise broadcast_error(a, b) from None
 
 
 def _repeat_index(xp, counts, n):
@@ -163,10 +162,11 @@ class IndexMethods:
         other = broadcast_shape(tuple(sizes), tuple(1 if i == d else k for i, k in enumerate(index.shape)))
         x = self.expand(tuple(n if i == d else k for i, k in enumerate(other)))
         index = xp.broadcast_to(index, tuple(index.shape[d] if i == d else k for i, k in enumerate(other)))
-        return Gather.apply(x, index, dim=d)
+        return Gather.apply(x, index, dim=d, as_torch_gather=True)
 
-    def _index_array(self, op, index, vector=False, dim=0):
-        """An integer index as an int64 array on self's device, checked as `op` in PyTorch checks it."""
+    def _index_array(self, op, index, vector=False, dim=0, bounds=True, alpha=1):
+        """An integer index as an int64 array on self's device, checked as `op` in PyTorch checks it
+        (bounds=False: all but its values, which _slices checks last, as PyTorch)."""
         refuse = _REFUSALS[op]
         dtype = index.array.dtype if _is_tensor(index) else None
         if dtype is None or dtype.kind not in "iu" or dtype != dtypes.int64 and op != "index_add_":
@@ -178,19 +178,27 @@ class IndexMethods:
                 raise refuse["vector"][0](refuse["vector"][1].format(
                     ndim=index.ndim, got=scalar_name(index.dtype), size=list(index.shape)))
             index = index.reshape(-1)
-            n = self.shape[dim] if self.ndim else 1
-            low = -n if op == "index_fill_" else 0  # index_fill counts a negative index from the end
-            if index.size and (int(index.min()) < low or int(index.max()) >= n):
-                bad = int(index.min()) if int(index.min()) < low else int(index.max())
-                raise refuse["bounds"][0](refuse["bounds"][1].format(bad=bad, dim=dim, n=n))
+            if bounds:
+                self._check_bounds(op, index, dim, alpha)
         return to_device(index, device_of(self.array)).astype(dtypes.int64, copy=False)  # where self lives
 
+    def _check_bounds(self, op, index, dim, alpha=1):
+        n = self.shape[dim] if self.ndim else 1
+        low = -n if op == "index_fill_" else 0  # index_fill counts a negative index from the end
+        if index.size and (int(index.min()) < low or int(index.max()) >= n):
+            bad = int(index.min()) if int(index.min()) < low else int(index.max())
+            if op == "index_add_" and (self.ndim <= 1 or alpha != 1):  # PyTorch's kernel for these: index_select's
+                raise IndexError("index out of range in self")
+            kind = RuntimeError if n == 0 else _REFUSALS[op]["bounds"][0]  # an empty dimension: a storage check
+            raise kind(_REFUSALS[op]["bounds"][1].format(bad=bad, dim=dim, n=n))
+
     # ---- writing into slices along a dimension ----------------------------------------------------
-    def _slices(self, op, dim, index, source):
-        """(dim, index array) for index_add/index_copy, after PyTorch's checks of index and source."""
+    def _slices(self, op, dim, index, source, alpha=1):
+        """(dim, index array) for index_add/index_copy, after PyTorch's checks of index and source, in
+        its order (the index's values last)."""
         refuse = _REFUSALS[op]
         d = self._dim(dim)
-        index = self._index_array(op, index, vector=True, dim=d)
+        index = self._index_array(op, index, vector=True, dim=d, bounds=False)
         if op == "index_copy_" and source.ndim and self.ndim and source.ndim != self.ndim:
             raise IndexError(f"index_copy_(): When source and destination are not scalars, their dimensionality must "
                              f"match. Source dimensionality ({source.ndim}), destination dimensionality ({self.ndim})")
@@ -204,11 +212,14 @@ class IndexMethods:
         if source.array.dtype != self.array.dtype:
             raise RuntimeError(refuse["source dtype"].format(mine=scalar_name(self.array.dtype),
                                                              theirs=scalar_name(source.array.dtype)))
+        self._check_bounds(op, index, d, alpha)
         return d, index
 
     def index_add(self, dim, index, source, *, alpha=1):
         """A copy with alpha * source's slices added to the slices at `index` along dim (repeats add up)."""
-        d, index = self._slices("index_add_", dim, index, source)
+        if self.array.dtype.kind in "biu":  # alpha in self's dtype, as PyTorch: 0.5 is 0 for int64, -1 True for bool
+            alpha = dtypes.fill_value(alpha, self.array.dtype)
+        d, index = self._slices("index_add_", dim, index, source, alpha)
         x, src = (self.reshape(1), source.reshape(1)) if self.ndim == 0 else (self, source)
         return IndexAdd.apply(x, src, index, dim=d, alpha=alpha).reshape(self.shape)
 
@@ -216,7 +227,7 @@ class IndexMethods:
         """A copy with source's slices written over the slices at `index` along dim."""
         d, index = self._slices("index_copy_", dim, index, source)
         x, src = (self.reshape(1), source.reshape(1)) if self.ndim == 0 else (self, source)
-        return IndexPut.apply(x, src, index=(slice(None),) * d + (index,)).reshape(self.shape)
+        return IndexPut.apply(x, src, index=(slice(None),) * d + (index,), row_major_copy=True).reshape(self.shape)
 
     def index_fill(self, dim, index, value):
         """A copy with `value` (a number or a 0-d tensor) in the slices at `index` along dim."""
@@ -227,8 +238,8 @@ class IndexMethods:
                 raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor "
                                    f"with {value.ndim} dimension(s).")
             value = value._cast(self.array.dtype)
-        else:
-            value = self.array.dtype.type(value)
+        else:  # refused where it does not fit, as PyTorch (inf into int64); -1 is 255 in uint8
+            value = dtypes.fill_value(value, self.array.dtype)
         x = self.reshape(1) if self.ndim == 0 else self
         return IndexPut.apply(x, value, index=(slice(None),) * d + (index,)).reshape(self.shape)
 
@@ -265,13 +276,25 @@ class IndexMethods:
         a = self.array
         if a.ndim == 0:
             return self._const(xp.zeros((int(a != 0), 0), dtypes.int64))
-        return self._const(xp.stack(xp.nonzero(a), axis=1).astype(dtypes.int64).reshape(-1, a.ndim))
+        return self._const(xp.stack(xp.nonzero(a), axis=0).astype(dtypes.int64).T)  # column by column, as PyTorch's
 
     def kron(self, other):
         """The Kronecker product: out[i*p + k, j*q + l] = self[i, j] * other[k, l] (any number of dims)."""
         n = max(self.ndim, other.ndim)
         a = self.reshape((1,) * (n - self.ndim) + tuple(self.shape))
         b = other.reshape((1,) * (n - other.ndim) + tuple(other.shape))
-        interleaved = a.reshape(tuple(s for k in a.shape for s in (k, 1))) * \
-            b.reshape(tuple(s for k in b.shape for s in (1, k)))
-        return interleaved.reshape(tuple(p * q for p, q in zip(a.shape, b.shape)))
+        a_shape, b_shape = tuple(s for k in a.shape for s in (k, 1)), tuple(s for k in b.shape for s in (1, k))
+        shape = tuple(p * q for p, q in zip(a.shape, b.shape))
+        self._kron_viewable(other, a_shape, b_shape, shape)
+        return (a.reshape(a_shape) * b.reshape(b_shape)).reshape(shape)
+
+    def _kron_viewable(self, other, a_shape, b_shape, shape):
+        """PyTorch's kron views its product as the result: where the product's memory order (that of
+        the inputs, ops/layout.py) does not allow that view, it refuses, and so does minigrad."""
+        product_shape = tuple(p if q == 1 else q for p, q in zip(a_shape, b_shape))  # broadcast (0 with 1 is 0)
+        operands = [(s, layout.view_strides(t.shape, layout.element_strides(t.array), s))
+                    for t, s in ((self, a_shape), (other, b_shape))]
+        strides = layout.elementwise_strides(product_shape, operands)
+        if layout.view_strides(product_shape, strides, shape) is None:
+            raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")

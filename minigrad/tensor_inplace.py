@@ -10,17 +10,16 @@ output) write straight into the tensor's array, as PyTorch's do (`_inplace_op`).
 A view of a tensor (x[0], x[:, 1]) writes through to its base, whose history changes the same way.
 Every change counts in the version counter that a tensor shares with its views,
 so a backward that saved the old value refuses to run (autograd.Function.check_versions).
+The fills (fill_, zero_, masked_fill_, copy_, normal_...) are in tensor_fill.py.
 """
 import numpy as np
 
 from . import dtypes
 from .autograd import is_grad_enabled
-from .backend import get_array_module
-from .random_source import rng
 from .ops.activations import ReLU
-from .ops.arithmetic import Add, Sub
-from .ops.elementwise import Where
+from .ops.arithmetic import Add, ShapeError, Sub
 from .ops.shapes import GetItem, IndexPut, torch_index
+from .tensor_fill import shares_elements as _shares_elements
 from .tensor_special import scalar_name
 from .tensor_shape import index_arrays
 
@@ -29,9 +28,15 @@ def _is_tensor(x):
     return hasattr(x, "_result_class")
 
 
-def _shares_elements(array):
-    """An expanded array: several of its elements are one place in memory (a stride of 0)."""
-    return array.size > 1 and any(s == 0 and n > 1 for s, n in zip(array.strides, array.shape))
+def _refuse_shapes(target, value):
+    """x[index] = value where value's shape does not broadcast to the indexed part's: PyTorch's error."""
+    target, value = tuple(target), tuple(value)
+    if len(value) > len(target) and value[:len(value) - len(target)] != (1,) * (len(value) - len(target)):
+        raise ShapeError(f"expand(value of shape {list(value)}, size={list(target)}): the number of sizes provided "
+                         f"({len(target)}) must be greater or equal to the number of dimensions in the tensor "
+                         f"({len(value)})")
+    raise ShapeError(f"shape mismatch: value tensor of shape {list(value)} cannot be broadcast to indexing result "
+                     f"of shape {list(target)}")
 
 
 def _into_self(name):
@@ -52,7 +57,7 @@ class InPlaceMethods:
         recording = is_grad_enabled() and (
             self.requires_grad or any(getattr(o, "requires_grad", False) for o in others))
         if not recording:
-            result = compute(self)
+            result = self._computed(compute, self)
             self._write(result.array)
             return self
         if self._view_of is not None and self._view_of[0]._node is not self._view_of[1]:
@@ -60,7 +65,7 @@ class InPlaceMethods:
         if self.requires_grad and self._node is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         old = self._result_class._wrap(self.array.copy(), self._node)
-        result = compute(old)
+        result = self._computed(compute, old)
         self._check_result(result.array)
         if result.dtype != self.dtype:
             result = result.to(self.dtype)
@@ -90,10 +95,11 @@ class InPlaceMethods:
         (`out=`): no temporary, and in the graph no copy of the old value. Only for ops whose
         backward reads neither self's old value nor any array but this one (add keeps nothing,
         relu its output) and whose result has self's dtype and shape. A view in the graph goes
-        `_inplace`'s way with `compute`, which rewrites its base's history."""
+        `_inplace`'s way with `compute`, which rewrites its base's history (and an expanded tensor,
+        whose refusal is `_check_result`'s)."""
         recording = is_grad_enabled() and (
             self.requires_grad or any(getattr(o, "requires_grad", False) for o in others))
-        if recording and self._view_of is not None:
+        if recording and self._view_of is not None or _shares_elements(self.array):
             return self._inplace(compute, *others)
         if recording and self.requires_grad and self._node is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
@@ -161,9 +167,23 @@ class InPlaceMethods:
                                    "for the source (convert the value: value.to(x.dtype))")
         elif not isinstance(value, (int, float, bool, np.generic)):
             value = self.new_tensor(value)
+        else:  # a number must fit self's dtype (inf into int64 is refused), as PyTorch's fill
+            value = dtypes.fill_value(value, self.array.dtype)
         if not (is_grad_enabled() and (self.requires_grad or getattr(value, "requires_grad", False))):
             view, rest = torch_index(self.array, index)
-            view[rest] = value.array if _is_tensor(value) else value
+            if _shares_elements(self.array):  # expanded: PyTorch writes through an indexed part of
+                plain = all(isinstance(p, (int, slice, type(None), type(Ellipsis)))  # its own memory only
+                            for p in (rest if isinstance(rest, tuple) else (rest,)))
+                if plain and _shares_elements(view[rest]):
+                    self._check_result(self.array)
+                view = view.view()
+                if not getattr(view.flags, "writeable", True):
+                    view.flags.writeable = True
+            try:
+                view[rest] = value.array if _is_tensor(value) else value
+            except ValueError:
+                _refuse_shapes(view[rest].shape, value.shape)
+                raise
             self._version[0] += 1
             return
         if _is_tensor(value) and value.dtype != self.dtype:
@@ -180,16 +200,36 @@ class InPlaceMethods:
     __ipow__ = pow_ = lambda self, other: self._inplace(lambda t: t ** other, other)
     __ifloordiv__ = lambda self, other: self._inplace(lambda t: t // other, other)
     __imod__ = lambda self, other: self._inplace(lambda t: t % other, other)
-    __iand__ = bitwise_and_ = lambda self, other: self._inplace(lambda t: t & other, other)
-    __ior__ = bitwise_or_ = lambda self, other: self._inplace(lambda t: t | other, other)
-    __ixor__ = bitwise_xor_ = lambda self, other: self._inplace(lambda t: t ^ other, other)
+    __iand__ = bitwise_and_ = lambda self, other: self._bitwise_(lambda t: t & other, other)
+    __ior__ = bitwise_or_ = lambda self, other: self._bitwise_(lambda t: t | other, other)
+    __ixor__ = bitwise_xor_ = lambda self, other: self._bitwise_(lambda t: t ^ other, other)
+    __ilshift__ = lambda self, other: self._bitwise_(lambda t: t << other, other)
+    __irshift__ = lambda self, other: self._bitwise_(lambda t: t >> other, other)
+
+    def _bitwise_(self, compute, other):
+        """A bitwise op written into self: a result of a higher category (an integer into a bool
+        tensor, a float into an integer one) is refused before the op checks its dtypes, as PyTorch."""
+        pair = self._promote(other)
+        if pair is not None and dtypes.category(pair[0].array.dtype) > dtypes.category(self.array.dtype):
+            raise RuntimeError(f"result type {scalar_name(pair[0].array.dtype)} can't be cast to the desired "
+                               f"output type {scalar_name(self.array.dtype)}")
+        return self._inplace(compute, other)
     neg_ = lambda self: self._inplace(lambda t: -t)
     relu_ = lambda self: self._inplace_op(ReLU, compute=lambda t: t.relu()) if self.array.dtype.kind != "b" \
         else self.relu()  # which refuses bools, as PyTorch
     exp_ = lambda self: self._inplace(lambda t: t.exp())
     sqrt_ = lambda self: self._inplace(lambda t: t.sqrt())
     clamp_ = clip_ = lambda self, min=None, max=None: self._inplace(lambda t: t.clamp(min, max), min, max)
-    masked_fill_ = lambda self, mask, value: self._inplace(lambda t: t.masked_fill(mask, value), value)
+
+    def _computed(self, compute, t):
+        """compute(t); where it refuses its operands' values or shapes, an expanded self is refused
+        first, as PyTorch checks the written-to tensor before them (a wrong argument type still first)."""
+        try:
+            return compute(t)
+        except (RuntimeError, ValueError, IndexError, NotImplementedError):
+            if _shares_elements(self.array):
+                self._check_result(self.array)
+            raise
 
     abs_ = lambda self: self._inplace(lambda t: t.abs())
 
@@ -198,69 +238,14 @@ class InPlaceMethods:
     (sigmoid_, tanh_, log_, log1p_, log2_, log10_, exp2_, expm1_, erf_, erfc_, sin_, cos_, tan_, sinh_, cosh_,
      asin_, acos_, atan_, arcsin_, arccos_, arctan_, floor_, ceil_, round_, trunc_, fix_, frac_, sign_, reciprocal_,
      square_, rsqrt_, clamp_min_, clamp_max_, fmod_, remainder_, floor_divide_, true_divide_, lerp_, atan2_,
-     arctan2_, logical_and_, logical_or_, logical_xor_, logical_not_, index_add_, index_copy_, index_fill_) = map(
+     arctan2_, logical_and_, logical_or_, logical_xor_, logical_not_, index_add_, index_copy_) = map(
         _into_self, "sigmoid tanh log log1p log2 log10 exp2 expm1 erf erfc sin cos tan sinh cosh asin acos atan "
                     "arcsin arccos arctan floor ceil round trunc fix frac sign reciprocal square rsqrt clamp_min "
                     "clamp_max fmod remainder floor_divide true_divide lerp atan2 arctan2 logical_and logical_or "
-                    "logical_xor logical_not index_add index_copy index_fill".split())
+                    "logical_xor logical_not index_add index_copy".split())
 
-    def fill_diagonal_(self, fill_value, wrap=False):
-        """Write fill_value on the main diagonal self[i, i, ..., i] (all dims of one length, or a
-        matrix); wrap=True continues down a tall matrix every (columns + 1) rows, as numpy's."""
-        if self.ndim < 2:
-            raise RuntimeError("dimensions must larger than 1")
-        n = self.shape[1]
-        if self.ndim > 2 and any(k != n for k in self.shape):
-            raise RuntimeError("all dimensions of input must be of equal length")
-        step = sum(n ** k for k in range(self.ndim))  # one more along every dim: the flat distance
-        end = self.array.size if wrap and self.ndim == 2 else min(self.shape[0], n) * step
-        xp = get_array_module(self.array)
-        mask = xp.zeros(self.array.size, dtype=bool)
-        mask[xp.arange(0, min(end, self.array.size), step)] = True
-        return self.masked_fill_(self._const(mask.reshape(self.shape)), fill_value)
-
-    def scatter_(self, dim, index, src=None, value=None):
-        return self._inplace(lambda t: t.scatter(dim, index, src, value), src)
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        return self._inplace(lambda t: t.scatter(dim, index, src, value, reduce=reduce), src)
 
     def scatter_add_(self, dim, index, src):
         return self._inplace(lambda t: t.scatter_add(dim, index, src), src)
-
-    def fill_(self, value):
-        if _is_tensor(value) and value.requires_grad and is_grad_enabled():  # a 0-d tensor in the graph:
-            if value.array.ndim:  # it gets the sum of self's gradient
-                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
-                                   f"{value.array.ndim} dimensions.")
-            return self._inplace(lambda t: Where.apply(np.True_, value._cast(self.array.dtype), t), value)
-        value = dtypes.fill_value(value.item() if _is_tensor(value) else value, self.array.dtype)
-        return self._inplace(lambda t: Where.apply(np.True_, value, t))
-
-    def zero_(self):
-        return self.fill_(0)
-
-    def copy_(self, src):
-        """Copy src's values (broadcast, converted to self's dtype and device) into self."""
-        if not _is_tensor(src):
-            src = self._const(get_array_module(self.array).asarray(src))
-        src = src.to(self.device)._cast(self.array.dtype)
-        return self._inplace(lambda t: Where.apply(np.True_, src, t), src)
-
-    def _random_(self, draw):
-        xp = get_array_module(self.array)
-        values = draw(rng()).astype(self.array.dtype)
-        values = values if xp is np else xp.asarray(values)
-        return self._inplace(lambda t: Where.apply(np.True_, values, t))
-
-    def _floats_only(self, kernel):
-        if self.array.dtype.kind != "f":
-            raise NotImplementedError(f"\"{kernel}\" not implemented for '{scalar_name(self.array.dtype)}': "
-                                      "these samples need a float tensor")
-
-    def normal_(self, mean=0.0, std=1.0):
-        """Fill with samples of N(mean, std^2) from minigrad's seeded source."""
-        self._floats_only("normal_kernel_cpu")
-        return self._random_(lambda r: r.normal(mean, std, self.shape))
-
-    def uniform_(self, a=0.0, b=1.0):
-        """Fill with samples of U[a, b) from minigrad's seeded source."""
-        self._floats_only("check_uniform_bounds")
-        return self._random_(lambda r: r.uniform(a, b, self.shape))

@@ -13,6 +13,8 @@ from . import dtypes
 from .autograd import is_grad_enabled
 from .backend import get_array_module
 from .ops.activations import Exp, Log, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .ops.arithmetic import Reciprocal
+from .ops.layout import elementwise_result as torch_layout
 from .ops.elementwise import (Abs, Ceil, Clamp, Cos, Floor, Log1p, Maximum, Minimum, Round, Sign, Sin, Sqrt,
                               Trunc, Where)
 from .tensor_operators import same_dtype  # noqa: F401  (same_dtype: nn/functional's)
@@ -22,7 +24,11 @@ from .tensor_special import scalar_name
 def _sizes(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
-    return tuple(int(n) for n in size)
+    size = tuple(int(n) for n in size)
+    negative = [n for n in size if n < 0]
+    if negative:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {negative[0]}: {list(size)}")
+    return size
 
 
 def _is_tensor(x):
@@ -65,8 +71,8 @@ class MathMethods:
     log = lambda self: Log.apply(self._floating())
     log1p = lambda self: Log1p.apply(self._floating())
     sqrt = lambda self: Sqrt.apply(self._floating())
-    rsqrt = lambda self: 1 / self.sqrt()
-    reciprocal = lambda self: self._floating().__truediv__(1, reverse=True)
+    rsqrt = lambda self: self.sqrt().reciprocal()
+    reciprocal = lambda self: Reciprocal.apply(self._floating())
     sin = lambda self: Sin.apply(self._floating())
     cos = lambda self: Cos.apply(self._floating())
     sigmoid = lambda self: Sigmoid.apply(self._floating())
@@ -82,16 +88,20 @@ class MathMethods:
             raise RuntimeError("Boolean inputs not supported for relu")
         return ReLU.apply(self)
 
-    def _float_only(self, name, dtype):
-        """softmax and log_softmax take float tensors only, or a float `dtype=` to convert to first."""
+    def _float_only(self, name, dtype, dim=None):
+        """softmax and log_softmax take float tensors only, or a float `dtype=` to convert to first
+        (a dim out of range is refused before the dtype, as PyTorch)."""
+        if isinstance(dim, int):
+            self._dim(dim)
         x = self if dtype is None else self._cast(dtypes.as_dtype(dtype))
         if x.array.dtype.kind != "f":
             raise NotImplementedError(f"\"{name}\" not implemented for '{dtypes.name(x.array.dtype)}': it needs a "
                                       f"float tensor (x.float().{name}(dim), or {name}(dim, dtype=minigrad.float32))")
         return x
 
-    softmax = lambda self, dim, dtype=None: Softmax.apply(self._float_only("softmax", dtype), dim=dim)
-    log_softmax = lambda self, dim, dtype=None: LogSoftmax.apply(self._float_only("log_softmax", dtype), dim=dim)
+    softmax = lambda self, dim, dtype=None: Softmax.apply(self._float_only("softmax", dtype, dim), dim=dim)
+    log_softmax = lambda self, dim, dtype=None: LogSoftmax.apply(self._float_only("log_softmax", dtype, dim),
+                                                                 dim=dim)
 
     def _not_bool(self, name):
         if self.array.dtype.kind == "b":
@@ -107,10 +117,10 @@ class MathMethods:
         input keeps the result in the graph (x.grad is zeros), as PyTorch's; integers are unchanged."""
         if self.array.dtype.kind == "b":
             if op is Sign:
-                return self._const(self.array.copy())
+                return self._const(torch_layout(self.array.copy(order="K"), self.array))
             self._not_bool(op.op_name())
-        if self.array.dtype.kind != "f" and op is not Sign:
-            return self._const(self.array.copy())
+        if self.array.dtype.kind != "f" and op is not Sign:  # a copy in self's memory order, as PyTorch's
+            return self._const(torch_layout(self.array.copy(order="K"), self.array))
         return op.apply(self, **options)
 
     sign = lambda self: self._step(Sign)
@@ -176,9 +186,9 @@ class MathMethods:
             if value.requires_grad and is_grad_enabled():
                 if self.array.dtype.kind != "f":  # the result would need a gradient it cannot have
                     raise RuntimeError(f"Autograd not support dtype: {scalar_name(self.array.dtype)}")
-                return Where.apply(mask, value._cast(self.array.dtype), self)
+                return Where.apply(mask, value._cast(self.array.dtype), self, row_major_out=True)
             value = value.item()
-        return Where.apply(mask, dtypes.fill_value(value, self.array.dtype), self)
+        return Where.apply(mask, dtypes.fill_value(value, self.array.dtype), self, row_major_out=True)
 
     # ---- triangles and products built from the ops above (their gradients come with them) ----------
     def _triangle(self, diagonal, lower):
@@ -187,7 +197,7 @@ class MathMethods:
         n, m = self.shape[-2:]
         xp = get_array_module(self.array)
         keep = xp.tri(n, m, diagonal, dtype=bool) if lower else ~xp.tri(n, m, diagonal - 1, dtype=bool)
-        return Where.apply(keep, self, self.array.dtype.type(0))  # zero outside, even where self is inf
+        return Where.apply(keep, self, self.array.dtype.type(0), row_major_out=True)  # 0 outside, even at inf
 
     tril = lambda self, diagonal=0: self._triangle(diagonal, lower=True)
     triu = lambda self, diagonal=0: self._triangle(diagonal, lower=False)

@@ -11,9 +11,11 @@ import numpy as np
 
 from . import dtypes
 from .backend import get_array_module, to_device
-from .ops.arithmetic import Add, Div, FloorDivide, Mul, Neg, Pow, Remainder, Sub
+from .ops.arithmetic import Add, Div, FloorDivide, Mul, Neg, Pow, Remainder, Sub, elementwise
+from .ops.layout import elementwise_result as torch_layout
 from .ops.matmul import MatMul
 from .ops.shapes import AsType
+from .tensor_special import scalar_name
 
 _NUMBER = (int, float, bool, np.number, np.bool_)
 
@@ -188,8 +190,35 @@ class OperatorMethods:
         if a.dtype.kind not in "biu":
             raise NotImplementedError(f"\"{ufunc}\" not implemented for '{dtypes.name(a.dtype)}': bitwise ops "
                                       "take bool and integer tensors only")
-        xp = get_array_module(a)
-        return self._const(getattr(xp, ufunc)(b, a) if reverse else getattr(xp, ufunc)(a, b))
+        ufunc = getattr(get_array_module(a), ufunc)
+        a, b = (b, a) if reverse else (a, b)
+        return self._const(torch_layout(elementwise(ufunc, a, b), a, b))
+
+    def _shift(self, left, other, reverse=False):
+        """<< and >> of integers, as PyTorch's: a shift by a negative count or by the width of the dtype
+        or more gives 0 (>> of a negative number, -1); bits shifted past the top are lost."""
+        pair = self._promote(other)
+        if pair is None:
+            return NotImplemented
+        a, b = pair[0].array, getattr(pair[1], "array", pair[1])
+        a, b = (b, a) if reverse else (a, b)
+        dtype = pair[0].array.dtype
+        if dtype.kind not in "iu":
+            raise NotImplementedError(f"\"{'lshift' if left else 'rshift'}_cpu\" not implemented for "
+                                      f"'{scalar_name(dtype)}'")
+        xp = get_array_module(pair[0].array)
+        past = (b < 0) | (b >= 8 * dtype.itemsize)
+        count = xp.where(past, 0, b).astype(dtype, copy=False)
+        if left:
+            out = xp.where(past, 0, elementwise(xp.left_shift, a, count))
+        else:
+            out = xp.where(past, xp.where(a < 0, -1, 0), elementwise(xp.right_shift, a, count))
+        return self._const(torch_layout(xp.asarray(out).astype(dtype, copy=False), a, b))
+
+    __lshift__ = lambda self, other: self._shift(True, other)
+    __rlshift__ = lambda self, other: self._shift(True, other, reverse=True)
+    __rshift__ = lambda self, other: self._shift(False, other)
+    __rrshift__ = lambda self, other: self._shift(False, other, reverse=True)
 
     def _divide_floor(self, op, other, reverse=False):
         """// and %: no bools, and integers refuse a zero divisor (ops/arithmetic.py), as PyTorch."""
@@ -243,7 +272,7 @@ class OperatorMethods:
         if pair is None:
             return NotImplemented
         a, b = pair[0].array, getattr(pair[1], "array", pair[1])
-        return self._const(getattr(get_array_module(a), ufunc)(a, b))
+        return self._const(torch_layout(elementwise(getattr(get_array_module(a), ufunc), a, b), a, b))
 
     __eq__ = eq = lambda self, other: self._compare(other, "equal")
     __ne__ = ne = lambda self, other: self._compare(other, "not_equal")

@@ -6,7 +6,9 @@ calls one op of minigrad/ops/reductions.py, or works on arrays where no gradient
 from . import dtypes, return_types
 from .autograd import is_grad_enabled
 from .backend import get_array_module
-from .ops.reductions import Cumsum, Max, Mean, Median, Min, Nansum, Prod, Sum, check_nonempty, reduce_axes as _axes
+from .ops.reductions import (Cumsum, LogSumExp, Max, Mean, Median, Min, Nansum, Prod, Sum, Unique, check_nonempty,
+                             reduce_axes as _axes)
+from .ops import layout
 from .ops.scatter import Gather
 from .ops.statistics import Norm, Std, Var
 from .tensor_scan import RESULT_TYPES
@@ -45,6 +47,8 @@ class ReductionMethods:
         return Prod.apply(self._accumulated(dtype), dim=dim, keepdim=keepdim)
 
     def cumsum(self, dim, dtype=None):
+        if dtype is not None and dtypes.as_dtype(dtype).kind == "b":
+            raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
         return Cumsum.apply(self._accumulated(dtype), dim=dim)
 
     def amax(self, dim=None, keepdim=False):
@@ -57,13 +61,7 @@ class ReductionMethods:
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over dim, as m + log(sum(exp(x - m))) with m the (constant) maximum, so
         exp never overflows; the gradient is softmax(x). A row of -inf, or none, gives -inf, as PyTorch."""
-        x = self._floating()
-        if x.array.size == 0:
-            return x.exp().sum(dim, keepdim=keepdim).log()
-        m = x.detach().amax(dim, keepdim=True)
-        m = m.masked_fill(m.isinf(), 0)  # an infinite maximum: subtract nothing
-        out = (x - m).exp().sum(dim, keepdim=keepdim).log()
-        return out + m.reshape(out.shape)
+        return LogSumExp.apply(self._floating(), dim=self._dims(dim) if dim != () else dim, keepdim=keepdim)
 
     def _extreme(self, dim, keepdim, largest):
         name = "max" if largest else "min"
@@ -110,11 +108,11 @@ class ReductionMethods:
         xp = get_array_module(self.array)
         out = xp.unique(self.array, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
         if not isinstance(out, tuple):
-            return self._const(out)
+            return Unique.apply(self, out, by_dim=dim is not None)
         inverse_shape = self.shape if dim is None else (self.shape[dim],)  # one index per element, or per slice
         values, rest = out[0], [o.astype(dtypes.int64).reshape(inverse_shape) if return_inverse and k == 0 else
                                  o.astype(dtypes.int64) for k, o in enumerate(out[1:])]
-        return (self._const(values), *(self._const(r) for r in rest))
+        return (Unique.apply(self, values, by_dim=dim is not None), *(self._const(r) for r in rest))
 
     def _truth(self, reduce, dim, keepdim):
         """all/any: bool results, except uint8 in, uint8 out (as PyTorch; dim=() reduces nothing)."""
@@ -146,6 +144,9 @@ class ReductionMethods:
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         """The vector p-norm over `dim` (all elements by default), torch.linalg.vector_norm's:
         2 (or 'fro'), 1, inf, -inf, 0 or any other p (ops/statistics.py)."""
+        if isinstance(dim, bool):  # norm(x, p, True) meant keepdim: PyTorch refuses it as a dim first
+            raise TypeError("linalg_vector_norm(): argument 'dim' (position 3) must be tuple of ints, but found "
+                            "element of type bool at pos 0")
         x = self if dtype is None else self._cast(dtypes.as_dtype(dtype))
         if x.array.dtype.kind != "f":
             raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
@@ -163,11 +164,13 @@ class ReductionMethods:
             raise RuntimeError(f"selected index k out of range: k is {k}, dimension {dim} has {n} elements")
         if values.ndim == 0:
             return return_types.topk(values, indices)
-        return return_types.topk(values.narrow(dim, 0, k), indices.narrow(dim, 0, k))
+        # copies, row-major as PyTorch's (not views of the sorted tensors)
+        return return_types.topk(values.narrow(dim, 0, k).contiguous(), indices.narrow(dim, 0, k).contiguous())
 
     def sort(self, dim=-1, descending=False, stable=False):
         index = self.argsort(dim, descending)
-        values = self.clone() if self.array.ndim == 0 else Gather.apply(self, index.array, dim=dim)
+        values = self.clone() if self.array.ndim == 0 else Gather.apply(self, index.array, dim=dim,
+                                                                         layout_of=self.array)
         return return_types.sort(values, index)
 
     def argsort(self, dim=-1, descending=False, stable=False):
@@ -182,7 +185,7 @@ class ReductionMethods:
             index = n - 1 - xp.flip(xp.argsort(xp.flip(data, dim), axis=dim, kind="stable"), dim)
         else:
             index = xp.argsort(data, axis=dim, kind="stable")
-        return self._const(index.astype(dtypes.int64, copy=False))
+        return self._const(layout.elementwise_result(index.astype(dtypes.int64, copy=False), data))  # data's order
 
     def type_as(self, other):
         return self.to(other.dtype)
@@ -215,7 +218,7 @@ class ReductionMethods:
         k = xp.maximum((n - nans - 1) // 2, 0) if ignore_nan else xp.where(nans > 0, n - nans, (n - 1) // 2)
         index = xp.take_along_axis(order, k, axis=d)
         values = Gather.apply(x, index, dim=d)  # the gradient goes to the median's place
-        index = self._const(index.astype(dtypes.int64, copy=False))
+        index = self._const(layout.row_major(index.astype(dtypes.int64, copy=False)))
         if not keepdim or self.array.ndim == 0:
             values, index = values.squeeze(d), index.squeeze(d)
         return RESULT_TYPES[name](values, index)
@@ -247,4 +250,8 @@ class ReductionMethods:
         """dim (None, an int or a tuple) as a tuple of non-negative dims, checked; None for all."""
         if dim is None:
             return None
-        return tuple(sorted({self._dim(d) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}))
+        dims = [self._dim(d) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))]
+        for k, d in enumerate(dims):
+            if d in dims[:k]:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        return tuple(sorted(dims))

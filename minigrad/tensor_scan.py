@@ -9,6 +9,7 @@ from collections import namedtuple
 
 from . import dtypes
 from .backend import get_array_module
+from .ops.layout import row_major
 from .ops.scans import Cumprod, Logcumsumexp, inclusive_scan
 from .ops.shapes import Gather
 
@@ -28,6 +29,8 @@ class ScanMethods:
         """out_i = x_0 x_1 ... x_i along dim; the gradient is exact through zeros."""
         x = self if self.array.dtype.kind == "f" else self._cast(dtypes.int64)
         if dtype is not None:
+            if dtypes.as_dtype(dtype).kind == "b":
+                raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
             x = x._cast(dtypes.as_dtype(dtype))
         return x._scan(Cumprod, dim)
 
@@ -50,10 +53,10 @@ class ScanMethods:
         holds = (a == running) | xp.isnan(a) if a.dtype.kind == "f" else a == running
         place = xp.arange(a.shape[d]).reshape((-1,) + (1,) * (a.ndim - 1 - d))
         index = inclusive_scan(xp.maximum, xp.where(holds, place, -1), d).astype(dtypes.int64, copy=False)
-        values = Gather.apply(x, index, dim=d)  # the gradient goes to the place each value came from
+        values = Gather.apply(x, index, dim=d, as_torch_gather=True)  # the gradient goes to each value's place
         if self.array.ndim == 0:
             values, index = values.reshape(()), index.reshape(())
-        return RESULT_TYPES["cummax" if largest else "cummin"](values, self._const(index))
+        return RESULT_TYPES["cummax" if largest else "cummin"](values, self._const(row_major(index)))
 
     cummax = lambda self, dim: self._running_extreme(dim, largest=True)
     cummin = lambda self, dim: self._running_extreme(dim, largest=False)

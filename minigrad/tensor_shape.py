@@ -5,6 +5,8 @@
 A view shares memory with its input (an in-place change to one shows in the
 other), as in PyTorch; `contiguous()` and `clone()` give a tensor of its own.
 """
+import warnings
+
 import numpy as np
 
 from . import dtypes
@@ -87,6 +89,12 @@ class ShapeMethods:
     def stride(self, dim=None):
         """The step in elements from one index to the next along each dim (PyTorch's strides)."""
         strides = tuple(s // self.array.itemsize for s in self.array.strides)
+        if self.array.size == 0 and not any(strides):  # numpy zeroes a new empty array's strides; PyTorch
+            strides, step = [], 1                       # gives it the row-major ones (a size 0 counting as 1)
+            for n in reversed(self.array.shape):
+                strides.insert(0, step)
+                step *= max(n, 1)
+            strides = tuple(strides)
         return strides if dim is None else strides[self._dim(dim)]
 
     def _dim(self, d, extra=0):
@@ -119,9 +127,9 @@ class ShapeMethods:
         return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
 
     def unflatten(self, dim, sizes):
+        d, sizes = self._dim(dim), tuple(sizes)  # a dim out of range first: IndexError, as PyTorch
         if self.array.ndim == 0:
             raise RuntimeError("unflatten: a 0-d tensor has no dimension to unflatten")
-        d, sizes = self._dim(dim), tuple(sizes)
         if not sizes:
             raise RuntimeError("unflatten: sizes must be non-empty")
         known = int(np.prod([s for s in sizes if s != -1]))
@@ -185,13 +193,21 @@ class ShapeMethods:
     def gather(self, dim, index):
         """out[i][j] = self[i][index[i][j]] for dim=1 (torch.gather)."""
         index = getattr(index, "array", index)
-        return Gather.apply(self, index, dim=self._dim(dim))
+        return Gather.apply(self, index, dim=self._dim(dim), as_torch_gather=True)
 
-    def scatter(self, dim, index, src=None, value=None):
-        """A copy with src (a tensor, or a number `value`) written at `index` along dim (torch.Tensor.scatter)."""
+    def scatter(self, dim, index, src=None, value=None, *, reduce=None):
+        """A copy with src (a tensor, or a number `value`) written at `index` along dim (torch.Tensor.scatter);
+        reduce='add' or 'multiply' combines instead (no gradient, as PyTorch; deprecated with a tensor src)."""
         src = value if src is None else src
+        if reduce is not None:
+            if reduce not in ("add", "multiply"):
+                raise RuntimeError("reduce argument must be either add or multiply.")
+            if _is_tensor(src):
+                warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed "
+                              "in a future PyTorch release. Use torch.scatter_reduce instead for more reduction "
+                              "options.", UserWarning, stacklevel=2)
         src = src if _is_tensor(src) else dtypes.fill_value(src, self.array.dtype)
-        return Scatter.apply(self, src, getattr(index, "array", index), dim=self._dim(dim))
+        return Scatter.apply(self, src, getattr(index, "array", index), dim=self._dim(dim), reduce=reduce)
 
     def scatter_add(self, dim, index, src):
         """A copy with src added at `index` along dim; repeated places add up."""
@@ -211,6 +227,9 @@ class ShapeMethods:
             raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
         n = self.shape[d] if self.array.ndim else 1
         if index.size and (index.min() < 0 or index.max() >= n):
+            if d == 1:  # PyTorch's kernel for dim 1 words it otherwise
+                bad = int(index.min()) if index.min() < 0 else int(index.max())
+                raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
             raise IndexError(f"index out of range in self: index_select's indices must be in [0, {n}) "
                              "(negative ones are not counted from the end)")
         if self.array.ndim == 0:
@@ -225,7 +244,7 @@ class ShapeMethods:
         found = xp.nonzero(self.array.reshape(1) if self.array.ndim == 0 else self.array)
         if as_tuple:
             return tuple(self._const(i.astype("int64")) for i in found)
-        rows = xp.stack(found, axis=1).astype("int64")
+        rows = xp.stack(found, axis=0).astype("int64").T  # (count, ndim), column by column as PyTorch's
         return self._const(rows[:, :0] if self.array.ndim == 0 else rows)
 
     # ---- more views and pieces with PyTorch's names ---------------------------------------------------

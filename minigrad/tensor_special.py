@@ -9,8 +9,9 @@ import numpy as np
 
 from . import dtypes
 from .backend import get_array_module
-from .ops.elementwise import Where
-from .ops.special import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Erf, Erfc, Exp2, Expm1, Log2,
+from .ops.arithmetic import elementwise
+from .ops.layout import elementwise_result as torch_layout
+from .ops.special import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Erf, Erfc, Exp2, Expm1, Lerp, Log2,
                           Log10, Sinh, Tan)
 
 # the C type names PyTorch's dtype checks print ("expected dtype float for `end` but got dtype double")
@@ -67,7 +68,9 @@ class SpecialMethods:
         a, b = self._promote(other)
         if a.array.dtype.kind != "f":
             a, b = a._floating(), b._floating()
-        return Atan2.apply(a, b)
+        given = (self.array, other.array) if (a.array.dtype, b.array.dtype) != (self.array.dtype, other.array.dtype) \
+            else None  # the gradient's formula reads the inputs as given, as PyTorch's
+        return Atan2.apply(a, b, given=given)
 
     arctan2 = atan2
 
@@ -88,17 +91,16 @@ class SpecialMethods:
         if self.array.dtype.kind != "f":
             raise not_implemented_for("lerp_kernel_tensor" if _is_tensor(weight) else "lerp_kernel_scalar",
                                       self.array.dtype)
-        diff = end - self
         if not _is_tensor(weight):
-            return self + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
-        near_self = weight.detach().abs() < 0.5
-        return Where.apply(near_self.array, self + weight * diff, end - diff * (1 - weight))
+            weight = self.array.dtype.type(weight)
+        return Lerp.apply(self, end, weight)
 
     # ---- without a gradient: bool results ----------------------------------------------------------
     def _logical(self, name, other):
         require_tensor(name, other)
         xp = get_array_module(self.array)
-        return self._const(getattr(xp, name)(self.array, other.array))
+        return self._const(torch_layout(elementwise(getattr(xp, name), self.array, other.array), self.array,
+                                        other.array))
 
     logical_and = lambda self, other: self._logical("logical_and", other)
     logical_or = lambda self, other: self._logical("logical_or", other)
@@ -116,9 +118,9 @@ class SpecialMethods:
                 raise RuntimeError(f"{name} must be greater than or equal to zero, but got {value}")
         xp = get_array_module(self.array)
         a, b = self.array, other.array
-        close = a == b
+        close = elementwise(xp.equal, a, b)
         if a.dtype.kind == "b":
-            return self._const(close)
+            return self._const(torch_layout(close, a, b))
         if equal_nan:
             close = close | (xp.isnan(a) & xp.isnan(b))
         if rtol or atol:
@@ -127,7 +129,7 @@ class SpecialMethods:
                 actual = abs(a - b)
             with_error = actual <= allowed
             close = close | (with_error & xp.isfinite(actual)) if a.dtype.kind == "f" else close | with_error
-        return self._const(close)
+        return self._const(torch_layout(close, a, b))
 
     def signbit(self):
         """True where the sign bit is set: negative numbers, -0.0 and -NaN."""

@@ -68,16 +68,20 @@ def array_base(array):
     return array if base is None else base
 
 
-def _saved_versions(fn, tensors, out):
-    """Which tensors' arrays a backward kept: their version now, to check at backward time."""
+def _saved_versions(fn, inputs, tensors, out):
+    """Which tensors' arrays a backward kept: their version now, to check at backward time. Also those
+    PyTorch's backward of the op keeps where minigrad's keeps something derived (`fn.versions_of`),
+    so that an in-place change to one is refused as PyTorch refuses it."""
     bases = [array_base(s) for s in fn.saved if s is not None]
-    if not bases:
+    named = [out if k == "out" else inputs[k] for k in fn.versions_of if k == "out" or k < len(inputs)] \
+        if fn.versions_of else ()
+    if not bases and not named:
         return ()
     checks = []
     for t in (*tensors, out):
-        if t is not None:
+        if t is not None and hasattr(t, "_version"):
             b = array_base(t.array)
-            if any(s is b for s in bases):
+            if any(s is b for s in bases) or any(t is n for n in named):
                 checks.append((t._version, t._version[0], t.array.dtype, t.array.shape))  # not t: no cycle
     return checks
 
@@ -97,6 +101,9 @@ class Function(Node):
     is_view = False  # True when forward returns a view of input 0 (the output then shares its version)
     differentiable = True  # False: an op whose output never needs a gradient (argmax...)
     retained = None  # a weak reference to the output, when it asked for its gradient with retain_grad()
+    # inputs (by position) and "out" whose version backward checks although this op keeps only arrays
+    # derived from them: PyTorch's backward keeps them, so it refuses after an in-place change to one
+    versions_of = ()
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
@@ -146,8 +153,8 @@ class Function(Node):
         if fn.is_view:  # a view shares the version counter (and memory) of its input, and
             result._version = first._version  # remembers how to remake itself from it
             result._view_of = (first, first._node, cls, options)
-        if record and fn.saved:
-            fn._versions = _saved_versions(fn, tensors, result)
+        if record and (fn.saved or fn.versions_of):
+            fn._versions = _saved_versions(fn, inputs, tensors, result)
         return result
 
     def check_versions(self):

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..backend import get_array_module
 from ..autograd import Function
+from .layout import elementwise_result as torch_layout, row_major
 
 
 def unbroadcast(grad, shape):
@@ -23,6 +24,40 @@ def unbroadcast(grad, shape):
 class ShapeError(RuntimeError, ValueError):
     """Shapes that do not fit (broadcasting, reshape, matrix products): PyTorch raises RuntimeError,
     numpy (and minigrad before) ValueError; this is both, so either `except` catches it."""
+
+
+def broadcast_error(a_shape, b_shape):
+    """PyTorch's error for two shapes that do not broadcast (as a ShapeError), naming the last
+    dimension (counted from the front of the longer shape) where they disagree."""
+    n = max(len(a_shape), len(b_shape))
+    a, b = (1,) * (n - len(a_shape)) + tuple(a_shape), (1,) * (n - len(b_shape)) + tuple(b_shape)
+    k = max(k for k in range(n) if a[k] != b[k] and 1 not in (a[k], b[k]))
+    return ShapeError(f"The size of tensor a ({a[k]}) must match the size of tensor b ({b[k]}) at non-singleton "
+                      f"dimension {k}")
+
+
+def check_broadcast(*shapes):
+    """The shape the shapes broadcast to, or PyTorch's error for the first (in order) that does not fit."""
+    shape = ()
+    for s in shapes:
+        try:
+            shape = np.broadcast_shapes(shape, s)
+        except ValueError:
+            raise broadcast_error(shape, s) from None
+    return shape
+
+
+def elementwise(ufunc, a, b):
+    """numpy's ufunc(a, b) (a and b arrays or numbers), with PyTorch's error where they do not broadcast."""
+    try:
+        return ufunc(a, b)
+    except ValueError:
+        a_shape, b_shape = getattr(a, "shape", ()), getattr(b, "shape", ())
+        try:
+            np.broadcast_shapes(a_shape, b_shape)
+        except ValueError:
+            raise broadcast_error(a_shape, b_shape) from None
+        raise
 
 
 class Broadcasting(Function):
@@ -42,7 +77,7 @@ class Add(Broadcasting):
     """out = a + b;  d/da = 1, d/db = 1."""
     def forward(self, a, b, out=None):
         self.check_shapes(a, b)
-        return a + b if out is None else get_array_module(out).add(a, b, out=out)  # out: Tensor.add_
+        return torch_layout(a + b, a, b) if out is None else get_array_module(out).add(a, b, out=out)  # add_
 
     def backward(self, grad):
         need_a, need_b = self.needs_input_grad
@@ -54,7 +89,7 @@ class Sub(Broadcasting):
     """out = a - b;  d/da = 1, d/db = -1."""
     def forward(self, a, b, out=None):
         self.check_shapes(a, b)
-        return a - b if out is None else get_array_module(out).subtract(a, b, out=out)  # out: Tensor.sub_
+        return torch_layout(a - b, a, b) if out is None else get_array_module(out).subtract(a, b, out=out)  # sub_
 
     def backward(self, grad):
         gb = -unbroadcast(grad, self.b_shape) if self.needs_input_grad[1] else None
@@ -67,7 +102,7 @@ class Mul(Broadcasting):
         self.check_shapes(a, b)
         need_a, need_b = self.needs_input_grad
         self.save_for_backward(b if need_a else None, a if need_b else None)
-        return a * b
+        return torch_layout(a * b, a, b)
 
     def backward(self, grad):
         b, a = self.saved
@@ -77,18 +112,30 @@ class Mul(Broadcasting):
 
 
 class Div(Broadcasting):
-    """out = a / b;  d/da = 1/b, d/db = -a/b^2 = -out/b."""
+    """out = a / b;  d/da = 1/b, d/db = -a/b^2, computed as PyTorch does: -grad * ((a / b) / b),
+    from a and b (so, as there, an in-place change to out afterwards is no error)."""
     def forward(self, a, b):
         self.check_shapes(a, b)
-        out = a / b
-        self.save_for_backward(b, out if self.needs_input_grad[1] else None)
-        return out
+        self.save_for_backward(b, a if self.needs_input_grad[1] else None)
+        return torch_layout(a / b, a, b)
 
     def backward(self, grad):
-        b, out = self.saved
+        b, a = self.saved
         ga = unbroadcast(grad / b, self.a_shape) if self.needs_input_grad[0] else None
-        gb = unbroadcast(-grad * out / b, self.b_shape) if self.needs_input_grad[1] else None
+        gb = unbroadcast(-grad * ((a / b) / b), self.b_shape) if self.needs_input_grad[1] else None
         return ga, gb
+
+
+class Reciprocal(Function):
+    """out = 1 / x;  dx = -grad * out^2 (PyTorch's formula: only out is kept)."""
+    def forward(self, x):
+        out = 1 / x
+        self.save_for_backward(out)
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        out = self.saved[0]
+        return -grad * (out * out)
 
 
 class Pow(Broadcasting):
@@ -98,9 +145,11 @@ class Pow(Broadcasting):
     def forward(self, a, b):
         self.check_shapes(a, b)
         if a.dtype.kind in "iu":
-            return integer_power(get_array_module(a), a, b)  # no gradient: integers only
-        out = a ** b  # 0 ** -1 is inf, silently: Function.apply computes under np.errstate
+            return _power_layout(integer_power(get_array_module(a), a, b), a, b)  # no gradient: integers only
+        out = _power_layout(a ** b, a, b)  # 0 ** -1 is inf, silently: Function.apply computes under np.errstate
         self.save_for_backward(a, b, out if self.needs_input_grad[1] else None)
+        if not isinstance(b, (np.generic, int, float)):  # PyTorch's tensor ** tensor keeps out in any case
+            self.versions_of = ("out",)
         return out
 
     def backward(self, grad):
@@ -117,6 +166,11 @@ class Pow(Broadcasting):
             gb = (grad * xp.where((a == 0) & (b >= 0), 0, out * xp.log(a))).astype(grad.dtype, copy=False)
             gb = unbroadcast(gb, self.b_shape)
         return ga, gb
+
+
+def _power_layout(out, a, b):
+    """number ** tensor is row-major in PyTorch; tensor ** x keeps the tensors' memory order."""
+    return row_major(out) if isinstance(a, (np.generic, int, float)) else torch_layout(out, a, b)
 
 
 def integer_power(xp, a, b):
@@ -145,10 +199,10 @@ class Remainder(Broadcasting):
         xp = get_array_module(a, b)
         _check_integer_divisor(a, b)
         if a.dtype.kind != "f":
-            return xp.remainder(a, b)
+            return torch_layout(xp.remainder(a, b), a, b)
         self.save_for_backward(a if self.needs_input_grad[1] else None, b if self.needs_input_grad[1] else None)
         out = xp.fmod(a, b)
-        return xp.where((out != 0) & ((out < 0) != (b < 0)), out + b, out)
+        return torch_layout(xp.where((out != 0) & ((out < 0) != (b < 0)), out + b, out), a, b)
 
     def backward(self, grad):
         a, b = self.saved
@@ -166,7 +220,7 @@ class FloorDivide(Broadcasting):
     def forward(self, a, b):
         self.check_shapes(a, b)
         _check_integer_divisor(a, b)
-        return get_array_module(a, b).floor_divide(a, b)
+        return torch_layout(get_array_module(a, b).floor_divide(a, b), a, b)
 
     def backward(self, grad):
         raise RuntimeError("derivative for floor_divide is not implemented (PyTorch has none either): "

@@ -10,6 +10,7 @@ an error, as in PyTorch (numpy would quietly give 0).
 """
 from ..backend import get_array_module
 from .arithmetic import Broadcasting, unbroadcast
+from .layout import elementwise_result as torch_layout
 
 
 def check_integer_divisor(b):
@@ -35,7 +36,7 @@ class RoundedDiv(Broadcasting):
 
     def forward(self, a, b, mode):
         self.check_shapes(a, b)
-        return quotient(get_array_module(a, b), a, b, mode)
+        return torch_layout(quotient(get_array_module(a, b), a, b, mode), a, b)
 
     def backward(self, grad):
         xp = get_array_module(grad)
@@ -50,7 +51,7 @@ class Fmod(Broadcasting):
         check_integer_divisor(b)
         if self.needs_input_grad[1]:
             self.save_for_backward(a, b)
-        return get_array_module(a, b).fmod(a, b)
+        return torch_layout(get_array_module(a, b).fmod(a, b), a, b)
 
     def backward(self, grad):
         ga = unbroadcast(grad, self.a_shape) if self.needs_input_grad[0] else None

@@ -87,7 +87,10 @@ class Einsum(Function):
         self.labels, self.output, self.sizes, self.shapes = labels, output, sizes, [a.shape for a in operands]
         full = [xp.broadcast_to(a, tuple(sizes[c] for c in term)) for a, term in zip(operands, labels)]
         self.save_for_backward(*full)
-        return contract(",".join(labels) + "->" + output, *full)
+        out = contract(",".join(labels) + "->" + output, *full)
+        if any(xp.may_share_memory(out, a) for a in operands):  # a permutation is a view, as PyTorch's
+            return out
+        return out if out.flags.c_contiguous else out.copy()  # a product is row-major, as PyTorch's
 
     def backward(self, grad):
         return tuple(self._operand_grad(grad, k) if need else None for k, need in enumerate(self.needs_input_grad))

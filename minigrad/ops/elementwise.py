@@ -10,7 +10,8 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module
-from .arithmetic import Broadcasting, unbroadcast
+from .arithmetic import Broadcasting, check_broadcast, unbroadcast
+from .layout import elementwise_result as torch_layout, row_major
 
 
 def torch_sign(x):
@@ -24,7 +25,7 @@ class Abs(Function):
     """out = |x|;  dx = grad * sign(x) (0 at x = 0, and at NaN as PyTorch)."""
     def forward(self, x):
         self.save_for_backward(x)
-        return abs(x)
+        return torch_layout(abs(x), x)
 
     def backward(self, grad):
         return grad * torch_sign(self.saved[0])
@@ -36,7 +37,7 @@ class Floor(Function):
     Ceil, Round (half to even, as PyTorch), Trunc and Sign (sign(NaN) = 0) are the same."""
     def forward(self, x):
         self.shape = x.shape
-        return self.step(x)
+        return torch_layout(self.step(x), x)
 
     def step(self, x):
         return get_array_module(x).floor(x)
@@ -53,7 +54,7 @@ class Ceil(Floor):
 class Round(Floor):
     def forward(self, x, decimals=0):
         self.shape = x.shape
-        return get_array_module(x).round(x, decimals)
+        return torch_layout(get_array_module(x).round(x, decimals), x)
 
 
 class Trunc(Floor):
@@ -69,7 +70,7 @@ class Sign(Floor):
 class Sqrt(Function):
     """out = sqrt(x);  dx = grad / (2 out)."""
     def forward(self, x):
-        out = get_array_module(x).sqrt(x)
+        out = torch_layout(get_array_module(x).sqrt(x), x)
         self.save_for_backward(out)
         return out
 
@@ -81,7 +82,7 @@ class Sin(Function):
     """out = sin x;  dx = grad * cos x."""
     def forward(self, x):
         self.save_for_backward(x)
-        return get_array_module(x).sin(x)
+        return torch_layout(get_array_module(x).sin(x), x)
 
     def backward(self, grad):
         return grad * get_array_module(grad).cos(self.saved[0])
@@ -91,7 +92,7 @@ class Cos(Function):
     """out = cos x;  dx = -grad * sin x."""
     def forward(self, x):
         self.save_for_backward(x)
-        return get_array_module(x).cos(x)
+        return torch_layout(get_array_module(x).cos(x), x)
 
     def backward(self, grad):
         return -grad * get_array_module(grad).sin(self.saved[0])
@@ -101,7 +102,7 @@ class Log1p(Function):
     """out = ln(1 + x);  dx = grad / (1 + x)."""
     def forward(self, x):
         self.save_for_backward(x)
-        return get_array_module(x).log1p(x)
+        return torch_layout(get_array_module(x).log1p(x), x)
 
     def backward(self, grad):
         return grad / (1 + self.saved[0])
@@ -111,12 +112,16 @@ class Clamp(Function):
     """out = min(max(x, lo), hi), lo and hi numbers or arrays (broadcast), NaN propagating; with
     lo > hi every element is hi. PyTorch's gradients, each element's to one place only:
     dx = grad where lo <= x <= hi (a bound itself included), dlo = grad where x < lo (and lo < hi
-    when both are given), dhi = grad where x > hi (or hi < lo). Only those masks are kept."""
+    when both are given), dhi = grad where x > hi (or hi < lo). Only those masks are kept, and the
+    inputs' versions, which PyTorch's backward reads."""
+    versions_of = (0, 1, 2)
+
     def forward(self, x, lo=None, hi=None):
         xp = get_array_module(x)
         if lo is None and hi is None:
             raise ValueError("clamp: give at least one of min= and max=")
         self.shapes = [getattr(v, "shape", ()) for v in (x, lo, hi)]
+        check_broadcast(*self.shapes)
         need = tuple(self.needs_input_grad) + (False,) * (3 - len(self.needs_input_grad))
         masks = [None, None, None]
         if lo is not None and hi is not None:  # PyTorch's backward combines two masks in place: it refuses
@@ -134,7 +139,7 @@ class Clamp(Function):
         self.save_for_backward(*masks)
         out = x if lo is None else xp.maximum(x, lo)
         out = out if hi is None else xp.minimum(out, hi)
-        return out.astype(x.dtype, copy=False)
+        return torch_layout(out.astype(x.dtype, copy=False), x, lo, hi)
 
     refusal = None
 
@@ -156,7 +161,7 @@ class Maximum(Broadcasting):
         self.check_shapes(a, b)
         xp = get_array_module(a, b)
         self.save_for_backward(a, b)
-        return getattr(xp, self.pick)(a, b)
+        return torch_layout(getattr(xp, self.pick)(a, b), a, b)
 
     def backward(self, grad):
         a, b = self.saved
@@ -177,11 +182,14 @@ class Minimum(Maximum):
 
 
 class Where(Function):
-    """out = a where cond else b;  da = grad where cond, db = grad elsewhere."""
-    def forward(self, cond, a, b):
+    """out = a where cond else b;  da = grad where cond, db = grad elsewhere. The result is laid out
+    as torch.where's (the inputs' memory order), or row-major (masked_fill's, tril's)."""
+    def forward(self, cond, a, b, row_major_out=False):
         xp = get_array_module(a, b)
         self.cond, self.a_shape, self.b_shape = cond, getattr(a, "shape", ()), getattr(b, "shape", ())
-        return xp.where(cond, a, b)
+        check_broadcast(getattr(cond, "shape", ()), self.a_shape, self.b_shape)
+        out = xp.where(cond, a, b)
+        return row_major(out) if row_major_out else torch_layout(out, cond, a, b)
 
     def backward(self, grad):
         xp = get_array_module(grad)

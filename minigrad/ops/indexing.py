@@ -7,6 +7,7 @@ zero array with grad on that diagonal; roll's is grad rolled back by the opposit
 """
 from ..autograd import Function
 from ..backend import get_array_module, scatter_add
+from .layout import row_major
 
 
 class IndexAdd(Function):
@@ -57,7 +58,7 @@ class Roll(Function):
     None);  dx = grad shifted back by -shifts."""
     def forward(self, x, shifts, dims):
         self.shifts, self.dims = shifts, dims
-        return get_array_module(x).roll(x, shifts, axis=dims)
+        return row_major(get_array_module(x).roll(x, shifts, axis=dims))  # row-major, as PyTorch's
 
     def backward(self, grad):
         back = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts

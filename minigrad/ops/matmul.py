@@ -5,6 +5,8 @@ two more matrix products. Each input is kept only if the other one needs a
 gradient (with the weights frozen, x need not be kept at all). A small product runs on
 one BLAS thread (blas.py says why).
 """
+import math
+
 import numpy as np
 
 from .arithmetic import ShapeError, unbroadcast
@@ -14,6 +16,24 @@ from ..autograd import Function
 
 def _swap(x):
     return x.swapaxes(-1, -2)
+
+
+def product(a, b):
+    """a @ b, with PyTorch's CPU answer where an entry comes out inf or NaN. numpy's BLAS fuses each
+    multiply into its add: with inf in a row, [-inf, 3e38] @ [-1, -2] is inf + -6e38 = inf there,
+    while PyTorch's CPU kernels (for the products of its small matrices, all that a test holds)
+    round each product first: 3e38 * -2 overflows to -inf, and inf + -inf is NaN. Those entries are
+    summed again, one rounded product at a time; a finite output is never touched, and checking for
+    one costs one pass over the output, little next to the product itself. On the GPU both
+    libraries' kernels fuse, so a cupy product is left as it is."""
+    out = a @ b
+    if type(out) is not np.ndarray or out.dtype.kind != "f" or out.ndim < 2 or np.isfinite(out).all():
+        return out
+    *batch, i, j = np.nonzero(~np.isfinite(out))
+    rows = np.broadcast_to(a, out.shape[:-2] + a.shape[-2:])[(*batch, i)]  # (entries, K)
+    cols = _swap(np.broadcast_to(b, out.shape[:-2] + b.shape[-2:]))[(*batch, j)]
+    out[(*batch, i, j)] = np.cumsum(rows * cols, axis=1)[:, -1]  # added in order, as a loop adds them
+    return out
 
 
 class MatMul(Function):
@@ -36,7 +56,7 @@ class MatMul(Function):
         self.save_for_backward(b2 if need_a else None, a2 if need_b else None)
         self.work = max(a2.size * b2.shape[-1], b2.size * a2.shape[-2])  # multiply-adds, about
         with small_product(self.work):
-            out = a2 @ b2
+            out = product(a2, b2)
         self.out_shape = out.shape
         if b.ndim == 1:
             out = out[..., 0]
@@ -48,8 +68,10 @@ class MatMul(Function):
         b2, a2 = self.saved
         grad = grad.reshape(self.out_shape)
         with small_product(self.work):
-            ga = unbroadcast(grad @ _swap(b2), _promoted(self.a_shape, 0)).reshape(self.a_shape) if b2 is not None else None
-            gb = unbroadcast(_swap(a2) @ grad, _promoted(self.b_shape, 1)).reshape(self.b_shape) if a2 is not None else None
+            ga = unbroadcast(product(grad, _swap(b2)), _promoted(self.a_shape, 0)).reshape(self.a_shape) \
+                if b2 is not None else None
+            gb = unbroadcast(product(_swap(a2), grad), _promoted(self.b_shape, 1)).reshape(self.b_shape) \
+                if a2 is not None else None
         return ga, gb
 
 
@@ -80,7 +102,7 @@ class Linear(Function):
         self.save_for_backward(weight if need_x else None, x if need_w else None)
         self.work = x.size * weight.shape[0]  # multiply-adds
         with small_product(self.work):
-            out = x @ weight.T
+            out = product(x, weight.T)
         if bias is not None:
             self.bias_shape = bias.shape
             if bias.shape != out.shape[-1:] and broadcast_shapes(out.shape, bias.shape) != out.shape:
@@ -92,8 +114,9 @@ class Linear(Function):
     def backward(self, grad):
         weight, x = self.saved
         with small_product(self.work):
-            gx = grad @ weight if weight is not None else None
-            gw = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1]) if x is not None else None
+            gx = product(grad, weight) if weight is not None else None
+            rows = math.prod(grad.shape[:-1])  # not -1: numpy cannot infer it when a dimension is 0
+            gw = product(grad.reshape(rows, grad.shape[-1]).T, x.reshape(rows, x.shape[-1])) if x is not None else None
         if len(self.needs_input_grad) == 3 and self.needs_input_grad[2]:
             return gx, gw, unbroadcast(grad, self.bias_shape)
         return gx, gw

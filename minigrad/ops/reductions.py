@@ -7,6 +7,7 @@ as torch.amax does).
 """
 from ..backend import get_array_module
 from ..autograd import Function
+from .layout import row_major  # a reduction's result is row-major in PyTorch, whatever its input's order
 
 
 def _axes(dim, ndim):
@@ -32,9 +33,10 @@ reduce_axes = _axes  # the Tensor's reductions check their dims with it too
 
 
 def _own(x):
-    """An integer array's own dtype, for numpy's sums and products (which would widen int32 to
-    int64: PyTorch's sum(dtype=int32) stays int32); None (numpy's choice) for floats."""
-    return x.dtype if x.dtype.kind in "iu" else None
+    """An integer or bool array's own dtype, for numpy's sums and products (which would widen int32
+    to int64: PyTorch's sum(dtype=int32) stays int32, and sum(dtype=bool) is an `or`, prod an `and`);
+    None (numpy's choice) for floats."""
+    return x.dtype if x.dtype.kind in "iub" else None
 
 
 def _expand(grad, axes, shape, keepdim):
@@ -50,7 +52,7 @@ class Sum(Function):
     def forward(self, x, dim=None, keepdim=False):
         self.shape, self.keepdim = x.shape, keepdim
         self.axes = _axes(dim, x.ndim)
-        return x.sum(axis=self.axes, keepdims=keepdim, dtype=_own(x))
+        return row_major(x.sum(axis=self.axes, keepdims=keepdim, dtype=_own(x)))
 
     def backward(self, grad):
         return _expand(grad, self.axes, self.shape, self.keepdim)
@@ -66,7 +68,7 @@ class Mean(Function):
             self.count *= x.shape[a]
         if not self.count:  # the mean of nothing: 0 / 0, NaN (without numpy's warning, as PyTorch)
             return x.sum(axis=self.axes, keepdims=keepdim) / self.count
-        return x.mean(axis=self.axes, keepdims=keepdim)
+        return row_major(x.mean(axis=self.axes, keepdims=keepdim))
 
     def backward(self, grad):
         return _expand(grad / self.count, self.axes, self.shape, self.keepdim)
@@ -87,8 +89,10 @@ class Max(Function):
     """out = max of x over `dim` (values: torch.amax), NaN where the slice holds one;
     dx = grad where x was the maximum, split equally between ties. So a NaN maximum gives NaN
     gradients (no element equals it: 0 / 0), as amax's; `nan_is_max=True` is torch.max() of all
-    elements, which shares the gradient among the NaNs instead. Only a boolean mask is kept."""
+    elements, which shares the gradient among the NaNs instead. Only a boolean mask is kept (and
+    x's and out's versions, which PyTorch's backward reads)."""
     pick = "max"
+    versions_of = (0, "out")
 
     def forward(self, x, dim=None, keepdim=False, name="amax", nan_is_max=False):
         self.shape, self.keepdim = x.shape, keepdim
@@ -96,8 +100,8 @@ class Max(Function):
         check_nonempty(name, x, self.axes, dim)
         reduce = getattr(x, self.pick)
         if not self.needs_input_grad[0]:
-            return reduce(axis=self.axes, keepdims=keepdim)
-        out = reduce(axis=self.axes, keepdims=True)
+            return row_major(reduce(axis=self.axes, keepdims=keepdim))
+        out = row_major(reduce(axis=self.axes, keepdims=True))
         mask = x == out
         if nan_is_max and out.size and out.reshape(-1)[0] != out.reshape(-1)[0]:
             mask = x != x
@@ -130,10 +134,12 @@ class Prod(Function):
     """out = product of x over `dim` (one dim, or all);  dx_i = grad * (the product of the other
     elements). As PyTorch: out / x_i when x holds no zero; otherwise the products of the others
     themselves (products_of_others), and over all elements with two zeros or more, 0."""
+    versions_of = (0, "out")  # PyTorch's backward keeps x and out, as this one does
+
     def forward(self, x, dim=None, keepdim=False):
         self.shape, self.keepdim, self.all = x.shape, keepdim, dim is None
         self.axes = _axes(dim, x.ndim)
-        out = x.prod(axis=self.axes, keepdims=keepdim, dtype=_own(x))
+        out = row_major(x.prod(axis=self.axes, keepdims=keepdim, dtype=_own(x)))
         self.save_for_backward(x, out)
         return out
 
@@ -158,7 +164,7 @@ class Cumsum(Function):
     def forward(self, x, dim):
         _axes(dim, x.ndim)  # checks the dimension
         self.dim = dim
-        return x.copy() if x.ndim == 0 else get_array_module(x).cumsum(x, axis=dim, dtype=_own(x))
+        return x.copy() if x.ndim == 0 else row_major(get_array_module(x).cumsum(x, axis=dim, dtype=_own(x)))
 
     def backward(self, grad):
         if grad.ndim == 0:
@@ -170,11 +176,13 @@ class Cumsum(Function):
 class Nansum(Function):
     """out = sum of the x that are not NaN, over `dim`;  dx = grad * (x is not NaN). A product with
     the mask, not a selection, as PyTorch's: an infinite grad (nanmean of all-NaN) gives NaN."""
+    versions_of = (0,)  # PyTorch's backward reads x itself
+
     def forward(self, x, dim=None, keepdim=False):
         xp = get_array_module(x)
         self.shape, self.keepdim, self.axes = x.shape, keepdim, _axes(dim, x.ndim)
         self.save_for_backward(x == x)
-        return xp.where(x == x, x, 0).sum(axis=self.axes, keepdims=keepdim).astype(x.dtype, copy=False)
+        return row_major(xp.where(x == x, x, 0).sum(axis=self.axes, keepdims=keepdim).astype(x.dtype, copy=False))
 
     def backward(self, grad):
         return _expand(grad, self.axes, self.shape, self.keepdim) * self.saved[0]
@@ -184,6 +192,8 @@ class Median(Function):
     """out = the lower median of all elements, the ((n - 1) // 2)-th smallest; NaN if any is NaN
     (ignore_nan=True: of the others, torch.nanmedian); dx = grad shared equally among the
     elements equal to it (among the NaNs for a NaN), as torch.median's."""
+    versions_of = (0, "out")  # PyTorch's backward keeps x and out (this one, a mask)
+
     def forward(self, x, ignore_nan=False):
         xp = get_array_module(x)
         flat = x.reshape(-1)
@@ -202,3 +212,36 @@ class Median(Function):
     def backward(self, grad):
         chosen, count = self.saved
         return grad * chosen / count
+
+
+class LogSumExp(Function):
+    """out = m + log(sum(exp(x - m))) over `dim`, m the maximum (0 where it is infinite), so exp
+    never overflows;  dx = grad * exp(x - out), the softmax, as PyTorch computes it from x and out
+    (both kept: an in-place change to either is refused)."""
+    def forward(self, x, dim, keepdim=False):
+        xp = get_array_module(x)
+        self.shape, self.keepdim, self.axes = x.shape, keepdim, _axes(dim, x.ndim)
+        if x.size:
+            m = x.max(axis=self.axes, keepdims=True)
+            m = xp.where(xp.isinf(m), 0, m).astype(x.dtype, copy=False)
+        else:
+            m = xp.zeros([1 if i in self.axes else n for i, n in enumerate(x.shape)], x.dtype)
+        out = row_major(xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True)) + m)
+        self.save_for_backward(x, out)
+        return out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in self.axes])
+
+    def backward(self, grad):
+        x, out = self.saved
+        return _expand(grad, self.axes, self.shape, self.keepdim) * get_array_module(x).exp(x - out)
+
+
+class Unique(Function):
+    """out = the distinct values of x (found by the caller: `values`). PyTorch puts unique in the
+    graph without a derivative, so its result requires grad and its backward refuses."""
+    def forward(self, x, values, by_dim=False):
+        self.backward_name = "UniqueDimBackward0" if by_dim else "Unique2Backward0"
+        self.refusal = f"the derivative for '{'unique_dim' if by_dim else '_unique2'}' is not implemented."
+        return values
+
+    def backward(self, grad):
+        raise NotImplementedError(self.refusal)

@@ -27,7 +27,10 @@ def multinomial(p, num_samples, replacement):
         shift = xp.arange(rows, dtype=xp.float64).reshape(-1, 1)
         found = xp.searchsorted((cdf + shift).reshape(-1), (u + shift).reshape(-1), side="right")
         index = found.reshape(rows, num_samples) - (shift * categories).astype(found.dtype)
-        return xp.minimum(index, categories - 1)  # u is below 1: only round-off could reach the end
+        # u is below 1, but u + shift can round up to the next row's start: the end of a row then
+        # means its last category of nonzero weight (never a trailing weight-0 one)
+        last = categories - 1 - xp.argmax(p[:, ::-1] > 0, axis=1)
+        return xp.minimum(index, last[:, None])
     exponential = -xp.log1p(-random_uniform(xp, (rows, categories), xp.float64))
     keys = xp.where(p > 0, exponential / xp.where(p > 0, p, 1), xp.inf)  # weight 0: drawn last
     return xp.argsort(keys, axis=1, kind="stable")[:, :num_samples]

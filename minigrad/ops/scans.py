@@ -12,6 +12,7 @@ after z nothing (every product there holds x_z = 0). That is exact through any z
 """
 from ..autograd import Function
 from ..backend import get_array_module
+from .layout import row_major
 
 
 def inclusive_scan(combine, x, axis):
@@ -35,7 +36,7 @@ class Cumprod(Function):
     """out_i = prod_{j <= i} x_j along `dim`;  dx as in the module docstring (exact through zeros)."""
     def forward(self, x, dim):
         self.dim = dim
-        out = get_array_module(x).cumprod(x, axis=dim)
+        out = row_major(get_array_module(x).cumprod(x, axis=dim))  # row-major, as PyTorch's
         self.save_for_backward(x, out)
         return out
 
@@ -60,7 +61,7 @@ class Logcumsumexp(Function):
     def forward(self, x, dim):
         xp = get_array_module(x)
         self.dim = dim
-        out = inclusive_scan(xp.logaddexp, x, dim)
+        out = row_major(inclusive_scan(xp.logaddexp, x, dim))
         self.save_for_backward(x, out)
         return out
 

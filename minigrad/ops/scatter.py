@@ -12,6 +12,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module, scatter_add
+from .layout import elementwise_result, row_major
 
 
 def check_index(op, index, dim, x, src=None):
@@ -42,15 +43,34 @@ def index_places(xp, index, dim):
     return tuple(where)
 
 
+def multiply_at(target, places, values):
+    """target[places] *= values, a place given several times multiplied by each (numpy's multiply.at,
+    which cupy lacks): the k-th value of every place is applied in the k-th round."""
+    xp = get_array_module(target)
+    where = xp.broadcast_arrays(*places)
+    flat = xp.ravel_multi_index(tuple(w.reshape(-1) for w in where), target.shape)
+    values = xp.broadcast_to(values, where[0].shape).reshape(-1)
+    order = xp.argsort(flat, kind="stable")
+    flat, values = flat[order], values[order]
+    rank = xp.arange(flat.size) - xp.searchsorted(flat, flat, side="left")  # how many came before at its place
+    view = target.reshape(-1)  # target is a fresh row-major copy: this is a view of it
+    for k in range(int(rank.max()) + 1 if rank.size else 0):
+        view[flat[rank == k]] *= values[rank == k]
+
+
 class Gather(Function):
     """out[i][j] = x[i][index[i][j]] (along dim 1, say), for i and j over index's shape (which
-    may be smaller than x's);  dx = zeros with grad added at the gathered places (repeats add up)."""
-    def forward(self, x, index, dim):
+    may be smaller than x's);  dx = zeros with grad added at the gathered places (repeats add up).
+    as_torch_gather: PyTorch's gather (and cummax) keeps x for its backward: an in-place change refused.
+    The result is row-major, or laid out as `layout_of` (sort's values: as its input)."""
+    def forward(self, x, index, dim, as_torch_gather=False, layout_of=None):
+        self.versions_of = (0,) if as_torch_gather else ()
         xp = get_array_module(x)
         check_index("gather", index, dim, x)
         self.shape, self.index_shape = x.shape, index.shape or (1,)  # a 0-d tensor as a 1-d one
         self.places = index_places(xp, index.reshape(self.index_shape), dim)
-        return x.reshape(x.shape or (1,))[self.places].reshape(index.shape)
+        out = x.reshape(x.shape or (1,))[self.places].reshape(index.shape)
+        return row_major(out) if layout_of is None else elementwise_result(out, layout_of)
 
     def backward(self, grad):
         xp = get_array_module(grad)
@@ -61,8 +81,10 @@ class Gather(Function):
 
 class Scatter(Function):
     """out = x with src (an array, or one number: `value`) written at index along dim
-    (accumulate=True: added). A 0-d tensor counts as a 1-d one of one element."""
-    def forward(self, x, src, index, dim, accumulate=False):
+    (accumulate=True: added). A 0-d tensor counts as a 1-d one of one element.
+    reduce='add' or 'multiply' (scatter's older form): added or multiplied in; like PyTorch's,
+    that form has no backward."""
+    def forward(self, x, src, index, dim, accumulate=False, reduce=None):
         xp = get_array_module(x)
         is_value = isinstance(src, (np.generic, int, float, bool))
         check_index("scatter", index, dim, x, None if is_value else src)
@@ -76,13 +98,18 @@ class Scatter(Function):
         values = xp.broadcast_to(xp.asarray(src, dtype=x.dtype), index_shape) if is_value else \
             src.reshape(src.shape or (1,))[self.used]
         out = x.reshape(x.shape or (1,)).copy()
-        if accumulate:
+        self.reduce = reduce
+        if reduce == "multiply":
+            multiply_at(out, self.places, values)
+        elif accumulate or reduce == "add":
             scatter_add(out, self.places, values)
         else:
             out[self.places] = values
         return out.reshape(x.shape)
 
     def backward(self, grad):
+        if self.reduce is not None:
+            raise RuntimeError("derivative for aten::scatter is not implemented")
         xp = get_array_module(grad)
         grad = grad.reshape(grad.shape or (1,))
         gx = gs = None

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..backend import device_of, get_array_module, scatter_add, to_device
 from .arithmetic import ShapeError, unbroadcast
+from .layout import elementwise_result as torch_layout, row_major
 from .scatter import Gather  # noqa: F401  (gather lives with scatter, its reverse; imported from here too)
 from ..autograd import Function
 
@@ -100,7 +101,7 @@ class GetItem(Function):
             out = base[rest]
             if self.is_view and isinstance(out, np.generic):  # x[0] of a vector is a numpy scalar, a copy:
                 out = x[(*index, ...) if isinstance(index, tuple) else (index, ...)]  # a 0-d view instead
-            return out
+            return out if self.is_view else row_major(out)  # a gathered copy is row-major, as PyTorch's
         except IndexError as e:
             raise IndexError(f"index {index!r} is out of range for a tensor of shape {tuple(x.shape)}: {e}") from None
 
@@ -128,14 +129,16 @@ class IndexPut(Function):
     dx = grad with zeros at index, dvalue = grad[index] summed to value's shape."""
     op = "index_put"
 
-    def forward(self, x, value, index):
+    def forward(self, x, value, index, row_major_copy=False):
         self.index, self.value_shape = index, getattr(value, "shape", ())
-        out = x.copy()
+        # a clone in x's memory order, as PyTorch's (index_copy's is row-major)
+        out = x.copy() if row_major_copy else torch_layout(x.copy(order="K"), x)
         try:
             view, rest = torch_index(out, index)
             view[rest] = value
-        except (ValueError, IndexError) as e:
-            raise type(e)(f"x[index] = value: {e} (tensor of shape {tuple(x.shape)})") from None
+        except (ValueError, IndexError) as e:  # a value of the wrong shape: PyTorch's RuntimeError (and ValueError)
+            kind = IndexError if isinstance(e, IndexError) else ShapeError
+            raise kind(f"x[index] = value: {e} (tensor of shape {tuple(x.shape)})") from None
         return out
 
     def backward(self, grad):
@@ -203,7 +206,7 @@ class Flip(Function):
             if dims.count(d) > 1:
                 raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
         self.dims = dims if x.ndim else ()  # a 0-d tensor flips along dim 0 or -1 to itself
-        return get_array_module(x).flip(x, self.dims).copy()
+        return torch_layout(get_array_module(x).flip(x, self.dims).copy(), x)
 
     def backward(self, grad):
         return get_array_module(grad).flip(grad, self.dims)
@@ -214,7 +217,7 @@ class Clone(Function):
     preserve_format) the copy keeps the input's memory order: a transposed input gives a
     transposed copy (numpy's order 'K'); contiguous=True gives a C-ordered one (contiguous())."""
     def forward(self, x, contiguous=False):
-        return x.copy(order="C" if contiguous else "K")
+        return x.copy(order="C") if contiguous else torch_layout(x.copy(order="K"), x)
 
     def backward(self, grad):
         return grad
@@ -242,7 +245,7 @@ class Concat(Function):
         self.dim = dim % ndim
         self.sizes = [x.shape[self.dim] for x in used]
         try:
-            return xp.concatenate(used, axis=self.dim)
+            return row_major(xp.concatenate(used, axis=self.dim))
         except ValueError:
             shapes = ", ".join(str(tuple(x.shape)) for x in xs)
             raise RuntimeError(f"Sizes of tensors must match except in dimension {self.dim}: cat got shapes "
@@ -274,7 +277,7 @@ class AsType(Function):
 
     def forward(self, x, dtype):
         self.source = x.dtype
-        return x.astype(dtype)
+        return torch_layout(x.astype(dtype), x)
 
     def backward(self, grad):
         return grad.astype(self.source)

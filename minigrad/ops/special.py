@@ -12,7 +12,9 @@ import math
 from ..autograd import Function
 from ..backend import get_array_module
 from .activations_nn import erfc_of_abs
-from .arithmetic import Broadcasting, unbroadcast
+from .arithmetic import Broadcasting, ShapeError, unbroadcast
+from .layout import elementwise_result as torch_layout
+from .matmul import broadcast_shapes
 
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
@@ -23,9 +25,9 @@ class ElementwiseMap(Function):
     reads = "x"
 
     def forward(self, x):
-        out = self.f(get_array_module(x), x)
+        out = torch_layout(self.f(get_array_module(x), x).astype(x.dtype, copy=False), x)
         self.save_for_backward(x if self.reads == "x" else out)
-        return out.astype(x.dtype, copy=False)
+        return out
 
     def backward(self, grad):
         kept = self.saved[0]
@@ -127,9 +129,10 @@ class Asinh(ElementwiseMap):
 
 
 class Acosh(ElementwiseMap):
-    """out = arcosh x = ln(x + sqrt(x^2 - 1));  d/dx = 1 / sqrt((x - 1)(x + 1))."""
+    """out = arcosh x = ln(x + sqrt(x^2 - 1));  d/dx = 1 / sqrt(x^2 - 1), from x^2 - 1 as PyTorch
+    (at x = -1 that is +0, so grad * inf keeps grad's sign; (x - 1)(x + 1) would be -0 there)."""
     f = staticmethod(lambda xp, x: xp.arccosh(x))
-    derivative = staticmethod(lambda xp, x, out: 1 / xp.sqrt((x - 1) * (x + 1)))
+    derivative = staticmethod(lambda xp, x, out: 1 / xp.sqrt(x * x - 1))
 
 
 class Atanh(ElementwiseMap):
@@ -140,15 +143,49 @@ class Atanh(ElementwiseMap):
 
 class Atan2(Broadcasting):
     """out = atan2(a, b), the angle of the point (b, a) in (-pi, pi];
-    da = grad * b / (a^2 + b^2), db = -grad * a / (a^2 + b^2)."""
-    def forward(self, a, b):
+    da = grad * b / (a^2 + b^2), db = -grad * a / (a^2 + b^2), computed as PyTorch does: both 0
+    where a^2 + b^2 is 0 (the origin), and from the inputs as given (`given`, before promotion),
+    so an integer input is squared and negated in its own dtype (a uint8 wraps around there)."""
+    def forward(self, a, b, given=None):
         self.check_shapes(a, b)
-        self.save_for_backward(a, b)
-        return get_array_module(a, b).arctan2(a, b)
+        self.save_for_backward(*(given or (a, b)))
+        return torch_layout(get_array_module(a, b).arctan2(a, b), a, b)
 
     def backward(self, grad):
         a, b = self.saved
-        r2 = a * a + b * b
-        ga = unbroadcast(grad * b / r2, self.a_shape) if self.needs_input_grad[0] else None
-        gb = unbroadcast(-grad * a / r2, self.b_shape) if self.needs_input_grad[1] else None
+        xp = get_array_module(grad)
+        if a.dtype.kind == "b" and self.needs_input_grad[1]:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                               "invert a mask, use the `~` or `logical_not()` operator instead.")
+        r2 = (a * a).astype(grad.dtype, copy=False) + (b * b).astype(grad.dtype, copy=False)
+        recip = xp.where(r2 == 0, 0, 1 / r2)
+        ga = unbroadcast(grad * b.astype(grad.dtype, copy=False) * recip, self.a_shape) \
+            if self.needs_input_grad[0] else None
+        gb = unbroadcast(grad * (-a).astype(grad.dtype, copy=False) * recip, self.b_shape) \
+            if self.needs_input_grad[1] else None
         return ga, gb
+
+
+class Lerp(Broadcasting):
+    """out = a + w (b - a), computed as PyTorch does: from b where |w| >= 0.5 (b - (b - a)(1 - w)),
+    so w = 1 gives b exactly; w is a tensor or a number.
+    da = grad (1 - w), db = grad w, dw = grad (b - a)."""
+    def forward(self, a, b, w):
+        self.check_shapes(a, b)
+        self.w_shape = getattr(w, "shape", None)
+        if self.w_shape is not None and broadcast_shapes(a.shape, b.shape, w.shape) is None:
+            raise ShapeError(f"lerp: shapes {tuple(a.shape)}, {tuple(b.shape)} and {tuple(w.shape)} (weight) "
+                             "cannot be broadcast together")
+        xp = get_array_module(a, b)
+        self.save_for_backward(a if self.needs_input_grad[2] else None,
+                               b if self.needs_input_grad[2] else None, w)
+        diff = b - a
+        return torch_layout(xp.where(abs(w) < 0.5, a + w * diff, b - diff * (1 - w)).astype(a.dtype, copy=False),
+                            a, b, w)
+
+    def backward(self, grad):
+        a, b, w = self.saved
+        need_a, need_b, need_w = self.needs_input_grad
+        return (unbroadcast(grad * (1 - w), self.a_shape) if need_a else None,
+                unbroadcast(grad * w, self.b_shape) if need_b else None,
+                unbroadcast(grad * (b - a), self.w_shape) if need_w else None)

@@ -7,6 +7,7 @@ gradient 0.
 from ..autograd import Function
 from ..backend import get_array_module
 from .elementwise import torch_sign
+from .layout import row_major
 from .reductions import _axes, _expand
 
 
@@ -29,7 +30,7 @@ class Var(Function):
         wide = x.astype("float64") if x.dtype.itemsize < 8 else x
         centred = wide - wide.sum(axis=self.axes, keepdims=True) / count  # / 0: NaN, no numpy warning
         var = (centred * centred).sum(axis=self.axes, keepdims=keepdim) / max(count - correction, 0)
-        out = self.finish(var).astype(x.dtype, copy=False)
+        out = row_major(self.finish(var).astype(x.dtype, copy=False))
         self.save_for_backward(x, out if type(self) is Std else None)  # x itself: an in-place change is caught
         return out
 
@@ -50,6 +51,7 @@ class Std(Var):
     """std = sqrt(var);  dx = var's backward of grad / (2 std), that being 0 where std = 0 (a
     constant input has gradient 0, not 0 / 0), as PyTorch's std_backward."""
     op = "std"
+    versions_of = (0, "out")  # kept, as PyTorch's (a full reduction's out is a new 0-d array: named here)
 
     def finish(self, var):
         return get_array_module(var).sqrt(var)
@@ -91,6 +93,7 @@ class Norm(Function):
             out = xp.sqrt((x * x).sum(axis=self.axes, keepdims=True))
         else:
             out = (a ** p).sum(axis=self.axes, keepdims=True) ** (1.0 / p)
+        out = row_major(out)
         self.save_for_backward(x, out)
         return out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in self.axes])
 
