@@ -8,7 +8,7 @@ data and the training loop. The imports run one way: autograd <- ops <- tensor <
 from . import accelerator, backends, cuda, return_types  # noqa: F401
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import cuda_available
-from .random_source import manual_seed
+from .random_source import Generator, manual_seed
 from .ops.fast.workspace import get_num_threads, set_num_threads
 from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8, int16, int32,  # noqa: A004
                      int64, long, short, uint8)

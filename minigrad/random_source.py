@@ -43,6 +43,39 @@ def use_rng(generator):
         _local.rng = previous
 
 
+class Generator(np.random.Generator):
+    """torch.Generator: a random source of its own, for `generator=` (DataLoader, random_split, the
+    samplers, multinomial, rand...). It is a numpy Generator, so it works wherever minigrad draws, with
+    torch's seeding methods; the same seed draws other numbers than torch's (numpy's PCG64)."""
+    default_seed = 67280421310721  # torch's initial seed of a new Generator
+
+    def __init__(self, device="cpu"):
+        super().__init__(np.random.PCG64(self.default_seed))
+        self._initial_seed, self.device = self.default_seed, device
+
+    def manual_seed(self, seed):
+        """Start again from `seed`; returns the generator, as torch's (g = Generator().manual_seed(42))."""
+        self._initial_seed = int(seed)
+        self.bit_generator.state = np.random.PCG64(self._initial_seed).state
+        return self
+
+    def seed(self):
+        """Seed from the operating system's entropy; returns the seed."""
+        seed = int(np.random.SeedSequence().entropy % 2**63)
+        self.manual_seed(seed)
+        return seed
+
+    def initial_seed(self):
+        return self._initial_seed
+
+    def get_state(self):
+        return self.bit_generator.state
+
+    def set_state(self, state):
+        self.bit_generator.state = state
+        return self
+
+
 def random_uniform(xp, shape, dtype):
     """Uniform [0, 1) samples drawn on the device of `xp`, from the seeded source."""
     if xp is np:

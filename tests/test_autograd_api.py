@@ -176,3 +176,25 @@ def test_a_small_networks_grad_fns_are_named_as_torch():
         linear = loss.grad_fn.next_functions[0][0]
         names.append((loss.grad_fn.name(), linear.name(), net[0].weight.requires_grad))
     assert names[0] == names[1] == ("MseLossBackward0", "AddmmBackward0", True)
+
+
+@needs_torch
+def test_generator_has_torchs_seeding_methods_and_works_wherever_generator_is_taken():
+    from minigrad.utils.data import DataLoader, RandomSampler, random_split
+    for lib in (torch, minigrad):
+        g = lib.Generator()
+        assert g.initial_seed() == 67280421310721 and g.manual_seed(42) is g and g.initial_seed() == 42
+        assert g.seed() == g.initial_seed()
+    draws = []
+    for _ in range(2):
+        g = minigrad.Generator().manual_seed(7)
+        split = [list(s) for s in random_split(list(range(10)), [0.5, 0.5], generator=g)]
+        loader = [b.tolist() for b in DataLoader(list(range(8)), batch_size=4, shuffle=True, generator=g)]
+        draws.append((minigrad.rand(3, generator=g).tolist(), minigrad.randn(2, generator=g).tolist(),
+                      minigrad.randint(0, 9, (3,), generator=g).tolist(), minigrad.randperm(5, generator=g).tolist(),
+                      minigrad.multinomial(minigrad.ones(4), 2, generator=g).tolist(), split, loader,
+                      list(RandomSampler(range(6), generator=g))))
+    assert draws[0] == draws[1]  # repeatable from the seed alone
+    state = g.get_state()
+    first = minigrad.rand(2, generator=g).tolist()
+    assert minigrad.rand(2, generator=g.set_state(state)).tolist() == first
