@@ -401,3 +401,34 @@ def test_pixel_shuffle_of_an_expanded_input_is_a_copy(device):
     out = MF.pixel_shuffle(x, 1)
     out.add_(1.0)
     assert float(x.sum()) == 0.0
+
+
+# ---- sums that overflow, and promotion of a 0-d partner ------------------------------------------
+BIG = [[[-2.47, -1.42, 0.25]], [[5.2, 0.98, 3.46]], [[3e38, 2.93, 1.38]]]  # one channel, a float32 near its top
+
+
+@needs_torch
+@cases(
+    # PyTorch's backward sums grad * (x - mean) and only then multiplies by 1/std: where that sum
+    # overflows and 1/std is 0 (the variance is inf), dweight and dx are NaN, not 0
+    batch_norm_3d=lambda L, F, t: F.batch_norm(t(BIG, grad=True).permute(1, 0, 2), None, None,
+                                               t([1.5], grad=True), t([0.5], grad=True), training=True),
+    batch_norm_2d=lambda L, F, t: F.batch_norm(t(np.array(BIG).reshape(9, 1), grad=True), None, None,
+                                               t([1.5], grad=True), t([0.5], grad=True), training=True),
+    batch_norm_4d=lambda L, F, t: F.batch_norm(t(np.array(BIG).reshape(3, 1, 3, 1), grad=True), None, None,
+                                               t([1.5], grad=True), t([0.5], grad=True), training=True),
+    # kl_div with log targets is PyTorch's product e^q (q - x): its target gradient adds two terms, inf - inf
+    kl_div_log_target_overflow=lambda L, F, t: F.kl_div(t([3.81e30, -2.77e30], grad=True),
+                                                        t([3.1e29, 1.63e30], grad=True), log_target=True,
+                                                        reduction="sum"),
+    batch_norm_5d=lambda L, F, t: F.batch_norm(t(np.array(BIG).reshape(1, 1, 3, 3, 1), grad=True), None, None,
+                                               t([1.5], grad=True), t([0.5], grad=True), training=True),
+    batch_norm_weight_length=lambda L, F, t: F.batch_norm(t(np.ones((2, 3))), None, None, t([1.0]), training=True),
+    batch_norm_eval_without_stats=lambda L, F, t: F.batch_norm(t(np.ones((2, 3))), None, None, training=False),
+    batch_norm_one_value=lambda L, F, t: F.batch_norm(t(np.ones((1, 3))), None, None, training=True),
+    # a 0-d float64 target does not make a float32 input's loss float64
+    kl_div_0d_target=lambda L, F, t: F.kl_div(t([2.72, 1.0], grad=True), t(-1.55, "float64", grad=True),
+                                              log_target=True, reduction="batchmean"),
+)
+def test_overflowing_sums_and_0d_promotion(case, device, op_version):
+    assert_like_torch(case, device)

@@ -17,7 +17,8 @@ from .losses import check_reduction, reduce_loss, reduced_grad
 class KLDiv(Function):
     """log_target=False: out = xlogy(q, q) - q x  (xlogy(q, q) = q log q, and 0 at q = 0);
         dx = -q grad,  dq = (log q [0 at q = 0] + q / q - x) grad  (NaN at q = 0, as PyTorch's).
-    log_target=True (the target is log q): out = e^q (q - x);  dx = -e^q grad,  dq = e^q (q - x + 1) grad.
+    log_target=True (the target is log q): out = e^q (q - x);  dx = -e^q grad,  dq = e^q (q - x) grad + e^q grad
+        (two terms, as PyTorch's chain rule through its product adds them: inf - inf is NaN there too).
     x and q broadcast; `reduction` 'batchmean' is reduced by the caller (a sum over the batch size)."""
     op = "kl_div"
 
@@ -43,7 +44,7 @@ class KLDiv(Function):
         xp = get_array_module(x)
         g = reduced_grad(grad, self.shape, self.reduction, xp)
         if self.log_target:
-            dx, dq = -self.e * g, self.e * (q - x + 1) * g
+            dx, dq = -self.e * g, (q - x) * g * self.e + g * self.e
         else:
             dx = -q * g
             dq = (xp.where(q != 0, xp.log(q), 0) + q / q - x) * g if self.needs_input_grad[1] else None

@@ -23,6 +23,7 @@ computes the same numbers with fewer passes and less memory.
 """
 from ..backend import get_array_module
 from ..autograd import Function
+from ..size import Size
 
 
 def channel_axes(x):
@@ -75,13 +76,16 @@ class BatchNorm(Function):
 
 
 def check_batch_norm(x, weight, bias, running_mean, running_var, training):
-    if x.ndim not in (2, 3, 4):
-        raise ValueError(f"batch_norm: expected a 2-D, 3-D or 4-D input (batch, channels, ...), got shape {tuple(x.shape)}")
+    """PyTorch's refusals, with its exception types and words: any input of 2 or more dimensions
+    (batch, channels, ...) and per-channel vectors of the channels' length."""
+    if x.ndim < 2:
+        raise IndexError(f"Dimension out of range (expected to be in range of [-{max(x.ndim, 1)}, {max(x.ndim, 1) - 1}],"
+                         f" but got 1)")
     c = x.shape[1]
     for what, v in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
-        if v is not None and v.shape != (c,):
-            raise ValueError(f"batch_norm: input has {c} channels (shape {tuple(x.shape)}) but {what} has shape {tuple(v.shape)}")
-    if training and x.size // c < 2:
-        raise ValueError(f"batch_norm: training needs more than one value per channel, got input shape {tuple(x.shape)}")
+        if v is not None and v.size != c:
+            raise RuntimeError(f"{what} should contain {c} elements not {v.size}")
     if not training and (running_mean is None or running_var is None):
-        raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
+        raise RuntimeError("running_mean must be defined in evaluation mode")
+    if training and x.size // c < 2:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {Size(x.shape)}")

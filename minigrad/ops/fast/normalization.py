@@ -2,12 +2,13 @@
 first) with fewer passes over memory and fewer arrays kept. Same arguments, same results.
 
 - The centred input is normalised in place (one temporary fewer).
-- xhat is kept only when a backward needs it: for dweight, or for dx in training; a
-  frozen eval-mode layer keeps only 1/std.
+- x - mean is kept, not xhat = (x - mean) / std, and only when a backward needs it (for dweight,
+  or for dx in training; a frozen eval-mode layer keeps only 1/std): backward multiplies the sums
+  by 1/std, as PyTorch (one pass fewer, and the same NaN where a sum overflows to inf).
 - Per-channel sums of an NCHW array are a matrix-vector product with a vector of ones
   (BLAS streams the array once), not numpy's strided sum over axes (0, 2, 3).
-- An image batch on the CPU goes to batch_norm_cpu.py: x - mean kept instead of xhat,
-  eval as one affine map, every pass split over threads.
+- An image batch on the CPU goes to batch_norm_cpu.py: eval as one affine map, every pass split
+  over threads.
 - A float32/float64 cupy array goes to batch_norm_cuda.py: one reduction kernel and one
   elementwise kernel each way; x itself is kept (xhat is recomputed from x, mean and var).
 """
@@ -53,12 +54,11 @@ class BatchNorm(Function):
         out += per_channel(shift, x)
         need_x = self.needs_input_grad[0]
         need_w = weight is not None and any(self.needs_input_grad[1:])
-        keep_xhat = need_w or (need_x and training)
-        xhat = None
-        if keep_xhat:
-            xhat = centered if centered is not None else x - per_channel(mean, x)
-            xhat *= per_channel(inv_std, x)  # in place: centered is ours
-        self.save_for_backward(xhat, inv_std, weight)
+        keep_c = need_w or (need_x and training)
+        c = None
+        if keep_c:
+            c = centered if centered is not None else x - per_channel(mean, x)
+        self.save_for_backward(c, inv_std, weight)
         return out
 
     def forward_cpu(self, x, weight, bias, running_mean, running_var, training, momentum, eps):
@@ -119,16 +119,16 @@ class BatchNorm(Function):
             gx, gw, gb = batch_norm_cpu.backward(np.ascontiguousarray(grad), c, inv_std, weight,
                                                  self.training, c is not None)
             return wanted(needs, weight, gx, gw, gb)
-        xhat, inv_std, weight = self.saved
+        c, inv_std, weight = self.saved  # c = x - mean, so xhat = c * inv_std
         gx = gw = gb = None
-        if xhat is not None:  # sums over each channel: dbias and dweight, and what dx needs
+        if c is not None:  # sums over each channel: dbias and dweight (sum(grad * xhat)), and what dx needs
             gb = channel_sums(grad)
-            gw = channel_sums(grad, xhat)
+            gw = channel_sums(grad, c) * inv_std
         scale = inv_std * weight if weight is not None else inv_std  # d out / d x, per channel, at fixed stats
         if needs[0]:
             if self.training:  # dx = (grad - mean(grad) - xhat * mean(grad * xhat)) * scale, in PyTorch's order
                 gx = grad - per_channel(gb / self.count, grad)
-                gx -= xhat * per_channel(gw / self.count, grad)
+                gx -= c * per_channel(gw * inv_std / self.count, grad)
             else:
                 gx = grad.copy()
             batch_norm_cpu.times_scale(gx, inv_std, weight, scale)
