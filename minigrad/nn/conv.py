@@ -109,31 +109,27 @@ class ConvNd(Module):
         return s
 
 
-class Conv1d(ConvNd):
+class Convolution(ConvNd):
+    """Conv1d and Conv2d: PyTorch's constructor (no output_padding) and a forward through `convolution`."""
+    convolution = staticmethod(F.conv2d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, 0, device, dtype)
+
+    def forward(self, input):
+        x, padding = self._padded(input)
+        return self.convolution(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class Conv1d(Convolution):
     """A 1-D convolution over (N, C, L) or (C, L): weight (out, in/groups, K)."""
-    dims = 1
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, 0, device, dtype)
-
-    def forward(self, input):
-        x, padding = self._padded(input)
-        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+    dims, convolution = 1, staticmethod(F.conv1d)
 
 
-class Conv2d(ConvNd):
+class Conv2d(Convolution):
     """A 2-D convolution over (N, C, H, W) or (C, H, W): weight (out, in/groups, KH, KW)."""
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, 0, device, dtype)
-
-    def forward(self, input):
-        x, padding = self._padded(input)
-        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class ConvTransposeNd(ConvNd):

@@ -36,6 +36,17 @@ def broadcast_error(a_shape, b_shape):
                       f"dimension {k}")
 
 
+def check_broadcasts_into(value_shape, shape):
+    """A tensor combined into one of `shape` without enlarging it (a loss's weight, attention's mask)
+    must broadcast to exactly `shape`: PyTorch's two errors otherwise."""
+    try:
+        full = np.broadcast_shapes(tuple(value_shape), tuple(shape))
+    except ValueError:
+        raise RuntimeError(str(broadcast_error(shape, value_shape))) from None
+    if full != tuple(shape):
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(full)}")
+
+
 def check_broadcast(*shapes):
     """The shape the shapes broadcast to, or PyTorch's error for the first (in order) that does not fit."""
     shape = ()

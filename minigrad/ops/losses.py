@@ -17,7 +17,7 @@ from .. import dtypes
 from ..backend import device_of, get_array_module, to_device
 from ..autograd import Function
 from .activations import stable_sigmoid
-from .arithmetic import unbroadcast
+from .arithmetic import check_broadcasts_into, unbroadcast
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -159,25 +159,13 @@ def size_repr(shape):
     return f"minigrad.Size({list(shape)})"
 
 
-def check_broadcast(value, shape):
-    """A weight must broadcast to the loss's own shape, no larger, as PyTorch (and its errors)."""
-    try:
-        full = np.broadcast_shapes(value.shape, shape)
-    except ValueError:
-        k = next(k for k in range(1, min(len(shape), value.ndim) + 1)
-                 if 1 != shape[-k] != value.shape[-k] != 1)
-        raise RuntimeError(f"The size of tensor a ({shape[-k]}) must match the size of tensor b ({value.shape[-k]}) "
-                           f"at non-singleton dimension {max(len(shape), value.ndim) - k}") from None
-    if full != tuple(shape):
-        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(full)}")
-    return value
-
-
 def _weight(weight, x, dtype):
     """A class or element weight as an array of `dtype` that broadcasts to x (1 when there is none)."""
     if weight is None:
         return 1
-    return check_broadcast(as_array(weight, device_of(x)).astype(dtype, copy=False), x.shape)
+    weight = as_array(weight, device_of(x)).astype(dtype, copy=False)
+    check_broadcasts_into(weight.shape, x.shape)
+    return weight
 
 
 class BCEWithLogits(Function):

@@ -16,6 +16,7 @@ import numpy as np
 
 from ...autograd import no_grad
 from ...factories import ones, zeros
+from ...ops.arithmetic import check_broadcasts_into
 from ...tensor_special import c_name as _cpp  # a dtype as PyTorch's attention errors name it: float, long int
 from .dropout import dropout
 
@@ -37,15 +38,7 @@ def _check(query, key, value, attn_mask, is_causal):
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     if attn_mask is not None:  # it is added to the scores, in place in PyTorch: it may not make them larger
         scores = np.broadcast_shapes(query.shape[:-2], key.shape[:-2]) + (query.shape[-2], key.shape[-2])
-        try:
-            full = np.broadcast_shapes(attn_mask.shape, scores)
-        except ValueError:
-            k = next(k for k in range(1, min(len(scores), attn_mask.ndim) + 1)
-                     if 1 != scores[-k] != attn_mask.shape[-k] != 1)
-            raise RuntimeError(f"The size of tensor a ({scores[-k]}) must match the size of tensor b "
-                               f"({attn_mask.shape[-k]}) at non-singleton dimension {len(scores) - k}") from None
-        if full != scores:
-            raise RuntimeError(f"output with shape {list(scores)} doesn't match the broadcast shape {list(full)}")
+        check_broadcasts_into(attn_mask.shape, scores)
 
 
 def _as_additive(mask, dtype):
