@@ -432,3 +432,13 @@ BIG = [[[-2.47, -1.42, 0.25]], [[5.2, 0.98, 3.46]], [[3e38, 2.93, 1.38]]]  # one
 )
 def test_overflowing_sums_and_0d_promotion(case, device, op_version):
     assert_like_torch(case, device)
+
+
+@needs_torch
+@cases(
+    # relu's backward chooses (PyTorch's threshold_backward), it does not multiply: inf * 0 would be NaN
+    relu_infinite_gradient=lambda L, F, t: F.relu(t([[-1.0, 0.0, 2.0, nan]] * 2, grad=True)) * inf,
+    relu_infinite_gradient_1d=lambda L, F, t: F.relu(t([-1.0, 0.0, 2.0, nan], grad=True)) * inf,
+)
+def test_relu_gradient_is_a_choice(case, device, op_version):
+    assert_like_torch(case, device)

@@ -43,8 +43,8 @@ class ReLU(Function):
         self.save_for_backward(out)
         return out
 
-    def backward(self, grad):
-        return grad * ~(self.saved[0] <= 0)
+    def backward(self, grad):  # a choice, not a product: an infinite gradient where out <= 0 is 0, as PyTorch
+        return get_array_module(grad).where(self.saved[0] <= 0, grad.dtype.type(0), grad)
 
 
 def stable_sigmoid(x):

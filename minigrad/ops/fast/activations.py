@@ -26,7 +26,11 @@ class ReLU(Function):
     def backward(self, grad):
         (out,) = self.saved
         if get_array_module(grad) is not np or grad.ndim < 2:
-            return grad * ~(out <= 0)
+            return get_array_module(grad).where(out <= 0, grad.dtype.type(0), grad)
         gx = np.empty_like(grad)
-        over_batch(np, grad.shape[0], lambda a, b: np.multiply(grad[a:b], ~(out[a:b] <= 0), out=gx[a:b]), grad.size)
+
+        def work(a, b):  # gx = grad, then 0 where out <= 0 (a choice: an infinite gradient there is 0 too)
+            np.copyto(gx[a:b], grad[a:b])
+            np.copyto(gx[a:b], 0, where=out[a:b] <= 0)
+        over_batch(np, grad.shape[0], work, grad.size)
         return gx
