@@ -1,6 +1,7 @@
-"""Tensor's further elementwise maths: erf, erfc, expm1, log2, log10, exp2, the hyperbolic and
-inverse trigonometric maps and atan2 (minigrad/ops/special.py), frac and lerp, and the maps
-without a gradient: the logical ops, isclose and signbit.
+"""Tensor's further elementwise maths: erf, erfc, erfinv, expm1, log2, log10, exp2, sinc, logit, the
+hyperbolic and inverse trigonometric maps and atan2 (minigrad/ops/special.py), lgamma and digamma
+(minigrad/ops/gamma.py), frac and lerp, and the maps without a gradient: the logical ops, isclose
+and signbit.
 
 As the maps in tensor_math.py: integer and bool inputs give float32, floats keep their dtype.
 Logical ops read any nonzero number (NaN too) as True and give bool, as PyTorch's.
@@ -11,8 +12,9 @@ from . import dtypes
 from .backend import get_array_module
 from .ops.arithmetic import elementwise
 from .ops.layout import elementwise_result as torch_layout
-from .ops.special import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Erf, Erfc, Exp2, Expm1, Lerp, Log2,
-                          Log10, Sinh, Tan)
+from .ops.gamma import Digamma, Lgamma
+from .ops.special import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Erf, Erfc, Erfinv, Exp2, Expm1, Lerp,
+                          Log2, Log10, Logit, Sinc, Sinh, Tan)
 
 # the C type names PyTorch's dtype checks print ("expected dtype float for `end` but got dtype double")
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
@@ -61,6 +63,21 @@ class SpecialMethods:
     asinh = arcsinh = lambda self: Asinh.apply(self._floating())
     acosh = arccosh = lambda self: Acosh.apply(self._floating())
     atanh = arctanh = lambda self: Atanh.apply(self._floating())
+    erfinv = lambda self: Erfinv.apply(self._floating())
+    sinc = lambda self: Sinc.apply(self._floating())
+    lgamma = lambda self: Lgamma.apply(self._floating())
+    digamma = lambda self: Digamma.apply(self._floating())
+
+    def logit(self, eps=None):
+        """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given (PyTorch's bounds)."""
+        return Logit.apply(self._floating(), eps=eps)
+
+    # their in-place forms (a float result is refused by an integer tensor, as in PyTorch)
+    erfinv_ = lambda self: self._inplace(lambda t: t.erfinv())
+    sinc_ = lambda self: self._inplace(lambda t: t.sinc())
+    lgamma_ = lambda self: self._inplace(lambda t: t.lgamma())
+    digamma_ = lambda self: self._inplace(lambda t: t.digamma())
+    logit_ = lambda self, eps=None: self._inplace(lambda t: t.logit(eps))
 
     def atan2(self, other):
         """The angle of the point (other, self), elementwise: atan2(y=self, x=other) in (-pi, pi]."""

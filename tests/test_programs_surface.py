@@ -38,8 +38,8 @@ def test_word_language_models_safe_globals_resolve():
                     nn.modules.activation.MultiheadAttention, nn.modules.linear.NonDynamicallyQuantizableLinear,
                     nn.modules.normalization.LayerNorm]
     assert all(isinstance(c, type) and issubclass(c, nn.Module) for c in safe_globals)
-    with pytest.raises(AttributeError, match="Bilinear"):  # a class minigrad lacks: absent, not a stand-in
-        nn.modules.linear.Bilinear  # noqa: B018
+    with pytest.raises(AttributeError, match="LazyLinear"):  # a class minigrad lacks: absent, not a stand-in
+        nn.modules.linear.LazyLinear  # noqa: B018
 
 
 def test_device_flags_as_torchs():

@@ -7,6 +7,7 @@ from .attention import MultiheadAttention
 from .containers import Identity, ModuleDict, ModuleList, ParameterList, Sequential
 from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .layers import Flatten, Linear, ReLU, Sigmoid, Tanh
+from .layers_more import Bilinear, Fold, LocalResponseNorm, LPPool1d, LPPool2d, RMSNorm, Unfold
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d,
@@ -54,4 +55,6 @@ __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Par
            "Dropout1d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "MultiheadAttention",
            # the Transformer family (helper H)
            "Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
-           "TransformerDecoderLayer"]
+           "TransformerDecoderLayer",
+           # norms, pools and im2col layers (issue 22)
+           "RMSNorm", "LocalResponseNorm", "LPPool1d", "LPPool2d", "Bilinear", "Unfold", "Fold"]

@@ -1,5 +1,5 @@
-"""More elementwise maps of one number: erf, erfc, expm1, log2, log10, exp2, the hyperbolic and
-inverse trigonometric functions, and atan2 of two.
+"""More elementwise maps of one number: erf, erfc, erfinv, expm1, log2, log10, exp2, sinc, logit,
+the hyperbolic and inverse trigonometric functions, and atan2 of two (the gamma family: gamma.py).
 
 Each is out = f(x) with dx = grad * f'(x). `ElementwiseMap` holds that pattern once; an op
 names f and f' (its maths in the docstring) and which of x or out f' reads, so a backward
@@ -139,6 +139,73 @@ class Atanh(ElementwiseMap):
     """out = artanh x = ln((1 + x) / (1 - x)) / 2;  d/dx = 1 / (1 - x^2)."""
     f = staticmethod(lambda xp, x: xp.arctanh(x))
     derivative = staticmethod(lambda xp, x, out: 1 / (1 - x * x))
+
+
+def erfinv(xp, y):
+    """The x with erf(x) = y, in float64 (the caller rounds), as PyTorch's calc_erfinv: a rational
+    approximation (|y| <= 0.7 in y^2, beyond in sqrt(-log((1 - |y|)/2))), then two Newton steps
+    x -= (erf(x) - y) / erf'(x). +-inf at +-1, NaN beyond."""
+    y = y.astype(xp.float64)
+    a, b = (0.886226899, -1.645349621, 0.914624893, -0.140543331), (-2.118377725, 1.442710462, -0.329097515,
+                                                                     0.012229801)
+    c, d = (-1.970840454, -1.624906493, 3.429567803, 1.641345311), (3.543889200, 1.637067800)
+    y_abs = xp.abs(y)
+    z = y * y
+    central = y * (((a[3] * z + a[2]) * z + a[1]) * z + a[0]) / \
+        ((((b[3] * z + b[2]) * z + b[1]) * z + b[0]) * z + 1)
+    w = xp.sqrt(-xp.log((1 - xp.minimum(y_abs, 1)) / 2))
+    tail = xp.copysign(((c[3] * w + c[2]) * w + c[1]) * w + c[0], y) / ((d[1] * w + d[0]) * w + 1)
+    x = xp.where(y_abs <= 0.7, central, tail)
+    for _ in range(2):
+        x = x - (erf(xp, x) - y) / (_TWO_OVER_SQRT_PI * xp.exp(-x * x))
+    x = xp.where(y_abs == 1, xp.copysign(xp.inf, y), x)
+    return xp.where(y_abs > 1, xp.nan, x)
+
+
+class Erfinv(ElementwiseMap):
+    """out = erfinv(x), the inverse of erf on (-1, 1);  d/dx = 1 / erf'(out) = sqrt(pi)/2 e^{out^2}
+    (out recomputed from x, which is what is kept, as PyTorch)."""
+    f = staticmethod(erfinv)
+    derivative = staticmethod(lambda xp, x, out: math.sqrt(math.pi) / 2 * xp.exp(erfinv(xp, x) ** 2))
+
+
+def _sinc_derivative(xp, x):
+    """(pi x cos(pi x) - sin(pi x)) / (pi x^2), and 0 at x = 0, in x's dtype (as PyTorch's)."""
+    pi = x.dtype.type(math.pi)
+    pi_x, pi_x2 = x * pi, x * x * pi
+    return xp.where(pi_x2 == 0, 0, (pi_x * xp.cos(pi_x) - xp.sin(pi_x)) / pi_x2)
+
+
+class Sinc(ElementwiseMap):
+    """out = sin(pi x) / (pi x), 1 at x = 0 (pi x rounded in x's dtype, as PyTorch);
+    d/dx = (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at x = 0."""
+    f = staticmethod(lambda xp, x: xp.where(x == 0, 1, xp.sin(x * x.dtype.type(math.pi)) /
+                                            xp.where(x == 0, 1, x * x.dtype.type(math.pi))))
+    derivative = staticmethod(lambda xp, x, out: _sinc_derivative(xp, x))
+
+
+class Logit(Function):
+    """out = log(z / (1 - z)) with z = x, or, given eps, z = x clamped to [eps, 1 - eps]
+    (inf at z = 1);  dx = grad / (x (1 - x)), grad * inf at x = 0 or 1, and outside the clamp's
+    range 0 (given eps) or NaN (without: x < 0 or x > 1), as PyTorch's logit_backward."""
+    def forward(self, x, eps=None):
+        xp = get_array_module(x)
+        self.save_for_backward(x)
+        self.lo = self.hi = None
+        z = x
+        if eps is not None and not eps < 0:  # PyTorch reads a negative eps as none
+            self.lo, self.hi = x.dtype.type(eps), 1 - x.dtype.type(eps)
+            z = xp.where(x < self.lo, self.lo, xp.where(x > self.hi, self.hi, x))
+        return torch_layout(xp.where(z == 1, xp.inf, xp.log(z / (1 - z))).astype(x.dtype, copy=False), x)
+
+    def backward(self, grad):
+        x, = self.saved
+        xp = get_array_module(grad)
+        inside = grad / (x * (1 - x))
+        inside = xp.where((x == 0) | (x == 1), grad * xp.inf, inside)
+        if self.lo is None:
+            return xp.where((x < 0) | (x > 1), xp.nan, inside).astype(grad.dtype, copy=False)
+        return xp.where((x < self.lo) | (x > self.hi), 0, inside).astype(grad.dtype, copy=False)
 
 
 class Atan2(Broadcasting):

@@ -117,6 +117,14 @@ def celu(input, alpha=1.0, inplace=False):
     return apply_activation(ELU, input, inplace, alpha=alpha, input_scale=1 / alpha)
 
 
+def selu_(input):
+    return selu(input, inplace=True)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
+
+
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + e^{beta x}) / beta, a smooth relu; x itself where beta x > threshold."""
     return Softplus.apply(require_floating(input, "softplus"), beta=beta, threshold=threshold)

@@ -6,12 +6,14 @@ from tensor ops, so the values and gradients are its own:
 
 Each vector is divided by its norm first, which keeps the cosine within [-1, 1]. The eps clamp is
 done outside the graph (under no_grad), as PyTorch 2 does: the gradient flows through the norm as
-if unclamped, and a zero vector gets a zero gradient from it.
+if unclamped, and a zero vector gets a zero gradient from it. `F.pdist` (the distances between all
+pairs of rows) is the op of ops/pdist.py.
 """
 import numpy as np
 
 from ...autograd import no_grad
 from ...ops.losses import type_name
+from ...ops.pdist import Pdist
 
 
 def _floating_pair(x1, x2):
@@ -48,3 +50,17 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     gradient finite where x1 == x2."""
     innermost = max(x1.ndim, x2.ndim) - 1  # -1 for two numbers, as PyTorch
     return (x1 - x2 + eps).norm(p, dim=innermost, keepdim=keepdim)
+
+
+def pdist(input, p=2):
+    """The p-norm distance between every pair of rows i < j of an (N, M) input, in the order
+    (0, 1), (0, 2), ..., (1, 2), ...: N (N - 1) / 2 numbers (the condensed matrix of scipy's pdist).
+    The op of ops/pdist.py: PyTorch's formulas per p, without rescaling (float32 overflows as
+    PyTorch's does), and a zero gradient where two rows are equal."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if input.array.dtype.kind != "f":
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    return Pdist.apply(input, p=p)

@@ -1,7 +1,8 @@
 """Normalisation (`F.batch_norm`, `F.layer_norm`, `F.group_norm`, `F.instance_norm`, `F.normalize`): batch
 norm is the op of ops/normalization.py (or its fast twin), and instance norm is batch norm of a
 reshaped view, as PyTorch computes it; layer_norm and group_norm are the ops of ops/layer_norm.py;
-normalize is a composition of tensor ops, so its gradient comes with it."""
+normalize, rms_norm and local_response_norm are compositions of tensor ops, so their gradients come
+with them."""
 import math
 
 import numpy as np
@@ -13,6 +14,7 @@ from ...ops.layer_norm import GroupNorm, LayerNorm
 from ...ops.versions import pick
 from ...tensor import Tensor
 from ...tensor_special import scalar_name
+from .padding import pad
 
 
 def _array(buffer):
@@ -117,3 +119,48 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if running is not None and use_input_stats:
             _array(running)[...] = updated.reshape(n, c).mean(axis=0)
     return out.reshape(input.shape)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) * weight over the last len(normalized_shape) dims (Zhang & Sennrich
+    2019: layer norm without the mean), a composition of tensor ops as PyTorch's own reference;
+    eps defaults to the dtype's machine epsilon, and the result has the input's dtype."""
+    if not isinstance(normalized_shape, (tuple, list)) and type(normalized_shape).__name__ != "Size":
+        raise TypeError("rms_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+                        f"{type(normalized_shape).__name__}")
+    shape = [int(s) for s in normalized_shape]
+    if input.array.dtype.kind != "f":
+        raise NotImplementedError(f"\"rms_norm\" not implemented for '{scalar_name(input.array.dtype)}'")
+    if not shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+                           "element, but got normalized_shape = []")
+    if weight is not None and list(weight.shape) != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
+                           f"{list(weight.shape)} and normalized_shape = {shape}")
+    if list(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
+        raise RuntimeError(f"Given normalized_shape={shape}, expected input with shape [*{', '.join(map(str, shape))}]"
+                           f", but got input of size{list(input.shape)}")
+    eps = float(np.finfo(input.array.dtype).eps) if eps is None else eps
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out if weight is None else (out * weight).to(input.dtype)
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta (Krizhevsky et al. 2012),
+    as PyTorch composes it: the window over channels is zero-padded, size // 2 before and
+    (size - 1) // 2 after, and its mean always divides by `size`."""
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
+    if input.numel() == 0:
+        return input
+    squares = input * input
+    channels = input.shape[1]
+    flat = squares.reshape(input.shape[0], 1, channels, -1)
+    padded = pad(flat, (0, 0, size // 2, (size - 1) // 2))
+    window = padded[:, :, 0:channels]
+    for offset in range(1, size):  # one slice per offset in the window, never a loop over pixels
+        window = window + padded[:, :, offset:offset + channels]
+    mean = window / size if window.is_floating_point() else window // size  # integer pooling truncates
+    div = mean.reshape(input.shape)
+    return input / (div * alpha + k) ** beta
