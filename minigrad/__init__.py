@@ -20,6 +20,8 @@ from .functions import *  # noqa: F401,F403  (minigrad.sum(x, 1), minigrad.max(x
 from .joins import (atleast_1d, atleast_2d, atleast_3d, broadcast_tensors, cartesian_prod, column_stack,  # noqa: F401
                     dstack, hstack, meshgrid, row_stack, vstack)
 from .searching import bucketize, searchsorted  # noqa: F401
+from .more_factories import as_tensor, logspace, randint_like  # noqa: F401
+from .promotion import can_cast, contiguous_format, preserve_format, promote_types, result_type  # noqa: F401
 from .gradcheck import gradcheck
 from .legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,  # noqa: F401
                      LongTensor, ShortTensor)

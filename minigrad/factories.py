@@ -17,7 +17,7 @@ from .ops.shapes import Concat
 from .tensor import Tensor, from_numpy, tensor  # noqa: F401  (tensor/from_numpy re-exported)
 from .functions import write_out
 from .tensor_math import bool_mask
-from .tensor_random import drawing_from
+from .tensor_random import check_integer_range, drawing_from
 from .tensor_special import scalar_name
 
 
@@ -136,6 +136,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     """Integers in [low, high): randint(high, size) or randint(low, high, size)."""
     if size is None:
         low, high, size = 0, low, high
+    check_integer_range(low, high, dtypes.as_dtype(dtype) or dtypes.int64)
     draws = (generator or random_source.rng()).integers(low, high, _size((size,)))
     return _make(draws, dtype or dtypes.int64, device, requires_grad)
 

@@ -9,9 +9,12 @@ Where PyTorch's function has `out=`, so does minigrad's: minigrad.add(a, b, out=
 and writes it into c (converted to c's dtype, c resized if its shape differs), and returns c."""
 import warnings
 
+import numpy as np
+
 from . import dtypes
 from .autograd import is_grad_enabled
 from .backend import get_array_module
+from .ops.distance import Cdist
 from .tensor import Tensor
 from .tensor_special import c_name, scalar_name
 
@@ -30,7 +33,12 @@ _REVERSED = {"add": lambda a, b, alpha=1: b * alpha + a if alpha != 1 else a + b
              "div": lambda a, b, rounding_mode=None: _number_tensor(a, b).div(b, rounding_mode=rounding_mode),
              "divide": lambda a, b, rounding_mode=None: _number_tensor(a, b).div(b, rounding_mode=rounding_mode),
              "true_divide": lambda a, b: a / b, "remainder": lambda a, b: b.__rmod__(a),
-             "floor_divide": lambda a, b: b.__rfloordiv__(a)}
+             "floor_divide": lambda a, b: b.__rfloordiv__(a), "multiply": lambda a, b: a * b,
+             "subtract": lambda a, b, alpha=1: a - (b * alpha if alpha != 1 else b),
+             "bitwise_and": lambda a, b: b & a, "bitwise_or": lambda a, b: b | a, "bitwise_xor": lambda a, b: b ^ a,
+             "bitwise_left_shift": lambda a, b: b.__rlshift__(a), "bitwise_right_shift": lambda a, b: b.__rrshift__(a),
+             "xlogy": lambda a, b: _number_tensor(a, b).xlogy(b),
+             "float_power": lambda a, b: float(a) ** b.double()}
 
 # the functions PyTorch gives an `out=` (found by calling each of torch 2.13's with one)
 WITH_OUT = set((
@@ -41,7 +49,11 @@ WITH_OUT = set((
     "acosh atanh arcsin arccos arctan arcsinh arccosh arctanh atan2 arctan2 frac lerp logical_and logical_or "
     "logical_xor logical_not signbit divide true_divide floor_divide remainder fmod cumprod cummax cummin "
     "logcumsumexp median nanmedian nansum nanmean diag masked_select take take_along_dim index_add index_copy "
-    "kron multinomial bernoulli cat concat concatenate stack where").split())
+    "kron multinomial bernoulli cat concat concatenate stack where multiply subtract greater greater_equal less "
+    "less_equal not_equal negative fix msort sgn bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift "
+    "bitwise_right_shift nonzero addcmul addcdiv addmm baddbmm mv inner vdot cross aminmax mode kthvalue trunc "
+    "hypot copysign float_power fmax fmin xlogy nan_to_num isposinf isneginf deg2rad rad2deg quantile lgamma digamma "
+    "erfinv sinc logit").split())
 
 
 # out= of another dtype than the result's: elementwise ops convert the result into it (when not of a
@@ -162,8 +174,86 @@ NAMES += ("erf erfc expm1 exp2 log2 log10 sinh cosh tan asin acos atan asinh aco
           "nanmedian nansum nanmean count_nonzero diagonal diag diag_embed trace roll masked_select take "
           "take_along_dim index_add index_copy index_fill repeat_interleave argwhere kron broadcast_to swapdims "
           "swapaxes movedim moveaxis tensor_split multinomial bernoulli").split()
+# PyTorch's second names and the compositions of minigrad/tensor_aliases.py, tensor_maps.py, tensor_products.py,
+# tensor_order.py
+NAMES += ("multiply subtract greater greater_equal less less_equal not_equal negative positive fix msort fliplr "
+          "flipud rot90 sgn bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift "
+          "nonzero tile addcmul addcdiv addmm baddbmm mv inner vdot cross dist diff aminmax mode kthvalue trunc "
+          "hypot copysign float_power fmax fmin xlogy nan_to_num nan_to_num_ isposinf isneginf deg2rad rad2deg "
+          "deg2rad_ rad2deg_ negative_ fix_ trunc_ xlogy_ unique unique_consecutive quantile masked_scatter "
+          "scatter_reduce").split()
+# the special functions of ops/gamma.py and ops/special.py
+NAMES += "lgamma digamma erfinv sinc logit sinc_ logit_".split()
 
 for _name in NAMES:
     globals()[_name] = _method(_name)
 
 __all__ = list(NAMES)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over dim, as a tuple (a bool second argument is `unbiased`, as PyTorch reads it)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return input.std(dim, unbiased, keepdim, correction=correction), _mean(input, dim, keepdim)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over dim, as a tuple."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return input.var(dim, unbiased, keepdim, correction=correction), _mean(input, dim, keepdim)
+
+
+def _mean(input, dim, keepdim):
+    mean = input.mean(dim, keepdim)
+    return mean.reshape((1,) * input.ndim) if dim is None and keepdim else mean
+
+
+def tensordot(a, b, dims=2, out=None):
+    """Sums of products over dims of a and b: the last `dims` of a with the first `dims` of b, or the
+    dims listed ([dims of a], [dims of b]). The free dims of a, then of b, make the result's shape:
+    both are laid out as matrices (free x contracted) and multiplied."""
+    if hasattr(dims, "array"):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        dims_a, dims_b = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError("both dimension lists should have same length")
+    dims_a, dims_b = [a._dim(d) for d in dims_a], [b._dim(d) for d in dims_b]
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[da]} in dim {da} "
+                               f"and second has size {b.shape[db]} in dim {db}")
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    size = 1
+    for d in dims_a:
+        size *= a.shape[d]
+    left = a.permute(*free_a, *dims_a).reshape(int(np.prod([a.shape[d] for d in free_a])), size)
+    right = b.permute(*dims_b, *free_b).reshape(size, int(np.prod([b.shape[d] for d in free_b])))
+    result = left.mm(right).reshape(tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b))
+    return result if out is None else write_out("tensordot", result, out)
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M): (..., P, R)."""
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
+        if x.dtype.kind != "f":
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {scalar_name(x.dtype)}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    if x1.dtype != x2.dtype:
+        raise RuntimeError(f"expected scalar type {scalar_name(x1.dtype)} but found {scalar_name(x2.dtype)}")
+    return Cdist.apply(x1, x2, p=float(p))
+
+
+__all__ += ["std_mean", "var_mean", "tensordot", "cdist"]

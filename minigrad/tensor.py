@@ -27,7 +27,12 @@ from .autograd import AccumulateGrad, backward as run_backward
 from .device import CPU, CUDA, device  # noqa: F401  (minigrad.device)
 from .printing import format_tensor
 from .size import Size
+from .tensor_aliases import AliasMethods
 from .tensor_convert import ConvertMethods
+from .tensor_maps import MapMethods
+from .tensor_order import OrderMethods
+from .tensor_products import ProductMethods
+from .tensor_scatter import ScatterMethods
 from .tensor_division import DivisionMethods
 from .tensor_fill import FillMethods
 from .tensor_hooks import HookMethods
@@ -85,7 +90,7 @@ def _to_array(data, dtype, dev):
 
 class Tensor(OperatorMethods, DivisionMethods, MathMethods, SpecialMethods, ReductionMethods, ScanMethods,
              ShapeMethods, PieceMethods, IndexMethods, InPlaceMethods, FillMethods, RandomMethods, ConvertMethods,
-             HookMethods):
+             HookMethods, AliasMethods, MapMethods, ProductMethods, OrderMethods, ScatterMethods):
     """An n-dimensional array with autograd (PyTorch's Tensor, on numpy/cupy).
 
     `Tensor(data)` is PyTorch's legacy constructor: the result is float32 (unless

@@ -1,10 +1,14 @@
 """Tensor's random draws that take their distribution from the tensor: multinomial (categories
-drawn by weight), bernoulli and bernoulli_ (0 or 1 with probability p). The draws are in
+drawn by weight), bernoulli and bernoulli_ (0 or 1 with probability p); and the fills random_
+(integers in a range) and exponential_ (normal_ and uniform_ are in tensor_fill.py). The draws are in
 minigrad/ops/sampling.py, from the seeded source; `generator=` may be a numpy Generator.
 A draw's gradient with respect to its probabilities is 0, as in PyTorch.
 """
 import contextlib
 
+import numpy as np
+
+from . import dtypes
 from .backend import get_array_module
 from .ops.sampling import Sample, multinomial
 from .random_source import random_uniform, use_rng
@@ -13,6 +17,20 @@ from .tensor_special import not_implemented_for, scalar_name
 
 def _is_tensor(x):
     return hasattr(x, "_result_class")
+
+
+_C_TYPES = {dtypes.bool: "bool", dtypes.uint8: "unsigned char", dtypes.int8: "signed char", dtypes.int16: "short",
+            dtypes.int32: "int", dtypes.int64: "long"}
+
+
+def check_integer_range(low, high, dtype):
+    """PyTorch's refusal of a range [low, high) of draws that an integer (or bool) dtype cannot hold."""
+    if dtype in _C_TYPES:
+        lo, hi = (0, 1) if dtype == dtypes.bool else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+        if not lo <= low <= hi:
+            raise RuntimeError(f"from is out of bounds for {_C_TYPES[dtype]}")
+        if not lo <= high - 1 <= hi:
+            raise RuntimeError(f"to - 1 is out of bounds for {_C_TYPES[dtype]}")
 
 
 def drawing_from(generator):
@@ -70,3 +88,27 @@ class RandomMethods:
         with drawing_from(generator):
             draw = (random_uniform(xp, self.shape, xp.float64) < p).astype(self.array.dtype)
         return self._inplace(lambda t: Sample.apply(t, sample=draw))
+
+    def random_(self, from_=0, to=None, *, generator=None):
+        """Fill with integers drawn uniformly from [from_, to) (random_(to) draws from [0, to)); by
+        default up to the largest integer the dtype holds exactly (2**24 for float32, 2**53 for float64)."""
+        low, high = (0, from_) if to is None and from_ != 0 else (from_, to)
+        if high is None:
+            dtype = self.array.dtype
+            high = 2 if dtype == dtypes.bool else 2 ** (np.finfo(dtype).nmant + 1) + 1 if dtype.kind == "f" else \
+                int(np.iinfo(dtype).max) + 1
+        if low >= high:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        check_integer_range(low, high, self.array.dtype)
+        with drawing_from(generator):
+            return self._random_(lambda r: r.integers(low, high - 1, self.shape, endpoint=True))
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        """Fill with draws of the exponential distribution of rate lambd (mean 1 / lambd)."""
+        if self.array.dtype.kind != "f" and self.array.size:  # (an empty tensor of any dtype is left as it is)
+            raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
+                               f"floating point but you specified {scalar_name(self.array.dtype)}")
+        if not lambd > 0:
+            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+        with drawing_from(generator):
+            return self._random_(lambda r: r.exponential(1 / lambd, self.shape))

@@ -11,6 +11,7 @@ from .ops.reductions import (Cumsum, LogSumExp, Max, Mean, Median, Min, Nansum, 
 from .ops import layout
 from .ops.scatter import Gather
 from .ops.statistics import Norm, Std, Var
+from .tensor_order import check_unique_dim
 from .tensor_scan import RESULT_TYPES
 from .tensor_special import scalar_name
 
@@ -105,8 +106,10 @@ class ReductionMethods:
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         """The distinct values, sorted (no gradient), with the inverse indices and counts if asked."""
+        check_unique_dim(self, dim)
         xp = get_array_module(self.array)
-        out = xp.unique(self.array, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+        nan = {} if dim is not None else {"equal_nan": False}  # each NaN distinct, as in PyTorch
+        out = xp.unique(self.array, return_inverse=return_inverse, return_counts=return_counts, axis=dim, **nan)
         if not isinstance(out, tuple):
             return Unique.apply(self, out, by_dim=dim is not None)
         inverse_shape = self.shape if dim is None else (self.shape[dim],)  # one index per element, or per slice

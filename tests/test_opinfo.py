@@ -157,6 +157,9 @@ op("op:~x", lambda L, F, x: ~x, [Sample(T((2, 3), "int64")), Sample(T((2, 3), "b
                                  Sample(T((3, 2), "uint8", layout="T")), Sample(T((0, 2), "bool")), Sample(X)])
 op("op:abs(x)", lambda L, F, x: abs(x), unary(("int64",), short=True))
 op("L.relu_", lambda L, F, x: (L.relu_(x) is x, x), inplace_samples(unary(("int64",))), inplace=True)
+op("L.logit_", lambda L, F, x, *a, **k: (L.logit_(x, *a, **k) is x, x),
+   inplace_samples(unary(("int64",), "u") + [Sample(T((2, 3), "float32", "u"), eps=0.1)]), inplace=True)
+op("L.sinc_", lambda L, F, x: (L.sinc_(x) is x, x), inplace_samples(unary(("int64",))), inplace=True)
 
 # ---- elementwise, two inputs: name -> (operator, in-place operator, keyword of the family) ----
 BINARY = {
@@ -284,8 +287,11 @@ TOPK = [Sample(X, 2), Sample(X, 1, dim=0), Sample(X, 3, largest=False), Sample(T
         Sample(T((5,), "float64", "s"), 5)]  # no ties: torch leaves the order of tied values unspecified
 op("Tensor.topk", method("topk"), TOPK)
 op("L.topk", function("topk"), TOPK[:4])
-op("Tensor.kthvalue", method("kthvalue"), [Sample(X, 2), Sample(X, 1, 0), Sample(XT, 2, 1, True),
-                                           Sample(T((), "float32"), 1), Sample(T((2, 3), "int64"), 3), Sample(X, 4)])
+KTHVALUES = [Sample(X, 2), Sample(X, 1, 0), Sample(T((3, 4), "float64", "n", "T"), 2, 1, True),  # no ties: see TOPK
+             Sample(T((), "float32"), 1), Sample(T((2, 3), "int64"), 3), Sample(X, 4), Sample(X, 0),
+             Sample(T((2, 4), "float32", "s"), 4), Sample(T((0, 3)), 1, 1), Sample(T((2, 3), "float32", "n", "x"), 1)]
+op("Tensor.kthvalue", method("kthvalue"), KTHVALUES)
+op("L.kthvalue", function("kthvalue"), KTHVALUES[:3])
 op("Tensor.unique", method("unique"), [Sample(T((3, 4), "float64", "t")), Sample(T((2, 3), "int64"), sorted=True),
                                        Sample(T((3, 4), "float32", "t"), return_inverse=True, return_counts=True),
                                        Sample(T((0,), "float32")), Sample(T((), "int64")),
@@ -535,8 +541,22 @@ op("Tensor.scatter_", inplace("scatter_"), SCATTERS[:3] + SCATTERS[6:7] + SCATTE
 op("Tensor.scatter_add", method("scatter_add"), SCATTER_ADDS)
 op("L.scatter_add", function("scatter_add"), SCATTER_ADDS[:2])
 op("Tensor.scatter_add_", inplace("scatter_add_"), SCATTER_ADDS[:3], inplace=True)
-op("Tensor.scatter_reduce", method("scatter_reduce"), [Sample(X, 1, IDX, SRC, "sum"), Sample(X, 1, IDX, SRC, "amax"),
-                                                       Sample(X, 1, IDX, SRC, "mean", include_self=False)])
+IDXR = T((2, 3), "int64", values=[[0, 0, 2], [1, 1, 1]])  # repeats: several values meet at one place
+SCATTER_REDUCES = [Sample(X, 1, IDX, SRC, "sum"), Sample(X, 1, IDX, SRC, "amax"),
+                   Sample(X, 1, IDX, SRC, "mean", include_self=False)]
+SCATTER_REDUCES += [Sample(T((2, 3), "float64"), 1, IDXR, T((2, 3), "float64", "t"), r, include_self=s)
+                    for r in ("sum", "prod", "mean", "amax", "amin") for s in (True, False)]
+SCATTER_REDUCES += [Sample(T((2, 3), "int64"), 1, IDXR, T((2, 3), "int64"), "mean"),
+                    Sample(T((2, 3), "int64"), 1, IDXR, T((2, 3), "int64"), "mean", include_self=False),
+                    Sample(T((2, 3), "float64", "t"), 0, IDX, T((2, 2), "float64", "t"), "prod"),
+                    Sample(T((2, 3), "float32", "n", "T"), -1, IDX, SRC, "amin"), Sample(X, 1, IDX, SRC, "max"),
+                    Sample(X, 1, IDX, T((2, 2), "float64"), "sum"),
+                    Sample(Z, 0, T((), "int64", values=0), T(()), "sum"),
+                    Sample(T((2, 3), "bool"), 1, IDXR, T((2, 3), "bool"), "amax"),
+                    Sample(T((2, 3), "float32", "s"), 1, IDXR, T((2, 3), "float32", "s"), "amax")]
+op("Tensor.scatter_reduce", method("scatter_reduce"), SCATTER_REDUCES)
+op("L.scatter_reduce", function("scatter_reduce"), SCATTER_REDUCES[:2])
+op("Tensor.scatter_reduce_", inplace("scatter_reduce_"), SCATTER_REDUCES[3:13:3], inplace=True)
 IS = T((2,), "int64", values=[2, 0])
 INDEX_SELECTS = [Sample(X, 0, T((3,), "int64", values=[1, 0, 1])), Sample(X, 1, IS), Sample(X, -1, IS),
                  Sample(X, 0, T((), "int64", values=1)), Sample(Z, 0, T((), "int64", values=0)),
@@ -577,7 +597,15 @@ MASKED_SELECTS = [Sample(X, M23), Sample(X, M3), Sample(Z, T((), "bool", values=
                   Sample(X, T((2, 3), "uint8", values=np.ones((2, 3))))]
 op("Tensor.masked_select", method("masked_select"), MASKED_SELECTS)
 op("L.masked_select", function("masked_select"), MASKED_SELECTS[:2])
-op("Tensor.masked_scatter", method("masked_scatter"), [Sample(X, M23, T((6,))), Sample(X, M3, T((2, 3)))])
+MASKED_SCATTERS = [Sample(X, M23, T((6,))), Sample(X, M3, T((2, 3))), Sample(X, M23, T((2,))), Sample(X, MNONE, T(())),
+                   Sample(T((3,)), M23, T((2, 3))), Sample(XL[0], M23, T((3, 2), "float32", "n", "T")),
+                   Sample(T((2, 3), "int64"), M23, T((4,), "int64")), Sample(X, M23, T((6,), "float64")),
+                   Sample(X, T((2, 3), "uint8", values=[[1, 0, 1], [0, 0, 1]]), T((6,))),
+                   Sample(Z, T((), "bool", values=True), T((2,))),
+                   Sample(E, T((0, 3), "bool", values=np.zeros((0, 3))), T((1,)))]
+op("Tensor.masked_scatter", method("masked_scatter"), MASKED_SCATTERS)
+op("L.masked_scatter", function("masked_scatter"), MASKED_SCATTERS[:2])
+op("Tensor.masked_scatter_", inplace("masked_scatter_"), inplace_samples(MASKED_SCATTERS, 11), inplace=True)
 TAKES = [Sample(X, T((3,), "int64", values=[5, 0, 2])), Sample(X, T((2, 2), "int64", values=[[-1, 0], [3, 3]])),
          Sample(Z, T((), "int64", values=0)), Sample(XL[0], T((2,), "int64", values=[1, 4])),
          Sample(X, T((1,), "int64", values=[6])), Sample(X, T((0,), "int64", values=np.zeros(0)))]
@@ -717,7 +745,12 @@ LINEARS = [Sample(X, W), Sample(X, W, T((4,))), Sample(X, W, T(())), Sample(T((3
            Sample(XL[0], T((4, 3), "float32", "n", "T"), T((4,), "float32", "n", "x")), Sample(X, T((0, 3)), T((0,)))]
 op("F.linear", functional("linear"), LINEARS)
 op("F.bilinear", functional("bilinear"),
-   [Sample(T((2, 3)), T((2, 2)), T((4, 3, 2))), Sample(T((2, 3)), T((2, 2)), T((4, 3, 2)), T((4,)))])
+   [Sample(T((2, 3)), T((2, 2)), T((4, 3, 2))), Sample(T((2, 3)), T((2, 2)), T((4, 3, 2)), T((4,))),
+    Sample(T((3,)), T((2,)), T((4, 3, 2))), Sample(T((0, 3)), T((0, 2)), T((4, 3, 2))),
+    Sample(T((2, 3), "float64", "t"), T((2, 2), "float64"), T((4, 3, 2), "float64", "n", "T")),
+    Sample(T((2, 3)), T((3, 2)), T((4, 3, 2))), Sample(T((2, 3)), T((2, 2)), T((4, 2, 2))),
+    Sample(T((2, 3), "float64"), T((2, 2)), T((4, 3, 2))), Sample(T((2, 3)), T((2, 2)), T((4, 3, 2)), T((5,))),
+    Sample(T((2, 3), "int64"), T((2, 2), "int64"), T((4, 3, 2), "int64"))])
 IMG, CW = T((1, 2, 5, 5)), T((3, 2, 3, 3))
 CONVS = [Sample(IMG, CW), Sample(IMG, CW, T((3,))), Sample(IMG, CW, stride=2), Sample(IMG, CW, padding=1),
          Sample(IMG, CW, padding="same"), Sample(IMG, CW, dilation=2),
@@ -786,7 +819,29 @@ op("F.group_norm", functional("group_norm"), [Sample(T((2, 4, 3)), 2), Sample(T(
 op("F.instance_norm", functional("instance_norm"),
    [Sample(T((2, 3, 4))), Sample(T((2, 3, 2, 2)), weight=T((3,)), bias=T((3,)))],
    tol=10)
-op("F.local_response_norm", functional("local_response_norm"), [Sample(T((1, 4, 3, 3)), 2)])
+op("F.local_response_norm", functional("local_response_norm"),
+   [Sample(T((1, 4, 3, 3)), 2), Sample(T((2, 5, 3)), 3, alpha=0.1, beta=0.5, k=2.0), Sample(T((2, 3, 2, 2, 2)), 4),
+    Sample(T((1, 3, 2), "float64", "t"), 7), Sample(T((0, 3, 2)), 2), Sample(T((3, 2)), 2),
+    Sample(T((1, 3, 4), "int64"), 2), Sample(T((2, 4, 3), "float32", "n", "T"), 2)])
+RMS_NORMS = [Sample(T((2, 3, 4)), (4,)), Sample(T((2, 3, 4)), (3, 4), T((3, 4)), eps=1e-3), Sample(E, (3,)),
+             Sample(T((2, 3), "float64", "t"), (3,), T((3,), "float64")), Sample(XL[0], (3,), T((3,))),
+             Sample(T((2, 3, 4)), (5,)), Sample(T((2, 3, 4)), 4), Sample(T((2, 3), "int64"), (3,)),
+             Sample(X, (3,), T((2,))), Sample(X, (3,), T((3,), "float64")), Sample(Z, ())]
+op("F.rms_norm", functional("rms_norm"), RMS_NORMS, tol=10)
+PDISTS = [Sample(T((4, 3))), Sample(T((4, 3)), 1.0), Sample(T((4, 3)), float("inf")), Sample(T((4, 3), "float64"), 3),
+          Sample(T((3, 2), values=[[1.0, 2.0], [1.0, 2.0], [0.0, 1.0]]), 1.0), Sample(T((3, 5), "float32", "n", "T")),
+          Sample(T((1, 3))), Sample(T((3,))), Sample(X3), Sample(T((3, 2), "int64")),
+          Sample(T((3, 2)), -1.0)]  # not (0, 3): torch 2.13's pdist backward of no rows segfaults
+op("F.pdist", functional("pdist"), PDISTS, tol=10)
+LP_POOLS2 = [Sample(T((1, 2, 5, 5)), 2, 2), Sample(T((1, 2, 5, 5)), 3, (2, 3), stride=1),
+             Sample(T((2, 5, 5), "float32", "p"), 1.5, 2, ceil_mode=True), Sample(T((1, 2, 4, 4)), float("inf"), 2),
+             Sample(T((1, 2, 4, 4), "float64"), -float("inf"), 2, 1), Sample(T((1, 2, 5, 5)), 2, 6),
+             Sample(T((1, 1, 4, 4), "int64"), 2, 2), Sample(T((1, 2, 4, 4), "float32", "n", "T"), 2, 2)]
+op("F.lp_pool2d", functional("lp_pool2d"), LP_POOLS2, tol=10)
+LP_POOLS1 = [Sample(T((2, 3, 7)), 2, 3, 2, True), Sample(T((3, 7), "float32", "p"), 1, 3), Sample(T((2, 3, 6)), 3, 2),
+             Sample(T((2, 3, 4), "float64"), float("inf"), 2), Sample(T((2, 3, 4)), 2, 5),
+             Sample(T((2, 4, 3), "float32", "n", "T"), 2, 2)]
+op("F.lp_pool1d", functional("lp_pool1d"), LP_POOLS1, tol=10)
 DROPOUTS = [Sample(X, 0.0), Sample(X, p=0.0, training=True), Sample(X, 0.5, training=False), Sample(Z, 0.0),
             Sample(E, 0.0), Sample(XL[0], 0.0), Sample(X, 1.5), Sample(X, -0.1), Sample(T((2, 3), "float32", "s"), 0.0)]
 op("F.dropout", functional("dropout"), DROPOUTS)
@@ -842,8 +897,16 @@ op("F.scaled_dot_product_attention", functional("scaled_dot_product_attention"),
     Sample(T((1, 2, 3, 4)), T((1, 2, 5, 4)), T((1, 2, 5, 2)), is_causal=True),
     Sample(T((2, 3, 4)), T((2, 3, 4)), T((2, 3, 4)),
            attn_mask=T((3, 3), "bool", values=np.tril(np.ones((3, 3), bool))))], tol=10)
-op("F.unfold", functional("unfold"), [Sample(T((1, 2, 4, 4)), 2), Sample(T((1, 2, 4, 4)), (2, 3), stride=2, padding=1)])
-op("F.fold", functional("fold"), [Sample(T((1, 4, 4)), (3, 3), 2)])
+op("F.unfold", functional("unfold"), [Sample(T((1, 2, 4, 4)), 2), Sample(T((1, 2, 4, 4)), (2, 3), stride=2, padding=1),
+                                      Sample(T((2, 4, 5), "float64", "n", "T"), 2, dilation=(1, 2)),
+                                      Sample(T((0, 2, 4, 4)), 2), Sample(T((1, 2, 4, 4)), 5),
+                                      Sample(T((1, 2, 4, 4)), 2, stride=0), Sample(T((1, 1, 3, 3), "int64"), 2),
+                                      Sample(T((4, 4)), 2), Sample(T((1, 2, 4, 4)), (2, 2, 2))])
+op("F.fold", functional("fold"), [Sample(T((1, 4, 4)), (3, 3), 2), Sample(T((4, 9)), 4, 2),
+                                  Sample(T((2, 18, 12), "float64"), (5, 6), (2, 3), (1, 2), 1, (2, 1)),
+                                  Sample(T((9, 4), "float32", "n", "T"), (3, 3), 2), Sample(T((0, 4, 4)), (3, 3), 2),
+                                  Sample(T((1, 4, 5)), (3, 3), 2), Sample(T((1, 5, 4)), (3, 3), 2),
+                                  Sample(T((1, 4, 4), "int64"), (3, 3), 2)])
 
 # ---- nn.functional: losses (every reduction) ----
 REDUCTIONS_KW = [{}, {"reduction": "sum"}, {"reduction": "none"}]
@@ -1042,6 +1105,10 @@ RANDOM = {
                    [Sample(5), Sample(0), Sample(3, dtype=D("float32"))]),
     "L.rand_like": (lambda L, x, **k: L.rand_like(x, **k), lambda L, r, x: ((r >= 0) & (r < 1)).all(),
                     [Sample(X), Sample(Z)]),
+    "L.randint_like": (lambda L, x, *a, **k: L.randint_like(x, *a, **k),
+                       lambda L, r, x, *a: ((r >= (a[0] if len(a) > 1 else 0)) & (r < a[-1])).all(),
+                       [Sample(T((2, 3), "int64"), 5), Sample(X, 2, 7), Sample(Z, 3),
+                        Sample(T((3, 2), "int64", "n", "T"), 4), Sample(X, 3, dtype=D("int32"))]),
     "L.randn_like": (lambda L, x, **k: L.randn_like(x, **k), lambda L, r, x: r.isfinite().all(),
                      [Sample(X), Sample(XL[0])]),
     "L.normal": (lambda L, *a, **k: L.normal(*a, **k), lambda L, r, *a: r.isfinite().all(),
@@ -1065,6 +1132,16 @@ RANDOM = {
                        [Sample(T((2, 3), grad=False)), Sample(T((3,), "float64", grad=False), 2.0, 0.5)]),
     "Tensor.bernoulli_": (lambda L, x, *a: x.bernoulli_(*a), lambda L, r, x, *a: ((r == 0) | (r == 1)).all(),
                           [Sample(T((2, 3), grad=False), 0.5), Sample(T((3,), "float64", grad=False), 1.0)]),
+    "Tensor.random_": (lambda L, x, *a: x.random_(*a),
+                       lambda L, r, x, *a: ((r >= (a[0] if len(a) > 1 else 0)) & (r < (a[-1] if a else 2 ** 24 + 1))
+                                            & (r == r.floor())).all(),
+                       [Sample(T((2, 3), grad=False)), Sample(T((3,), "float64", grad=False), 5),
+                        Sample(T((2, 2), "int64"), -3, 4), Sample(T((3,), "uint8"), 300),
+                        Sample(T((2,), grad=False), 5, 2),
+                        Sample(T((3,), "bool"), 2), Sample(T((2, 3), "float32", "n", "x", grad=False), 3)]),
+    "Tensor.exponential_": (lambda L, x, *a: x.exponential_(*a), lambda L, r, x, *a: (r >= 0).all(),
+                            [Sample(T((2, 3), grad=False)), Sample(T((3,), "float64", grad=False), 2.0),
+                             Sample(T((3,), "int64"), 1.0), Sample(T((3,), grad=False), -1.0)]),
 }
 for n, (make, check, samples) in RANDOM.items():
     op(n, _random(make, check), samples, random=True)
@@ -1075,6 +1152,111 @@ op("F.multi_head_attention_forward", lambda L, F, q, k, v, w, b, ow, ob, **kw: F
     Sample(MHA_Q, MHA_Q, MHA_Q, T((12, 4)), T((12,)), T((4, 4)), T((4,)), need_weights=False),
     Sample(MHA_Q, MHA_Q, MHA_Q, T((12, 4)), T((12,)), T((4, 4)), T((4,)),
            attn_mask=T((3, 3), "bool", values=np.triu(np.ones((3, 3), bool), 1)), average_attn_weights=False)], tol=10)
+
+# ---- PyTorch's second names, shapes changed in place, type promotion, small compositions ----
+FLIPS_LR = [Sample(X), Sample(T((3,))), Sample(XL[0]), Sample(Z), Sample(E), Sample(T((2, 3), "int64")), Sample(X3)]
+for n in ("fliplr", "flipud"):
+    op(f"Tensor.{n}", method(n), FLIPS_LR)
+op("Tensor.rot90", method("rot90"), [Sample(X), Sample(X, 2), Sample(X3, -1, (1, 2)), Sample(XL[0], 3), Sample(X, 0),
+                                     Sample(X, 1, (1, 0)), Sample(T((3,))), Sample(X, 1, (0, 0)), Sample(E, 1),
+                                     Sample(T((2, 3), "bool"), -3), Sample(X, 1, (0, 1, 2))])
+op("Tensor.msort", method("msort"), unary())
+op("Tensor.t_", inplace("t_"), inplace_samples(
+    [Sample(X), Sample(T((3,))), Sample(Z), Sample(X3), Sample(XL[1]), Sample(E), Sample(XL[0])], 7), inplace=True)
+op("Tensor.transpose_", inplace("transpose_"), inplace_samples(TRANSPOSES, 11), inplace=True)
+op("Tensor.squeeze_", inplace("squeeze_"), inplace_samples(SQUEEZES, 13), inplace=True)
+op("Tensor.unsqueeze_", inplace("unsqueeze_"), inplace_samples(UNSQUEEZES, 11), inplace=True)
+op("Tensor.mH", lambda L, F, x: x.mH, [Sample(X), Sample(X3), Sample(T((3,))), Sample(XL[0]), Sample(E)])
+op("Tensor.H", lambda L, F, x: x.H, [Sample(X), Sample(X3), Sample(T((3,))), Sample(XL[0]), Sample(E)])
+for n in ("short", "char"):
+    op(f"Tensor.{n}", method(n), unary(("int64", "bool"), special=False))
+MEMORY = [Sample(X), Sample(Z), Sample(E), Sample(T((2, 3), "int64")), Sample(T((3,), "bool")), *map(Sample, XL)]
+op("Tensor.nbytes", lambda L, F, x: x.nbytes, MEMORY)
+op("Tensor.storage_offset", method("storage_offset"), MEMORY)
+op("Tensor.storage_offset(x[1:, 2:])", lambda L, F, x: x[1:, 2:].storage_offset(), [Sample(T((3, 4))), Sample(XL[0])])
+ADDCS = [Sample(X, Y, T((2, 3), "float32", "p")), Sample(X, T((3,)), T((2, 1), "float32", "p"), value=0.5),
+         Sample(T((2, 3), "int64"), T((2, 3), "int64"), T((2, 3), "int64", "p"), value=2),
+         Sample(Z, Z, T((), "float32", "p")), Sample(XL[0], XL[1], T((2, 3), "float32", "p", "x")),
+         Sample(X, T((2, 3), "float64"), T((2, 3), "float32", "p")),
+         Sample(T((2, 3), "int64"), T((2, 3), "int64"), T((2, 3), "int64", "p"), value=1.5),
+         Sample(T((2, 3), "bool"), T((2, 3), "bool"), T((2, 3), "bool")), Sample(E, T((3,)), T((0, 3), "float32", "p")),
+         Sample(T((3,)), X, T((2, 3), "float32", "p")), Sample(X, T((2, 2)), Y)]
+for n in ("addcmul", "addcdiv"):
+    op(f"Tensor.{n}", method(n), ADDCS)
+    op(f"Tensor.{n}_", inplace(n + "_"), inplace_samples(ADDCS, 11), inplace=True)
+ADDMMS = [Sample(T((2, 4)), X, T((3, 4))), Sample(T((4,)), X, T((3, 4)), beta=0.5, alpha=2),
+          Sample(Z, X, T((3, 4)), beta=0), Sample(T((2, 4), "float32", "s"), X, T((3, 4)), beta=0),
+          Sample(T((2, 2), "int64"), T((2, 3), "int64"), T((3, 2), "int64")), Sample(X, X, T((3, 4))),
+          Sample(T((2, 4), "float64"), X, T((3, 4))), Sample(T((2, 0)), X, T((3, 0))),
+          Sample(T((2, 2), "float32", "n", "T"), XL[0], T((3, 2), "float32", "n", "s"), alpha=0.5)]
+op("Tensor.addmm", method("addmm"), ADDMMS)
+op("Tensor.addmm_", inplace("addmm_"), inplace_samples(ADDMMS, 9), inplace=True)
+BADDBMMS = [Sample(T((2, 2, 4)), T((2, 2, 3)), T((2, 3, 4))), Sample(T((4,)), T((2, 2, 3)), T((2, 3, 4)), beta=2),
+            Sample(T((2, 2, 4), "float32", "s"), T((2, 2, 3)), T((2, 3, 4)), beta=0, alpha=3),
+            Sample(T((1, 2, 2), "int64"), T((1, 2, 3), "int64"), T((1, 3, 2), "int64")),
+            Sample(T((2, 2, 4)), T((2, 2, 3)), T((2, 4, 4))), Sample(T((0, 2, 4)), T((0, 2, 3)), T((0, 3, 4)))]
+op("Tensor.baddbmm", method("baddbmm"), BADDBMMS)
+op("Tensor.baddbmm_", inplace("baddbmm_"), inplace_samples(BADDBMMS, 6), inplace=True)
+op("Tensor.mv", method("mv"), [Sample(X, T((3,))), Sample(X, T((2,))), Sample(XL[0], T((3,), "float32", "n", "s")),
+                               Sample(T((2, 3), "int64"), T((3,), "int64")), Sample(T((0, 3)), T((3,))),
+                               Sample(X, T((3,), "float64")), Sample(T((3,)), T((3,))), Sample(T((2, 0)), T((0,)))])
+CROSSES = [Sample(T((2, 3)), T((2, 3)), dim=1), Sample(T((3,)), T((3,)), dim=0),
+           Sample(T((3, 2), "float64", "n", "T"), T((3, 1), "float64"), dim=0),
+           Sample(T((2, 3), "int64"), T((2, 3), "int64"), dim=-1), Sample(X, T((2, 2)), dim=1), Sample(X, Y, dim=0),
+           Sample(T((0, 3)), T((0, 3)), dim=1), Sample(T((3, 3)), T((3, 3)))]
+op("Tensor.cross", method("cross"), CROSSES)
+DISTS = [Sample(X, Y), Sample(X, T((3,)), 1), Sample(X, Y, 0), Sample(X, Y, INF), Sample(Z, Z), Sample(E, T((3,))),
+         Sample(T((2, 3), "int64"), T((2, 3), "int64")), Sample(X, T((2, 3), "float64"), 3), Sample(XL[0], XL[1], 1.5),
+         Sample(T((2, 4), "float32", "s"), T((2, 4), "float32"))]
+op("Tensor.dist", method("dist"), DISTS)
+DIFFS = [Sample(X), Sample(X, 2, 0), Sample(X, 1, -1, T((2, 1))), Sample(X, append=T((2, 2))),
+         Sample(T((2, 3), "bool")), Sample(T((2, 3), "int64"), 3), Sample(Z), Sample(E, 1, 0), Sample(XL[0], 1, 0),
+         Sample(X, 0), Sample(X, -1), Sample(T((3,)), prepend=T(()), append=T((2,), "float64")), Sample(X, 5),
+         Sample(T((2, 4), "float32", "s"))]
+op("Tensor.diff", method("diff"), DIFFS)
+op("L.diff", function("diff"), DIFFS[:3])
+QUANTILES = [Sample(X, 0.5), Sample(X, 0.25, 1), Sample(X, T((2,), values=[0.1, 0.9], grad=False), 0, True),
+             Sample(T((2, 4), "float32", "s"), 0.5, 1), Sample(Z, 0.3), Sample(E, 0.5), Sample(T((2, 3), "int64"), 0.5),
+             Sample(X, 1.5), Sample(XL[0], 0.7, 0), Sample(X3, 0.4, -1, True),
+             Sample(T((5,), "float64"), 0.5, keepdim=True), Sample(X, 0.5, keepdim=True),
+             Sample(X3, T((3,), values=[0.0, 0.5, 1.0], grad=False), 1, True),
+             Sample(X3, T((2,), values=[0.3, 0.6], grad=False), keepdim=True),
+             Sample(X, T((2,), "float64", values=[0.1, 0.2], grad=False)), Sample(E, 0.5, 1),
+             Sample(T((3,), "float64", values=[0.0, 1.0, 1.0]), T((), "float64", values=0.5, grad=False))]
+QUANTILES += [Sample(T((3, 4), "float64", "t"), 0.4, 1, interpolation=m)
+              for m in ("lower", "higher", "midpoint", "nearest", "cubic")]
+op("Tensor.quantile", method("quantile"), QUANTILES)
+op("L.quantile", function("quantile"), QUANTILES[:3])
+CONSECUTIVES = [Sample(T((5,), "int64", values=[1, 1, 2, 2, 1])),
+                Sample(T((3, 4), "float64", "t"), return_inverse=True, return_counts=True),
+                Sample(T((3, 2), "int64", "t"), dim=0), Sample(T((0,), "float32")), Sample(T((), "int64")),
+                Sample(T((2, 3), "bool"), dim=1, return_counts=True),
+                Sample(T((3, 2), "int64", values=[[1, 1], [1, 1], [2, 3]]), return_inverse=True, dim=0)]
+op("Tensor.unique_consecutive", method("unique_consecutive"), CONSECUTIVES)
+op("L.unique_consecutive", function("unique_consecutive"), CONSECUTIVES[:3])
+op("L.unique", function("unique"), [Sample(T((3, 4), "float64", "t")), Sample(T((3, 2), "int64", "t"), dim=0),
+                                    Sample(T((3, 4), "float32", "t"), return_inverse=True, return_counts=True),
+                                    Sample(T((5,), values=[INF * 0, 1.0, INF * 0, 2.0, 1.0], grad=False),
+                                           return_inverse=True, return_counts=True),  # each NaN is distinct
+                                    Sample(T((2, 0), "int64"), dim=0), Sample(T((2, 0), "int64"), dim=1)])
+for n in ("negative_", "fix_", "trunc_", "nan_to_num_", "deg2rad_", "rad2deg_"):
+    op(f"L.{n}", lambda L, F, x, _n=n: (getattr(L, _n)(x) is x, x), inplace_samples(unary(("int64",))), inplace=True)
+op("L.xlogy_", lambda L, F, x, y: (L.xlogy_(x, y) is x, x), inplace_samples(binary(("int64",))), inplace=True)
+DTYPE_PAIRS = [(D("int64"), D("float32")), (D("uint8"), D("int8")), (D("bool"), D("uint8")),
+               (D("float32"), D("float64")), (D("int32"), D("int64")), (D("float64"), D("int16")),
+               (D("bool"), D("bool"))]
+op("L.promote_types", function("promote_types"), [Sample(*p) for p in DTYPE_PAIRS])
+op("L.can_cast", function("can_cast"), [Sample(*p) for p in DTYPE_PAIRS] + [Sample(*p[::-1]) for p in DTYPE_PAIRS[:-1]])
+op("L.result_type", function("result_type"),
+   [Sample(X, 2.5), Sample(T((2, 3), "int64"), 2.5), Sample(T((2, 3), "int64"), T((), "float64")), Sample(2, 3.0),
+    Sample(T((2,), "uint8"), -1), Sample(True, T((2,), "bool")), Sample(T((2,), "int32"), T((2,), "int64")),
+    Sample(T((), "float64"), X), Sample(T((2,), "bool"), True)])
+op("L.as_tensor", function("as_tensor"), [Sample(X), Sample(X, dtype=D("float64")), Sample([1, 2]),
+                                          Sample([1.5, 2.0], dtype=D("float64")), Sample(T((2, 3), "int64")),
+                                          Sample(XL[0]), Sample(True), Sample([[1, 2], [3]])])
+op("L.logspace", function("logspace"), [Sample(0, 2, 5), Sample(-1, 1, 3, base=2), Sample(0, 1, 0),
+                                        Sample(0, 2, 3, dtype=D("float64")), Sample(1, 3, 1), Sample(-2, 2, 4, 3.0),
+                                        Sample(0, 3, 4, dtype=D("int64")), Sample(0, 1, -1)])
 
 # names that are not ops (or not torch's): the coverage test below skips them, each with its reason
 NOT_OPS = {
@@ -1145,7 +1327,7 @@ def values(t):
     """A numpy copy of a tensor of either library, read without autograd."""
     if isinstance(t, minigrad.Tensor):
         return np.array(host(t.array), copy=True)
-    return t.detach().numpy().copy()
+    return t.detach().numpy(force=True).copy()  # force: a ZeroTensor gradient (copysign's other) too
 
 
 def dtype_name(dt):
