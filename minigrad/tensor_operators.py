@@ -258,7 +258,7 @@ class OperatorMethods:
             raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
         if kind == "b":
             return other * bool(alpha) if _is_tensor(other) else bool(other) and bool(alpha)
-        return other * alpha
+        return pair[1] * alpha  # in the result's dtype: uint8 * -1 must not wrap before int32 arithmetic
 
     mul = multiply = __mul__
     pow = __pow__

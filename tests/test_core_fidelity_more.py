@@ -110,6 +110,19 @@ def test_index_add_takes_alpha_in_the_dtype_of_self(name, device):
     same(INDEX_ADD[name], device)
 
 
+ADD_ALPHA = {  # add/sub multiply by alpha in the result's dtype, not in a narrower operand's
+    "uint8_times_minus_one": lambda m, T: T(3, dtype=m.int32).sub(T(6, dtype=m.uint8), alpha=-1),
+    "uint8_add": lambda m, T: T([3], dtype=m.int32).add(T([200], dtype=m.uint8), alpha=2),
+    "int32_into_int64": lambda m, T: T([3]).add(T([2 ** 30], dtype=m.int32), alpha=8),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("name", list(ADD_ALPHA))
+def test_add_and_sub_take_alpha_in_the_dtype_of_the_result(name, device):
+    same(ADD_ALPHA[name], device)
+
+
 def test_multinomial_never_draws_a_trailing_zero_weight_category(monkeypatch):
     """u + row is rounded up to the next row's start for u just below 1: the draw stays in its row,
     on its last category that has weight."""
