@@ -118,7 +118,7 @@ def check_fits(value, dtype):
         else:
             fits = np.isfinite(value) and info.min <= value <= info.max
     else:
-        fits = not np.isfinite(value) or abs(value) <= np.finfo(dtype).max
+        fits = not np.isfinite(value) or abs(value) <= builtins.float(np.finfo(dtype).max)  # compared as Python floats
     if not fits:
         raise RuntimeError(f"value cannot be converted to type {_C_NAMES.get(dtype, name(dtype))} without overflow")
 

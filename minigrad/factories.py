@@ -238,9 +238,13 @@ def _where(condition, input=None, other=None):
     if not isinstance(input, Tensor):
         if not isinstance(other, Tensor):  # two numbers: where(mask, 1, 0) is int64, as PyTorch promotes them
             dtype = dtypes.result_type([], [], [input, other])
+            for number in (input, other):
+                dtypes.check_fits(number, dtype)
             return Tensor._wrap(backend.get_array_module(mask).where(mask, dtype.type(input), dtype.type(other)))
+        other._check_fits(input)
         b, a = other._promote(input)
     else:
+        input._check_fits(other)
         a, b = input._promote(other)
     return Where.apply(mask, a, b)
 

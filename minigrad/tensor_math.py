@@ -79,9 +79,9 @@ class MathMethods:
     tanh = lambda self: Tanh.apply(self._floating())
 
     def square(self):
-        """x * x; a bool tensor squares as an int64 one (PyTorch's x ** 2)."""
+        """x ** 2, as PyTorch (its gradient grad * (2 x), PowBackward0); a bool tensor squares as an int64 one."""
         x = self._cast(dtypes.int64) if self.array.dtype.kind == "b" else self
-        return x * x
+        return x ** 2
 
     def relu(self):
         if self.array.dtype.kind == "b":
@@ -172,8 +172,17 @@ class MathMethods:
 
     def where(self, condition, other):
         """self where condition, else other (torch.Tensor.where)."""
+        self._check_fits(other)
         a, b = self._promote(other)
         return Where.apply(bool_mask(condition, "where expected condition to be a boolean tensor", byte_ok=True), a, b)
+
+    def _check_fits(self, number):
+        """A Python number that joins this tensor in `where` must fit the result's dtype, as PyTorch's
+        (uint8 with 300, float32 with 1e300: RuntimeError), not wrap around or overflow to inf."""
+        if isinstance(number, (int, float)) and not isinstance(number, bool):
+            zero_dim = [self.array.dtype] if self.array.ndim == 0 else []
+            dims = [self.array.dtype] if self.array.ndim else []
+            dtypes.check_fits(number, dtypes.result_type(dims, zero_dim, [number]))
 
     def masked_fill(self, mask, value):
         """self with `value` wherever the bool mask is True; differentiable in self, and in value

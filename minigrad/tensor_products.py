@@ -8,6 +8,7 @@ import numpy as np
 
 from . import dtypes
 from .backend import get_array_module
+from .ops.arithmetic import RefusedGradient
 from .ops.shapes import Concat
 from .tensor_special import not_implemented_for, scalar_name
 
@@ -53,7 +54,12 @@ class ProductMethods:
                                "tensor2 for true division (minigrad)")
         a, t1, t2 = self._addc_operands(tensor1, tensor2)
         quotient = t1 / t2
-        return a + (quotient * value if value != 1 else quotient)
+        out = a + (quotient * value if value != 1 else quotient)
+        if out.requires_grad and tensor1.requires_grad and tensor2.array.dtype.kind in "biu":
+            # PyTorch's backward divides value by tensor2 in tensor2's own dtype, and refuses
+            return RefusedGradient.apply(out, refusal=f"result type Float can't be cast to the desired output type "
+                                              f"{scalar_name(tensor2.array.dtype)}", backward_name="AddcdivBackward0")
+        return out
 
     addcmul_ = lambda self, tensor1, tensor2, *, value=1: self._inplace(
         lambda t: t.addcmul(tensor1, tensor2, value=value), tensor1, tensor2)
@@ -137,6 +143,11 @@ class ProductMethods:
         if difference.array.dtype.kind != "f":
             raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
                                f"{scalar_name(difference.array.dtype)} instead.")
+        if p == 0 and difference.requires_grad:  # PyTorch's backward of dist has no formula for p = 0:
+            # self gets no gradient (None), and a gradient for other fails
+            refusal = "the derivative of dist with p=0 is not computed by PyTorch (its backward gets no tensor): " \
+                      "use p > 0, or detach other" if _is_tensor(other) and other.requires_grad else None
+            return RefusedGradient.apply(difference.norm(p), refusal=refusal, backward_name="DistBackward0")
         return difference.norm(p)
 
     def diff(self, n=1, dim=-1, prepend=None, append=None):

@@ -156,6 +156,8 @@ class ReductionMethods:
                                f"{scalar_name(x.array.dtype)}")
         if isinstance(p, str) and p != "fro":
             raise RuntimeError(f"norm(p={p!r}): only vector norms (a number p, or 'fro') are supported")
+        if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:  # PyTorch calls matrix_norm then
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
         return Norm.apply(x, p=2.0 if p == "fro" else float(p), dim=dim, keepdim=keepdim)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):

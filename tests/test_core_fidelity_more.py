@@ -123,6 +123,51 @@ def test_add_and_sub_take_alpha_in_the_dtype_of_the_result(name, device):
     same(ADD_ALPHA[name], device)
 
 
+def _backward(out, *leaves):
+    out.sum().backward()
+    return tuple(x.grad for x in leaves)
+
+
+def _dist_p0(x, y):
+    return _backward(x.dist(y, 0), x, y) + (x.dist(y, 0),)
+
+
+EDGES = {  # numbers that do not fit, a matrix norm's dims, and backwards PyTorch refuses or leaves None
+    "where_uint8_300": lambda m, T: T(1, dtype=m.uint8).where(T([True, False]), 300),
+    "where_uint8_minus_one_wraps": lambda m, T: T(1, dtype=m.uint8).where(T([True, False]), -1),
+    "where_function_uint8": lambda m, T: m.where(T([True, False]), 2 ** 31, T(1, dtype=m.uint8)),
+    "where_float32_1e300": lambda m, T: T([1.0, 2.0]).where(T([True, False]), 1e300),
+    "where_two_numbers_1e300": lambda m, T: m.where(T([True, False]), 1e300, 0),
+    "norm_fro_of_three_dims": lambda m, T: m.norm(m.ones(1, 1, 3), dim=(0, 2, 1)),
+    "norm_p2_of_three_dims": lambda m, T: m.norm(m.ones(1, 1, 3), p=2, dim=(0, 2, 1)),
+    "addcdiv_integer_tensor2": lambda m, T: _backward(m.addcdiv(T([1, 1]), m.ones(2, requires_grad=True),
+                                                               T([2, 2], dtype=m.uint8), value=2)),
+    "addcdiv_float_tensor2": lambda m, T: _backward(m.addcdiv(T([1, 1]), m.ones(2), m.full((2,), 2.0,
+                                                                                            requires_grad=True))),
+    "dist_p0_self_gets_none": lambda m, T: _dist_p0(T([1.0, 0.0]).requires_grad_(), T(0.0)),
+    "dist_p0_other_refused": lambda m, T: _dist_p0(T([1.0, 0.0]), T(0.0).requires_grad_()),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("name", list(EDGES))
+def test_numbers_that_do_not_fit_and_backwards_torch_refuses(name, device):
+    same(EDGES[name], device)
+
+
+@needs_torch
+def test_cumprod_along_a_dimension_of_one_passes_the_gradient(device):
+    """out = x there: PyTorch returns the gradient itself, not (grad * out) / x, NaN at inf."""
+    grads(lambda m, x: x.cumprod(1), [[[-2.41], [1.76], [-inf]]], device)
+    grads(lambda m, x: x[0, 0].cumprod(0), [[[-inf]]], device)
+
+
+@needs_torch
+def test_square_is_a_power_in_the_graph(device):
+    """square's gradient is grad * (2 x), PyTorch's pow rule: 2 x overflows first (-inf), not x * grad."""
+    grads(lambda m, x: x.square(), [[3e38, 2.0, -1e30, inf]], device)
+
+
 def test_multinomial_never_draws_a_trailing_zero_weight_category(monkeypatch):
     """u + row is rounded up to the next row's start for u just below 1: the draw stays in its row,
     on its last category that has weight."""

@@ -238,6 +238,20 @@ class FloorDivide(Broadcasting):
                            "detach the result (x.detach() // y) or use x.div(y, rounding_mode='floor')")
 
 
+class RefusedGradient(Function):
+    """out = x, a copy, whose backward raises `refusal` (or, with refusal None, gives x no gradient):
+    where PyTorch computes a forward but its backward fails or leaves .grad None (dist with p=0;
+    addcdiv's tensor1 over an integer tensor2), minigrad's does the same, with PyTorch's node name."""
+    def forward(self, x, refusal, backward_name):
+        self.refusal, self.backward_name = refusal, backward_name
+        return x.copy()
+
+    def backward(self, grad):
+        if self.refusal is None:
+            return None
+        raise RuntimeError(self.refusal)
+
+
 class Neg(Function):
     """out = -a;  d/da = -1."""
     def forward(self, a):

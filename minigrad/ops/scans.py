@@ -43,6 +43,8 @@ class Cumprod(Function):
     def backward(self, grad):
         x, out = self.saved
         xp, dim = get_array_module(grad), self.dim
+        if x.ndim == 0 or x.shape[dim] == 1:  # out = x: the gradient passes unchanged (inf / inf is no NaN)
+            return grad
         zero = x == 0
         seen = xp.cumsum(zero, axis=dim)  # how many zeros up to and including each place
         before, first = seen == 0, zero & (seen == 1)
