@@ -132,10 +132,15 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _make((generator or random_source.rng()).standard_normal(_size(size)), dtype, device, requires_grad)
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """Integers in [low, high): randint(high, size) or randint(low, high, size)."""
-    if size is None:
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """Integers in [low, high): randint(high, size), randint(high, size=...) or randint(low, high, size)."""
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
+    if not isinstance(size, (tuple, list)):
+        given = high if size is None else size  # randint(3, 10): PyTorch read 10 as the size
+        raise TypeError(f"randint(): argument 'size' (position 2) must be tuple of ints, not {type(given).__name__}")
     check_integer_range(low, high, dtypes.as_dtype(dtype) or dtypes.int64)
     draws = (generator or random_source.rng()).integers(low, high, _size((size,)))
     return _make(draws, dtype or dtypes.int64, device, requires_grad)

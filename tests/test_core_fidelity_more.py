@@ -168,6 +168,22 @@ def test_square_is_a_power_in_the_graph(device):
     grads(lambda m, x: x.square(), [[3e38, 2.0, -1e30, inf]], device)
 
 
+@needs_torch
+def test_randint_reads_its_arguments_as_torch():
+    """randint(high, size=...) (mnist_forward_forward), randint(high, size), randint(low, high, size),
+    keywords only; randint(low, high) without a size is torch's TypeError."""
+    calls = [((10,), {"size": (2,)}), ((10, (2,)), {}), ((3, 10, (2, 3)), {}), ((), {"low": 3, "high": 10, "size": (2,)}),
+             ((), {"high": 10, "size": [4]})]
+    for args, kwargs in calls:
+        theirs, mine = torch.randint(*args, **kwargs), minigrad.randint(*args, **kwargs)
+        assert tuple(mine.shape) == tuple(theirs.shape) and str(mine.dtype) == "int64"
+        low = kwargs.get("low", args[0] if len(args) == 3 else 0)
+        high = kwargs.get("high", args[1] if len(args) == 3 else args[0] if args else None)
+        assert ((mine.numpy() >= low) & (mine.numpy() < high)).all()
+    with pytest.raises(TypeError, match="must be tuple of ints, not int"):
+        minigrad.randint(3, 10)
+
+
 def test_multinomial_never_draws_a_trailing_zero_weight_category(monkeypatch):
     """u + row is rounded up to the next row's start for u just below 1: the draw stays in its row,
     on its last category that has weight."""
