@@ -43,9 +43,10 @@ def index_places(xp, index, dim):
     return tuple(where)
 
 
-def multiply_at(target, places, values):
-    """target[places] *= values, a place given several times multiplied by each (numpy's multiply.at,
-    which cupy lacks): the k-th value of every place is applied in the k-th round."""
+def combine_at(ufunc, target, places, values):
+    """target[places] = ufunc(target[places], values), a place given several times combined with each
+    value in turn (numpy's ufunc.at, which cupy lacks): the k-th value of every place is applied in the
+    k-th round."""
     xp = get_array_module(target)
     where = xp.broadcast_arrays(*places)
     flat = xp.ravel_multi_index(tuple(w.reshape(-1) for w in where), target.shape)
@@ -55,7 +56,12 @@ def multiply_at(target, places, values):
     rank = xp.arange(flat.size) - xp.searchsorted(flat, flat, side="left")  # how many came before at its place
     view = target.reshape(-1)  # target is a fresh row-major copy: this is a view of it
     for k in range(int(rank.max()) + 1 if rank.size else 0):
-        view[flat[rank == k]] *= values[rank == k]
+        view[flat[rank == k]] = ufunc(view[flat[rank == k]], values[rank == k])
+
+
+def multiply_at(target, places, values):
+    """target[places] *= values, a place given several times multiplied by each."""
+    combine_at(get_array_module(target).multiply, target, places, values)
 
 
 class Gather(Function):

@@ -10,24 +10,9 @@ its place (recomputed with a zero replaced by 1, so that one zero among them is 
 """
 from ..autograd import Function
 from ..backend import get_array_module, scatter_add
-from .scatter import check_index, index_places
+from .scatter import check_index, combine_at, index_places
 
 REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
-
-
-def combine_at(ufunc, target, places, values):
-    """target[places] = ufunc(target[places], values), a place given several times combined with each
-    value in turn: the k-th value of every place is applied in the k-th round (numpy's ufunc.at)."""
-    xp = get_array_module(target)
-    where = xp.broadcast_arrays(*places)
-    flat = xp.ravel_multi_index(tuple(w.reshape(-1) for w in where), target.shape)
-    values = xp.broadcast_to(values, where[0].shape).reshape(-1)
-    order = xp.argsort(flat, kind="stable")
-    flat, values = flat[order], values[order]
-    rank = xp.arange(flat.size) - xp.searchsorted(flat, flat, side="left")  # how many came before at its place
-    view = target.reshape(-1)  # target is a fresh row-major copy: this is a view of it
-    for k in range(int(rank.max()) + 1 if rank.size else 0):
-        view[flat[rank == k]] = ufunc(view[flat[rank == k]], values[rank == k])
 
 
 def _identity(xp, reduce, dtype):
