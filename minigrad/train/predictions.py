@@ -23,6 +23,7 @@ from ..data.base import TensorDataset
 from ..nn import functional as F
 from ..autograd import no_grad
 from ..tensor import Tensor
+from ..utils.summary import summary as model_summary
 from . import plots
 
 
@@ -95,28 +96,16 @@ class Predictions:
 
     def summary(self):
         """Each layer's input and output shape and parameter count, on one image of the data's size
-        (fastai's model_summary); printed, and returned as an OrderedDict."""
+        (fastai's model_summary); printed, and returned as an OrderedDict. The leaf rows of
+        minigrad.utils.summary.summary (torchinfo's table, for any Module), in fastai's layout."""
         size = getattr(self.data, "size", 224)
-        rows, handles = OrderedDict(), []
-        for module in self.model.modules():
-            if list(module.children()):
-                continue  # leaves only: containers would repeat their children
-
-            def hook(m, inputs, output, name=type(module).__name__):
-                key = f"{name}-{len(rows) + 1}"
-                params = list(m.parameters())
-                rows[key] = OrderedDict(
-                    input_shape=[-1] + list(inputs[0].shape[1:]), output_shape=[-1] + list(output.shape[1:]),
-                    nb_params=int(sum(int(np.prod(p.shape)) for p in params)),
-                    trainable=any(p.requires_grad for p in params))
-            handles.append(module.register_forward_hook(hook))
-        self.model.eval()
-        try:
-            with no_grad():
-                self.model(Tensor(np.zeros((1, 3, size, size), np.float32), device=self.device))
-        finally:
-            for h in handles:
-                h.remove()
+        image = Tensor(np.zeros((1, 3, size, size), np.float32), device=self.device)
+        rows = OrderedDict()
+        for layer in model_summary(self.model, input_data=image, verbose=0).summary_list:
+            if layer.is_leaf_layer:  # leaves only: containers would repeat their children
+                rows[f"{layer.class_name}-{len(rows) + 1}"] = OrderedDict(
+                    input_shape=[-1] + layer.input_size[1:], output_shape=[-1] + layer.output_size[1:],
+                    nb_params=layer.num_params, trainable=layer.trainable_params > 0)
         for key, row in rows.items():
             print(f"{key:<22} {str(row['output_shape']):<22} {row['nb_params']:>10,}  "
                   f"{'trainable' if row['trainable'] else ''}")
