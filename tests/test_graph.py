@@ -78,13 +78,13 @@ def test_dot_text_names_ops_leaves_and_the_tensor():
     assert dot.startswith("digraph {") and dot.rstrip().endswith("}")
     labels = dict(re.findall(r'\t(n\d+) \[label="([^"]*)"', dot))
     by_label = {v: k for k, v in labels.items()}
-    assert set(labels.values()) == {"() float32\\ndata 6", "SumBackward0", "MulBackward0",
-                                    "(2, 3) float32", "weight\\n(3) float32"}
+    total, product = "SumBackward0\\n() float32", "MulBackward0\\n(2, 3) float32"  # each op with its output
+    assert set(labels.values()) == {"() float32\\ndata 6", total, product, "(2, 3) float32", "weight\\n(3) float32"}
     edges = set(re.findall(r"\t(n\d+) -> (n\d+)", dot))
-    assert edges == {(by_label["SumBackward0"], by_label["() float32\\ndata 6"]),
-                     (by_label["MulBackward0"], by_label["SumBackward0"]),
-                     (by_label["(2, 3) float32"], by_label["MulBackward0"]),
-                     (by_label["weight\\n(3) float32"], by_label["MulBackward0"])}
+    assert edges == {(by_label[total], by_label["() float32\\ndata 6"]),
+                     (by_label[product], by_label[total]),
+                     (by_label["(2, 3) float32"], by_label[product]),
+                     (by_label["weight\\n(3) float32"], by_label[product])}
     assert str(make_dot(y)) == make_dot(y).source
 
 
