@@ -14,9 +14,10 @@ promotion (`tensor_operators.py`), division with rounding modes
 reductions (`tensor_reduce.py`) and scans (`tensor_scan.py`), shapes and views
 (`tensor_shape.py`), pieces (`tensor_pieces.py`: narrow, split, chunk), indexing
 ops (`tensor_index.py`), in-place ops and their rules (`tensor_inplace.py`),
-random fills (`tensor_random.py`), dtype and device moves and Python's number
-protocol (`tensor_convert.py`), gradient hooks (`tensor_hooks.py`); printing is
-in `printing.py`.
+random fills (`tensor_random.py`), fills (`tensor_fill.py`), dtype and device moves and
+Python's number protocol (`tensor_convert.py`), gradient hooks (`tensor_hooks.py`), and
+PyTorch's further names (`tensor_aliases.py`, `tensor_maps.py`, `tensor_products.py`,
+`tensor_order.py`, `tensor_scatter.py`); printing is in `printing.py`.
 """
 import weakref
 

@@ -18,10 +18,8 @@ from ..tensor import Tensor
 
 
 def _shared(array):
-    """A Tensor over `array` itself, no copy (state_dict shares memory, as PyTorch's). The core
-    names this constructor `_wrap` (it was `_from_op`)."""
-    wrap = getattr(Tensor, "_wrap", None) or Tensor._from_op
-    return wrap(array, None)
+    """A Tensor over `array` itself, no copy (state_dict shares memory, as PyTorch's)."""
+    return Tensor._wrap(array, None)
 
 
 class Optimizer:

@@ -3,8 +3,9 @@
 A Learner holds a model made of a pretrained `body` and a new `head`, the data, and
 the model's layer groups (layer_groups.py: freeze, unfreeze, one rate per group).
 fit(lrs, n_cycle, cycle_len, cycle_mult) trains with SGD (momentum 0.9) and the SGDR
-schedule (optim/sgdr.py); every epoch ends with a validation pass and a checkpoint
-(ckpts.py), and `learn.sched` records each iteration's rate and loss (sched.py).
+schedule (optim/sgdr.py); every epoch ends with a validation pass, and with
+fit(..., checkpoint=NAME) a checkpoint of the finished epoch (checkpoint.py) that resume=True
+continues from; `learn.sched` records each iteration's rate and loss (sched.py).
 precompute=True trains the head on the frozen body's cached activations (precompute.py);
 predict/TTA/predict_array (predictions.py) give log-probabilities as fastai's.
 """

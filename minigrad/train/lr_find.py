@@ -2,7 +2,7 @@
 
 Train for at most one epoch while the learning rate grows exponentially, from
 start_lr (1e-5) to end_lr (10), one step per mini-batch:
-    lr_i = start_lr * (end_lr / start_lr) ** (i / n_batches)
+    lr_i = start_lr * (end_lr / start_lr) ** (i / (n_batches - 1))   (i = 0 .. n_batches - 1)
 and record the training loss, smoothed (EMA with beta 0.98, debiased). Stop when
 the loss passes 4x the best seen, or is NaN: the rate is now far too high. Then
 put the weights back exactly as they were. `learn.sched` then holds the run

@@ -53,6 +53,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """The log loss: nll_loss(log_softmax(input, dim=1)), stable for large logits. The classes are
     dim 1 ((N, C) or (N, C, d1, ...)), or dim 0 of one unbatched sample (C,).
 
+    Its gradient, the lecture's: with p = softmax(x) and y the one-hot target, the mean over N rows
+    of -log p[n, y_n] has d loss / d x = (p - y) / N. The two ops' backwards compose to exactly that:
+    nll_loss's gives g = -y / N (-1/N at each row's target), and log_softmax's turns it into
+    g - p * sum(g) = -y / N + p / N.
+
     A target of the input's own shape holds class probabilities (soft labels) instead of indices:
     loss_n = -sum_c w_c target[n, c] log softmax(input)[n, c], and 'mean' divides by N (times the
     positions d1...), not by the weights.
