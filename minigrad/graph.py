@@ -150,8 +150,8 @@ def _node_label(node, names, show_saved):
     if leaf is not None:
         return _tensor_lines(leaf, names.get(id(leaf))), "leaf"
     lines = [node.name()]
-    if getattr(node, "out_shape", None) is not None:  # what the op gave: its output's shape and dtype
-        lines.append(f"{_size(node.out_shape)} {node.out_dtype}")
+    if getattr(node, "result_shape", None) is not None:  # what the op gave: its output's shape and dtype
+        lines.append(f"{_size(node.result_shape)} {node.result_dtype}")
     if show_saved:
         saved = [a for a in getattr(node, "saved", ()) if hasattr(a, "shape")]
         if getattr(node, "freed", False):

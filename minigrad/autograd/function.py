@@ -149,7 +149,7 @@ class Function(Node):
             result = wrap(out)
         else:
             fn.parents = tuple(x._grad_node() if getattr(x, "requires_grad", False) else None for x in inputs)
-            fn.out_shape, fn.out_dtype = out.shape, out.dtype
+            fn.result_shape, fn.result_dtype = out.shape, out.dtype
             result = wrap(out, fn)
         if fn.is_view:  # a view shares the version counter (and memory) of its input, and
             result._version = first._version  # remembers how to remake itself from it
@@ -168,7 +168,7 @@ class Function(Node):
                     "the in-place change (x = x.clone()) or use the out-of-place form (x = x + 1).")
 
     freed = False  # True once release() dropped arrays this node's backward needs
-    out_shape = out_dtype = None  # the shape and dtype of the output, for drawing the graph (minigrad/graph.py)
+    result_shape = result_dtype = None  # the shape and dtype of the output, for drawing the graph (minigrad/graph.py)
 
     def release(self):
         """Drop the arrays this node holds once its backward has run (saved inputs, masks): the
