@@ -219,7 +219,7 @@ def stack(tensors, dim=0, *, out=None):
     shapes = {tuple(t.shape) for t in tensors}
     if len(shapes) > 1:
         raise RuntimeError(f"stack expects each tensor to be equal size, got {sorted(shapes)}")
-    result = Concat.apply(*(t.unsqueeze(dim) for t in tensors), dim=dim)
+    result = Concat.apply(*(t.unsqueeze(dim) for t in tensors), dim=dim, backward_name="StackBackward0")
     return result if out is None else write_out("stack", result, out)
 
 

@@ -133,7 +133,8 @@ class IndexMethods:
         shape = broadcast_shape(self.shape, mask.shape) or (1,)  # 0-d both: one element, still 1-D out
         xp = get_array_module(mask.array)
         where = xp.nonzero(xp.broadcast_to(mask.array.reshape(mask.shape or (1,)), shape))
-        return GetItem.apply(self.reshape(self.shape or (1,)).expand(shape), index=where)
+        return GetItem.apply(self.reshape(self.shape or (1,)).expand(shape), index=where,
+                             backward_name="MaskedSelectBackward0")
 
     def take(self, index):
         """self flattened, at `index` (any shape; negative counts from the end)."""
@@ -142,7 +143,7 @@ class IndexMethods:
         if index.size and (int(index.max()) >= n or int(index.min()) < -n):
             bad = int(index.max()) if int(index.max()) >= n else int(index.min())
             raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
-        return GetItem.apply(flat, index=(index,))
+        return GetItem.apply(flat, index=(index,), backward_name="TakeBackward0")
 
     def take_along_dim(self, indices, dim=None):
         """self at `indices` along dim (as gather, but self and indices broadcast over the other

@@ -195,9 +195,11 @@ class MathMethods:
             if value.requires_grad and is_grad_enabled():
                 if self.array.dtype.kind != "f":  # the result would need a gradient it cannot have
                     raise RuntimeError(f"Autograd not support dtype: {scalar_name(self.array.dtype)}")
-                return Where.apply(mask, value._cast(self.array.dtype), self, row_major_out=True)
+                return Where.apply(mask, value._cast(self.array.dtype), self, row_major_out=True,
+                                   backward_name="MaskedFillBackward1")
             value = value.item()
-        return Where.apply(mask, dtypes.fill_value(value, self.array.dtype), self, row_major_out=True)
+        return Where.apply(mask, dtypes.fill_value(value, self.array.dtype), self, row_major_out=True,
+                           backward_name="MaskedFillBackward0")
 
     # ---- triangles and products built from the ops above (their gradients come with them) ----------
     def _triangle(self, diagonal, lower):
@@ -206,7 +208,8 @@ class MathMethods:
         n, m = self.shape[-2:]
         xp = get_array_module(self.array)
         keep = xp.tri(n, m, diagonal, dtype=bool) if lower else ~xp.tri(n, m, diagonal - 1, dtype=bool)
-        return Where.apply(keep, self, self.array.dtype.type(0), row_major_out=True)  # 0 outside, even at inf
+        return Where.apply(keep, self, self.array.dtype.type(0), row_major_out=True,  # 0 outside, even at inf
+                           backward_name="TrilBackward0" if lower else "TriuBackward0")
 
     tril = lambda self, diagonal=0: self._triangle(diagonal, lower=True)
     triu = lambda self, diagonal=0: self._triangle(diagonal, lower=False)

@@ -1,6 +1,7 @@
 """Tensor's pieces along one dimension, each a view of the tensor (basic indexing): narrow,
 split, chunk and unbind, with PyTorch's rules for their arguments (a negative start counts from
 the end, sizes must add up to the dimension, an empty dimension still gives one empty piece)."""
+from .ops.shapes import GetItem
 
 
 class PieceMethods:
@@ -17,7 +18,11 @@ class PieceMethods:
             raise RuntimeError("narrow(): length must be non-negative.")
         if start + length > n:
             raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-        return self[(slice(None),) * d + (slice(start, start + length),)]
+        return self._piece(d, slice(start, start + length), "SliceBackward0")
+
+    def _piece(self, d, part, backward_name):
+        """self[..., part] with `part` indexing dim d: a view, its node named as PyTorch's op's."""
+        return GetItem.apply(self, index=(slice(None),) * d + (part,), backward_name=backward_name)
 
     def split(self, split_size, dim=0):
         """Pieces of `split_size` along dim (the last may be smaller), or of the given sizes."""
@@ -36,7 +41,8 @@ class PieceMethods:
                                    f"0, but got split_size={split_size} for dimension size {n}")
             sizes = [min(split_size, n - i) for i in range(0, n, split_size or 1)] or [0]  # empty: one empty piece
         starts = [sum(sizes[:i]) for i in range(len(sizes))]
-        return tuple(self.narrow(d, s, k) for s, k in zip(starts, sizes))
+        name = "SplitWithSizesBackward0" if isinstance(split_size, (list, tuple)) else "SplitBackward0"
+        return tuple(self._piece(d, slice(s, s + k), name) for s, k in zip(starts, sizes))
 
     def chunk(self, chunks, dim=0):
         """`chunks` pieces as equal as split makes them (fewer when the dim is short)."""
@@ -49,4 +55,4 @@ class PieceMethods:
 
     def unbind(self, dim=0):
         d = self._dim(dim)
-        return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
+        return tuple(self._piece(d, i, "UnbindBackward0") for i in range(self.shape[d]))

@@ -106,17 +106,18 @@ class ShapeMethods:
 
     def unsqueeze(self, dim):
         d = self._dim(dim, extra=1)
-        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+        return Reshape.apply(self, shape=self.shape[:d] + (1,) + self.shape[d:], backward_name="UnsqueezeBackward0")
 
     def squeeze(self, dim=None):
         if dim is None:
-            return self.reshape(tuple(n for n in self.shape if n != 1))
+            return Reshape.apply(self, shape=tuple(n for n in self.shape if n != 1), backward_name="SqueezeBackward0")
         dims = [self._dim(d) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))]
         for d in dims:
             if dims.count(d) > 1:
                 raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
         dims = set(dims) if self.ndim else set()
-        return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)))
+        return Reshape.apply(self, shape=tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)),
+                             backward_name="SqueezeBackward2" if isinstance(dim, (tuple, list)) else "SqueezeBackward1")
 
     def flatten(self, start_dim=0, end_dim=-1):
         start, end = self._dim(start_dim), self._dim(end_dim)
@@ -147,14 +148,14 @@ class ShapeMethods:
         d0, d1 = self._dim(dim0), self._dim(dim1)
         if dims:  # a 0-d tensor transposes (dims 0 and -1) to a view of itself
             dims[d0], dims[d1] = dims[d1], dims[d0]
-        return Permute.apply(self, dims=tuple(dims))
+        return Permute.apply(self, dims=tuple(dims), backward_name="TransposeBackward0")
 
     swapaxes = transpose
 
     def t(self):
         if self.array.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.array.ndim}D")
-        return self if self.array.ndim < 2 else self.transpose(0, 1)
+        return self if self.array.ndim < 2 else Permute.apply(self, dims=(1, 0), backward_name="TBackward0")
 
     T = property(lambda self: self.permute(*reversed(range(self.array.ndim))))
     @property

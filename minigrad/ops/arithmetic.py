@@ -100,6 +100,8 @@ class Sub(Broadcasting):
     """out = a - b;  d/da = 1, d/db = -1."""
     def forward(self, a, b, out=None):
         self.check_shapes(a, b)
+        if isinstance(a, (np.generic, int, float)):  # number - tensor: PyTorch's rsub.Scalar node
+            self.backward_name = "RsubBackward1"
         return torch_layout(a - b, a, b) if out is None else get_array_module(out).subtract(a, b, out=out)  # sub_
 
     def backward(self, grad):
@@ -155,6 +157,9 @@ class Pow(Broadcasting):
     (the limits, where the formulas give 0 * inf = NaN)."""
     def forward(self, a, b):
         self.check_shapes(a, b)
+        number = (np.generic, int, float)  # PyTorch's nodes: tensor ** number, tensor ** tensor, number ** tensor
+        self.backward_name = ("PowBackward0" if isinstance(b, number) else
+                              "PowBackward2" if isinstance(a, number) else "PowBackward1")
         if a.dtype.kind in "iu":
             return _power_layout(integer_power(get_array_module(a), a, b), a, b)  # no gradient: integers only
         out = _power_layout(a ** b, a, b)  # 0 ** -1 is inf, silently: Function.apply computes under np.errstate

@@ -100,6 +100,7 @@ class Cos(Function):
 
 class Log1p(Function):
     """out = ln(1 + x);  dx = grad / (1 + x)."""
+    backward_name = "Log1PBackward0"  # PyTorch's name of this node
     def forward(self, x):
         self.save_for_backward(x)
         return torch_layout(get_array_module(x).log1p(x), x)
@@ -121,6 +122,8 @@ class Clamp(Function):
         if lo is None and hi is None:
             raise ValueError("clamp: give at least one of min= and max=")
         self.shapes = [getattr(v, "shape", ()) for v in (x, lo, hi)]
+        if any(isinstance(v, (np.generic, int, float)) for v in (lo, hi)):
+            self.backward_name = "ClampBackward1"  # number bounds: PyTorch's clamp (Scalar) node
         check_broadcast(*self.shapes)
         need = tuple(self.needs_input_grad) + (False,) * (3 - len(self.needs_input_grad))
         masks = [None, None, None]
@@ -184,7 +187,9 @@ class Minimum(Maximum):
 class Where(Function):
     """out = a where cond else b;  da = grad where cond, db = grad elsewhere. The result is laid out
     as torch.where's (the inputs' memory order), or row-major (masked_fill's, tril's)."""
-    def forward(self, cond, a, b, row_major_out=False):
+    def forward(self, cond, a, b, row_major_out=False, backward_name=None):
+        if backward_name:  # the op the caller computes with it: MaskedFillBackward0, TrilBackward0...
+            self.backward_name = backward_name
         xp = get_array_module(a, b)
         self.cond, self.a_shape, self.b_shape = cond, getattr(a, "shape", ()), getattr(b, "shape", ())
         check_broadcast(getattr(cond, "shape", ()), self.a_shape, self.b_shape)

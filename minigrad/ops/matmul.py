@@ -49,6 +49,8 @@ class MatMul(Function):
                 f"of the first ({a.shape[-1]}) must equal the {'first' if b.ndim == 1 else 'second-to-last'} "
                 f"dimension of the second ({b.shape[0 if b.ndim == 1 else -2]})")
         self.a_shape, self.b_shape = a.shape, b.shape
+        if b.ndim == 1 and a.ndim <= 2:  # PyTorch's nodes for vector products (matrices: MmBackward0)
+            self.backward_name = "DotBackward0" if a.ndim == 1 else "MvBackward0"
         # a vector is a 1-row (a) or 1-column (b) matrix; this keeps backward uniform
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b

@@ -51,6 +51,7 @@ class Sum(Function):
     """out = sum of x over `dim`;  dx = grad copied to every summed element."""
     def forward(self, x, dim=None, keepdim=False):
         self.shape, self.keepdim = x.shape, keepdim
+        self.backward_name = "SumBackward1" if dim is not None else None  # PyTorch's sum.dim_IntList node
         self.axes = _axes(dim, x.ndim)
         return row_major(x.sum(axis=self.axes, keepdims=keepdim, dtype=_own(x)))
 
@@ -62,6 +63,7 @@ class Mean(Function):
     """out = sum(x) / n over `dim`;  dx = grad / n for every element."""
     def forward(self, x, dim=None, keepdim=False):
         self.shape, self.keepdim = x.shape, keepdim
+        self.backward_name = "MeanBackward1" if dim is not None else None  # PyTorch's mean.dim node
         self.axes = _axes(dim, x.ndim)
         self.count = 1
         for a in self.axes:
@@ -96,6 +98,8 @@ class Max(Function):
 
     def forward(self, x, dim=None, keepdim=False, name="amax", nan_is_max=False):
         self.shape, self.keepdim = x.shape, keepdim
+        # PyTorch's nodes: AmaxBackward0 (amax, amin), MaxBackward1 (max() of all elements, min())
+        self.backward_name = name.capitalize() + ("Backward1" if name in ("max", "min") else "Backward0")
         self.axes = _axes(dim, x.ndim)
         check_nonempty(name, x, self.axes, dim)
         reduce = getattr(x, self.pick)
@@ -138,6 +142,7 @@ class Prod(Function):
 
     def forward(self, x, dim=None, keepdim=False):
         self.shape, self.keepdim, self.all = x.shape, keepdim, dim is None
+        self.backward_name = None if self.all else "ProdBackward1"  # PyTorch's prod.dim_int node
         self.axes = _axes(dim, x.ndim)
         out = row_major(x.prod(axis=self.axes, keepdims=keepdim, dtype=_own(x)))
         self.save_for_backward(x, out)

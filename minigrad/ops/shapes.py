@@ -18,8 +18,10 @@ class Reshape(Function):
     backward_name = "ViewBackward0"  # PyTorch's name of this node
     is_view = True
 
-    def forward(self, x, shape):
+    def forward(self, x, shape, backward_name=None):
         self.shape = x.shape
+        if backward_name:  # the view op the caller computes with it: UnsqueezeBackward0, SqueezeBackward1...
+            self.backward_name = backward_name
         try:
             return x.reshape(shape)
         except ValueError:
@@ -35,7 +37,9 @@ class Permute(Function):
     """Reorder dimensions; the backward applies the inverse order."""
     is_view = True
 
-    def forward(self, x, dims):
+    def forward(self, x, dims, backward_name=None):
+        if backward_name:  # the view op the caller computes with it: TransposeBackward0, TBackward0
+            self.backward_name = backward_name
         if len(dims) != x.ndim:
             raise RuntimeError(f"permute(): number of dimensions in the tensor input does not match the length of "
                                f"the desired ordering of dimensions i.e. input.dim() = {x.ndim} is not equal to "
@@ -85,10 +89,37 @@ def integers_first(index):
     return tuple(first), tuple(second)
 
 
+def _basic_name(index, shape):
+    """PyTorch's node for a basic index: it applies the parts in turn (an int selects, a slice
+    slices, None unsqueezes), skipping whole slices inside a tuple; the last op names the node."""
+    if not isinstance(index, tuple):
+        index = (index,)
+        if isinstance(index[0], slice):  # a lone slice is always sliced, even a whole one
+            return "SliceBackward0"
+    if any(isinstance(p, bool) for p in index):
+        return "IndexBackward0"  # x[True]: PyTorch indexes with a tensor
+    name, d, used = "AliasBackward0", 0, sum(p is not None and p is not Ellipsis for p in index)
+    for p in index:
+        if p is None:
+            name = "UnsqueezeBackward0"
+        elif p is Ellipsis:
+            d += len(shape) - used
+        else:
+            if not isinstance(p, slice):
+                name = "SelectBackward0"
+            elif d >= len(shape) or p.indices(shape[d]) != (0, shape[d], 1):
+                name = "SliceBackward0"
+            d += 1
+    return name
+
+
 class GetItem(Function):
     """out = x[index];  dx = zeros with grad added at the indexed places."""
-    backward_name = "IndexBackward0"  # PyTorch's name of this node
-    def forward(self, x, index):
+    backward_name = "IndexBackward0"  # PyTorch's name of this node (for index arrays)
+
+    def forward(self, x, index, backward_name=None):
+        if backward_name or _is_basic(index):  # SplitBackward0...; or SelectBackward0, SliceBackward0...
+            self.backward_name = backward_name or _basic_name(index, x.shape)
         if not _is_basic(index):  # index arrays must live where x lives
             parts = index if isinstance(index, tuple) else (index,)
             parts = tuple(to_device(p, device_of(x)) if hasattr(p, "shape") else p for p in parts)
@@ -227,7 +258,9 @@ class Concat(Function):
     """Join tensors along `dim`;  each input's gradient is its slice of grad. As PyTorch, an empty
     1-d tensor (shape (0,)) joins anything (it is left out), and a 0-d one nothing."""
     backward_name = "CatBackward0"  # PyTorch's name of this node
-    def forward(self, *xs, dim=0):
+    def forward(self, *xs, dim=0, backward_name=None):
+        if backward_name:  # StackBackward0: torch.stack joins the inputs unsqueezed
+            self.backward_name = backward_name
         xp = get_array_module(*xs)
         for k, x in enumerate(xs):
             if x.ndim == 0:
