@@ -298,9 +298,9 @@ class Tensor(OperatorMethods, DivisionMethods, MathMethods, SpecialMethods, Redu
         self.requires_grad = bool(requires_grad)
         return self
 
-    def __array__(self, dtype=None, copy=None):
-        array = self._host()
-        return array if dtype is None else array.astype(dtype)
+    def __array__(self, dtype=None, copy=None):  # np.array(t) copies (numpy asks with copy=True), np.asarray shares
+        array = self._host() if dtype is None else self._host().astype(dtype)
+        return array.copy() if copy and dtype is None else array
 
     def __hash__(self):
         return id(self)

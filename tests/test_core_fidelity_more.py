@@ -480,3 +480,12 @@ def test_results_are_laid_out_in_memory_as_torch_lays_them(code, device):
         out = eval(code, {"L": m, "x": x, "y": y, "e": e})
         return out.is_contiguous(), tuple(out.stride())
     same(case, device)
+
+
+def test_numpy_array_of_a_tensor_is_a_copy_and_asarray_shares():
+    """np.array(t) copies, as for a torch tensor; np.asarray(t) shares a CPU tensor's memory."""
+    t = minigrad.tensor([1.0, 2.0])
+    copied, shared, converted = np.array(t), np.asarray(t), np.array(t, dtype=np.float64)
+    t.add_(1)
+    assert copied.tolist() == [1.0, 2.0] and converted.tolist() == [1.0, 2.0]
+    assert shared.tolist() == [2.0, 3.0]
