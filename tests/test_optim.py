@@ -105,3 +105,25 @@ def test_sgdr_schedule_follows_the_formula():
 
 def test_without_cycle_len_the_rate_is_constant():
     assert {sgdr_multiplier(i, 10, 3) for i in range(30)} == {1.0}
+
+
+def test_state_holds_tensors_as_torchs():
+    """opt.state[p]'s buffers are Tensors (PyTorch's), the very memory the update rule writes."""
+    torch = pytest.importorskip("torch", reason="compared with PyTorch's optimizer state")
+    values = {}
+    for lib in (torch, minigrad):
+        p = lib.nn.Parameter(lib.tensor([1.0, -2.0, 3.0]))
+        opt = lib.optim.SGD([p], lr=0.1, momentum=0.9)
+        for _ in range(2):
+            opt.zero_grad()
+            (p * p).sum().backward()
+            opt.step()
+        buf = opt.state[p]["momentum_buffer"]
+        assert isinstance(buf, lib.Tensor)
+        values[lib] = (np.array(buf), np.array(p.detach()))  # copies: the next step changes both
+        if lib is minigrad:
+            before = buf.numpy().copy()
+            opt.step()  # the update writes into the Tensor the user holds
+            assert not np.array_equal(buf.numpy(), before)
+    for a, b in zip(values[torch], values[minigrad]):
+        np.testing.assert_allclose(a, b, rtol=1e-6)

@@ -21,7 +21,7 @@ from ..backend import get_array_module
 from ..nn.utils import grad_array
 from ..tensor import Tensor
 from .line_search import strong_wolfe
-from .optimizer import Optimizer
+from .optimizer import ArrayState, Optimizer
 
 
 class LBFGS(Optimizer):
@@ -83,7 +83,7 @@ class LBFGS(Optimizer):
         lr, max_iter, max_eval = float(group["lr"]), group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
         line_search_fn, history_size = group["line_search_fn"], group["history_size"]
-        state = self.state[self._params[0]]  # the whole optimiser's state lives with the first parameter
+        state = ArrayState(self.state[self._params[0]])  # the whole optimiser's state: with the first parameter
         state.setdefault("func_evals", 0)
         state.setdefault("n_iter", 0)
 

@@ -5,9 +5,11 @@ An optimizer holds `param_groups`: a list of dicts, each with its parameters und
 its own settings ("lr", "momentum", ...); a setting missing from a group takes the optimizer's
 default. Groups are how differential learning rates work (one rate per layer group), and a
 schedule changes a rate by writing group["lr"]. `state[p]` is a dict of what the update keeps
-for parameter p between steps (momentum buffers, running averages), held as arrays.
+for parameter p between steps (momentum buffers, running averages): Tensors, as PyTorch's, while
+the update rules read and write their arrays (ArrayState).
 """
 from collections import defaultdict
+from collections.abc import MutableMapping
 
 import numpy as np
 
@@ -20,6 +22,42 @@ from ..tensor import Tensor
 def _shared(array):
     """A Tensor over `array` itself, no copy (state_dict shares memory, as PyTorch's)."""
     return Tensor._wrap(array, None)
+
+
+def _is_array(value):
+    return isinstance(value, np.ndarray) or type(value).__name__ == "ndarray"  # numpy's or cupy's
+
+
+class ArrayState(MutableMapping):
+    """One parameter's state as an update rule uses it: arrays, read from and written into the
+    Tensors that `optimizer.state[p]` holds (sharing their memory; numbers pass as they are)."""
+    def __init__(self, tensors):
+        self.tensors = tensors
+
+    def __getitem__(self, key):
+        value = self.tensors[key]
+        return value.array if isinstance(value, Tensor) else value
+
+    def __setitem__(self, key, value):
+        self.tensors[key] = _shared(value) if _is_array(value) else value
+
+    def __delitem__(self, key):
+        del self.tensors[key]
+
+    def __iter__(self):
+        return iter(self.tensors)
+
+    def __len__(self):
+        return len(self.tensors)
+
+
+class ArrayStates:
+    """optimizer.state seen as ArrayState per parameter (for rules that update many at once)."""
+    def __init__(self, state):
+        self.state = state
+
+    def __getitem__(self, p):
+        return ArrayState(self.state[p])
 
 
 class Optimizer:
@@ -97,7 +135,7 @@ class Optimizer:
         for p in params:
             if p.grad is not None:  # frozen, or not used this step: left alone
                 g = grad_array(p)
-                self.update(p, -g if group.get("maximize") else g, group, self.state[p])
+                self.update(p, -g if group.get("maximize") else g, group, ArrayState(self.state[p]))
 
     def update(self, p, grad, group, state):
         """Change p.array in place from its gradient array, the group's settings and its state."""
@@ -114,7 +152,7 @@ class Optimizer:
                 index.setdefault(id(p), len(index))
             groups.append(dict({k: v for k, v in group.items() if k != "params"},
                                params=[index[id(p)] for p in group["params"]]))
-        state = {index[id(p)]: {k: (_shared(v) if hasattr(v, "shape") else v) for k, v in s.items()}
+        state = {index[id(p)]: {k: (_shared(v) if _is_array(v) else v) for k, v in s.items()}
                  for p, s in self.state.items() if id(p) in index}
         return {"state": state, "param_groups": groups}
 
@@ -135,7 +173,7 @@ class Optimizer:
         self.state = defaultdict(dict)
         for i, s in state_dict["state"].items():
             p = params[int(i)]
-            self.state[p] = {k: self._restore(v, p) for k, v in s.items()}
+            ArrayState(self.state[p]).update({k: self._restore(v, p) for k, v in s.items()})
         for ours, theirs in zip(self.param_groups, saved):
             ours.update({k: v for k, v in theirs.items() if k != "params"})
 

@@ -12,7 +12,7 @@ rate is a plain number on each parameter group; schedules (SGDR) only change tha
 On the GPU one kernel launch updates all of a group's parameters (sgd_cuda.py), same rule.
 """
 from . import sgd_cuda
-from .optimizer import Optimizer
+from .optimizer import ArrayStates, Optimizer
 
 
 class SGD(Optimizer):
@@ -30,7 +30,8 @@ class SGD(Optimizer):
 
     def update_group(self, group, params):
         """cupy parameters: one fused kernel per dtype (sgd_cuda.py); the rest one by one."""
-        super().update_group(group, sgd_cuda.fused_step(group, params, self.state, self._cuda_tables))
+        super().update_group(group, sgd_cuda.fused_step(group, params, ArrayStates(self.state),
+                                                                   self._cuda_tables))
 
     def update(self, p, grad, group, state):
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
