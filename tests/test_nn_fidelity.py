@@ -442,3 +442,14 @@ def test_overflowing_sums_and_0d_promotion(case, device, op_version):
 )
 def test_relu_gradient_is_a_choice(case, device, op_version):
     assert_like_torch(case, device)
+
+
+@needs_torch
+@cases(
+    # the target broadcasts into the input's shape, never beyond it, with PyTorch's two errors
+    larger_target=lambda L, F, t: F.soft_margin_loss(t(np.ones(3)), t(np.ones((2, 3)))),
+    mismatched_target=lambda L, F, t: F.soft_margin_loss(t(np.ones(3)), t(np.ones(4))),
+    smaller_target=lambda L, F, t: F.soft_margin_loss(t(np.ones((2, 3)), grad=True), t(np.ones(3))),
+)
+def test_soft_margin_target_broadcasts_into_the_input(case, device):
+    assert_like_torch(case, device, message_start=80)

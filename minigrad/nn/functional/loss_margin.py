@@ -7,7 +7,7 @@ Siamese networks and metric learning use them: pull matching pairs together, pus
 from ... import dtypes
 from ...factories import arange
 from ...ops.losses import check_reduction
-from ...ops.matmul import broadcast_shapes
+from ...ops.arithmetic import check_broadcasts_into
 from ...tensor_special import scalar_name
 from .activation import logsigmoid
 from .distance import pairwise_distance
@@ -57,9 +57,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
         product = dtypes.result_type([input.dtype, target.dtype], [], [])
         raise RuntimeError(f"result type {scalar_name(product if product.kind == 'f' else dtypes.float32)} can't be "
                            f"cast to the desired output type {scalar_name(input.dtype)}")
-    shape = broadcast_shapes(tuple(input.shape), tuple(target.shape))
-    if shape != tuple(input.shape):
-        raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the broadcast shape {list(shape)}")
+    check_broadcasts_into(target.shape, input.shape)  # the loss keeps input's shape, as PyTorch's
     return _reduce((-input * target).to(input.dtype).exp().log1p(), reduction)
 
 
