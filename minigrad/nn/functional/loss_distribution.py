@@ -5,7 +5,6 @@ likelihoods are compositions of tensor ops, as PyTorch writes them."""
 import math
 import warnings
 
-from ... import dtypes
 from ...autograd import no_grad
 from ...ops.losses import check_reduction
 from ...ops.losses_distribution import KLDiv
@@ -30,9 +29,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                       UserWarning, stacklevel=2)
     if input.array.dtype.kind != "f" or target.array.dtype.kind != "f":
         raise RuntimeError("kl_div: Integral inputs not supported.")
-    pair = (input, target)  # promoted as PyTorch's ops: a 0-d tensor doesn't raise a tensor with dimensions
-    dtype = dtypes.result_type([t.dtype for t in pair if t.ndim], [t.dtype for t in pair if not t.ndim], [])
-    input, target = (t if t.dtype == dtype else t.to(dtype) for t in pair)
+    input, target = input._promote(target)  # as PyTorch's ops: a 0-d tensor doesn't raise one with dimensions
     loss = KLDiv.apply(input, target, reduction="sum" if reduction == "batchmean" else reduction,
                        log_target=log_target)
     if reduction == "batchmean" and input.ndim != 0:
