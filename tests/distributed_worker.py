@@ -167,7 +167,11 @@ def learner(out_dir):
     learn.save("final")
     learn.plot_losses()
     log_preds, targets = learn.predict_with_targs()  # sharded over the ranks, gathered
-    whole, whole_targets, _ = type(learn)._evaluate(learn, learn.val_batches())  # this rank alone, every image
+    from minigrad.train.parallel import SingleProcess
+    strategy, learn.parallel = learn.parallel, SingleProcess()
+    whole, whole_targets, _ = learn._evaluate(learn.val_batches())  # this rank alone, every image
+    learn.parallel = strategy
+    shadowed = sorted(k for k, v in vars(learn).items() if callable(v) and callable(getattr(type(learn), k, None)))
     tta_log_preds, tta_targets = learn.TTA(n_aug=2)
     predict_gap = float(np.abs(log_preds - whole).max()) if np.array_equal(targets, whole_targets) else -1.0
     mine = state(learn.model)
@@ -179,7 +183,8 @@ def learner(out_dir):
             "histories_equal": all(o["history"] == learn.history for o in everyone),
             "steps": [o["steps"] for o in everyone], "written_by_rank1": everyone[1]["written"],
             "files": sorted(os.listdir(os.path.join(out_dir, "run", "checkpoints"))), "predict_gap": predict_gap,
-            "tta": [list(tta_log_preds.shape), int(np.array_equal(tta_targets, whole_targets))]}
+            "tta": [list(tta_log_preds.shape), int(np.array_equal(tta_targets, whole_targets))],
+            "strategy": type(strategy).__name__, "shadowed": shadowed}
 
 
 def fail(exit=False):

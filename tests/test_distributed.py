@@ -121,6 +121,8 @@ def test_the_learner_under_mpiexec(tmp_path):
     assert out.count("fit: 1 epoch(s)") == 3, "rank 0 alone prints"
     assert 0 <= result["predict_gap"] < 1e-6, "predictions gathered from the shards, in order"
     assert result["tta"] == [[3, 8, 2], 1]
+    # the seam, not a patch: learn.parallel does the parallel work and no method of the instance is replaced
+    assert result["strategy"] == "DataParallel" and result["shadowed"] == [], result
 
 
 @pytest.mark.parametrize("mode", ["fail", "fail_exit"])

@@ -19,7 +19,8 @@ Started without mpiexec, a script is a world of one: the same code runs unchange
 and mpi4py is not imported. group.py: ranks and collectives (MPI via mpi4py, NCCL via
 cupy, nccl.py); ddp.py: broadcast and bucketed gradient averaging overlapped with
 backward; sampler.py: the shards; sync_batchnorm.py: batch statistics over all ranks;
-learner.py: the Learner under mpiexec (minigrad.train calls wrap_learner).
+learner.py: DataParallel, the Learner's data-parallel seams (minigrad/train/parallel.py) under
+mpiexec; the Learner calls wrap_learner, which puts one in `learner.parallel`.
 """
 from .ddp import DistributedDataParallel, broadcast_parameters
 from .group import (all_reduce, barrier, broadcast, get_rank, get_world_size, init_process_group,

@@ -1,24 +1,27 @@
 """The Learner, data-parallel: `mpiexec -n N python recipes/lesson1.py` with no change to the lesson.
 
-`wrap_learner(learner)` (a no-op in a world of one) makes N processes train as one:
+The Learner calls a strategy, `learner.parallel`, at a few named seams in its own code
+(minigrad/train/parallel.py lists them; its SingleProcess is the one-process default).
+DataParallel, here, implements them over N ranks, and `wrap_learner(learner)` (which the
+Learner calls; a no-op in a world of one) installs it once, replacing no method:
 - gradients are averaged over the ranks (DistributedDataParallel's hooks on the model's
-  parameters, also while precompute trains the head alone), the weights start equal;
-- every training loader becomes a shard: each rank takes its part of one shared
-  permutation (DistributedSampler), with batch_size // N samples per mini-batch, so
-  --bs stays the size of the combined batch and the lesson's learning rates still fit;
-- the training loss each step returns is the mean over the ranks, so lr_find and the
-  progress agree everywhere;
-- validation, predict and TTA: each rank predicts its share of the images with rank 0's
-  batch-norm running statistics (as PyTorch's DDP broadcasts them), and the predictions
-  are gathered in order on every rank: every rank computes the same metrics over the
-  whole validation set;
-- rank 0 alone prints, shows progress and writes checkpoints, weights, plots (hooks in
-  minigrad/train: checkpoint.write, plots.finish, export) and the precompute cache, which
-  the others then read; on --resume every rank reads rank 0's checkpoint.
+  parameters, also while precompute trains the head alone), the weights start equal
+  (rank 0's, broadcast when wrap_learner wraps the model); sync_gradients waits for them;
+- training_shard: each rank takes its part of one shared permutation (DistributedSampler),
+  with batch_size // N samples per mini-batch, so --bs stays the size of the combined
+  batch and the lesson's learning rates still fit;
+- reduce_loss: the training loss each step returns is the mean over the ranks, so lr_find
+  and the progress agree everywhere;
+- evaluation_shard and gather_predictions (validation, predict and TTA): each rank predicts
+  its share of the images with rank 0's batch-norm running statistics (as PyTorch's DDP
+  broadcasts them), and the predictions are gathered in order on every rank: every rank
+  computes the same metrics over the whole validation set;
+- is_main_process and main_process_first: rank 0 alone prints, shows progress and writes
+  checkpoints, weights, exports and the precompute cache, which the others then read (plots:
+  plots.finish asks minigrad.distributed itself); on --resume every rank reads rank 0's checkpoint.
 SyncBatchNorm replaces the batch norms when asked (sync_batchnorm=True, or the
 environment variable MINIGRAD_SYNC_BATCHNORM=1): statistics over the combined batch.
 """
-import math
 import os
 
 import numpy as np
@@ -84,63 +87,77 @@ class ShardedLoader:
                                num_workers=self.loader.num_workers))
 
 
+class DataParallel:
+    """The Learner's seams (minigrad/train/parallel.py, where SingleProcess is the one-process default)
+    over the ranks mpiexec started; `ddp` wraps the learner's model, averaging its gradients."""
+
+    def __init__(self, ddp, process_group=None):
+        self.ddp, self.group = ddp, process_group or group.group()
+
+    @property
+    def world_size(self):
+        return self.group.size
+
+    @property
+    def is_main_process(self):
+        """Rank 0 alone prints, shows progress and writes checkpoints, weights and the precompute cache."""
+        return self.group.rank == 0
+
+    def training_shard(self, loader):
+        """This rank's part of one permutation shared by all, in mini-batches of batch_size // N."""
+        return ShardedLoader(loader, self.group) if isinstance(loader, DataLoader) else loader
+
+    def sync_gradients(self, backward_ran=True):
+        """Wait for the averaged gradients (usually done already: the last gradient's hook finishes the
+        all-reduce). A rank that skipped backward (lr_find past its blow-up) still takes part, with zeros."""
+        self.ddp.finish_gradient_sync(force=not backward_ran)
+
+    def reduce_loss(self, loss):
+        """The mean over the ranks: NaN anywhere is NaN everywhere, so all stop together."""
+        return float(self.group.all_reduce(np.array([loss], dtype=np.float64), "mean")[0])
+
+    def evaluation_shard(self, loader):
+        """This rank's share of the images, predicted with rank 0's batch-norm running statistics (as
+        PyTorch's DDP broadcasts them)."""
+        self.ddp.sync_buffers()
+        return ShardedLoader(loader, self.group, training=False) if isinstance(loader, DataLoader) else loader
+
+    def gather_predictions(self, loader, log_preds, targets, loss):
+        """Every rank's predictions, in the data set's order, on every rank (so every rank computes the
+        same metrics); the loss is their mean cross-entropy over all images."""
+        if not isinstance(loader, ShardedLoader):
+            return log_preds, targets, loss
+        log_preds, targets = _gather(loader, log_preds, targets)
+        loss = -float(np.mean(log_preds[np.arange(len(targets)), targets], dtype=np.float64))
+        return log_preds, targets, loss
+
+    def main_process_first(self):
+        """Rank 0 runs the block (computes and caches the body's activations), then the others (read them)."""
+        return group.main_process_first()
+
+    def __repr__(self):
+        return f"DataParallel(world_size={self.world_size}, rank={self.group.rank})"
+
+
 def wrap_learner(learner, sync_batchnorm=None, bucket_cap_mb=25):
-    """Make `learner` (minigrad.train.Learner) train data-parallel over the processes mpiexec started;
-    returns it. In a world of one it does nothing."""
+    """Make `learner` (minigrad.train.Learner) train data-parallel over the processes mpiexec started:
+    its model wrapped in DistributedDataParallel (rank 0's weights broadcast, gradients averaged) and
+    `learner.parallel = DataParallel(...)`; returns it. In a world of one it does nothing."""
     pg = group.group()
-    if pg.size == 1 or getattr(learner, "_distributed", None) is not None:
+    if pg.size == 1 or isinstance(learner.parallel, DataParallel):
         return learner
     if sync_batchnorm is None:
         sync_batchnorm = os.environ.get("MINIGRAD_SYNC_BATCHNORM", "0") not in ("", "0")
     if sync_batchnorm:
         convert_sync_batchnorm(learner.model)
     ddp = DistributedDataParallel(learner.model, bucket_cap_mb=bucket_cap_mb, broadcast_buffers=False)
-    learner._distributed = ddp
-    _average_gradients(learner, ddp)
-    _shard_training_batches(learner, pg)
-    _shard_evaluation(learner, ddp, pg)
-    _precompute_on_rank_zero_first(learner)
-    if not group.is_main_process():
-        learner.verbose = False  # no log lines, no progress bar
-        learner.save = lambda name: learner.get_model_path(name)  # rank 0 writes it
+    learner.parallel = DataParallel(ddp, pg)
     group.quiet_other_ranks()
     if group.is_main_process():
         print(f"distributed: {pg.size} processes, mini-batches of {learner.data.bs} split {pg.size} ways "
               f"({max(1, learner.data.bs // pg.size)} per process){', SyncBatchNorm' if sync_batchnorm else ''}",
               flush=True)
     return learner
-
-
-def _average_gradients(learner, ddp):
-    make_optimizer, train_step = learner.make_optimizer, learner.train_step
-
-    def make_synced_optimizer(lrs):
-        opt = make_optimizer(lrs)
-        step = opt.step
-
-        def synced_step(*args, **kwargs):
-            ddp.finish_gradient_sync()  # normally already done by the last gradient's hook
-            return step(*args, **kwargs)
-        opt.step = synced_step
-        return opt
-
-    def synced_train_step(x, y, optimizer, check=True):
-        local = train_step(x, y, optimizer, check=check)
-        if not math.isfinite(local):  # this rank skipped backward (lr_find past its blow-up): still take part
-            ddp.finish_gradient_sync(force=True)
-        loss = np.array([local], dtype=np.float64)
-        return float(group.all_reduce(loss, "mean")[0])  # NaN anywhere is NaN everywhere: all stop together
-
-    learner.make_optimizer, learner.train_step = make_synced_optimizer, synced_train_step
-
-
-def _shard_training_batches(learner, pg):
-    train_batches = learner.train_batches
-
-    def sharded():
-        batches = train_batches()
-        return ShardedLoader(batches, pg) if isinstance(batches, DataLoader) else batches
-    learner.train_batches = sharded
 
 
 def _gather(shard, *arrays):
@@ -154,28 +171,3 @@ def _gather(shard, *arrays):
             out[part[0]] = part[k]
         full.append(out)
     return tuple(full)
-
-
-def _shard_evaluation(learner, ddp, pg):
-    """Every evaluation pass (validate, predict, TTA): rank 0's batch-norm statistics on every rank, each
-    rank its share of the images, the log-probabilities gathered; the loss is their mean over all images."""
-    evaluate = learner._evaluate
-
-    def sharded_evaluate(loader, images=False):
-        ddp.sync_buffers()
-        if not isinstance(loader, DataLoader):
-            return evaluate(loader, images)
-        shard = ShardedLoader(loader, pg, training=False)
-        log_preds, targets = _gather(shard, *evaluate(shard, images)[:2])
-        loss = -float(np.mean(log_preds[np.arange(len(targets)), targets], dtype=np.float64))
-        return log_preds, targets, loss
-    learner._evaluate = sharded_evaluate
-
-
-def _precompute_on_rank_zero_first(learner):
-    activations = learner.activations
-
-    def activations_rank_zero_first(loader):
-        with group.main_process_first():  # rank 0 computes and caches the body's activations; the others read them
-            return activations(loader)
-    learner.activations = activations_rank_zero_first

@@ -20,7 +20,7 @@ import os
 
 import numpy as np
 
-from .. import backend, distributed, random_source
+from .. import backend, random_source
 from ..tensor import Tensor
 from ..weights import load_weights, save_weights
 from .precompute import data_fingerprint, describe
@@ -85,7 +85,7 @@ def _unflatten(obj, arrays):
 
 
 def write(learner, path, call, start, epochs_done):
-    if not distributed.is_main_process():
+    if not learner.parallel.is_main_process:
         return  # data-parallel: rank 0 alone writes; the others read its checkpoints on --resume
     arrays = {f"model/{k}": _array(v) for k, v in learner.model.state_dict().items()}
     optim = _flatten(learner.opt.state_dict(), "optim", arrays)

@@ -8,7 +8,6 @@ import os
 
 import numpy as np
 
-from .. import distributed
 from ..nn import Sequential
 from ..weights import load_weights, save_weights
 
@@ -24,7 +23,7 @@ def _normalisation(transform):
 
 def export(learner, path):
     """Write the model's weights to `path` (.npz) and what they are to the .json beside it."""
-    if not distributed.is_main_process():
+    if not learner.parallel.is_main_process:
         return path  # data-parallel: rank 0 alone writes
     mean, std = _normalisation(getattr(learner.data, "val_tfm", None))
     info = {"arch": learner.arch, "classes": list(learner.data.classes), "size": learner.data.size,

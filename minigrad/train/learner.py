@@ -8,6 +8,9 @@ fit(..., checkpoint=NAME) a checkpoint of the finished epoch (checkpoint.py) tha
 continues from; `learn.sched` records each iteration's rate and loss (sched.py).
 precompute=True trains the head on the frozen body's cached activations (precompute.py);
 predict/TTA/predict_array (predictions.py) give log-probabilities as fastai's.
+Data parallelism is one object, `self.parallel` (parallel.py), whose seams the code below calls
+(the batches this process takes, averaging the gradients, who writes): one process by default,
+minigrad.distributed's DataParallel under `mpiexec -n N` (wrap_learner sets it, at the end of __init__).
 """
 import math
 import os
@@ -28,6 +31,7 @@ from . import checkpoint as ckpts
 from . import metrics, plots
 from .layer_groups import LayerGroups
 from .lr_find import lr_find
+from .parallel import SingleProcess
 from .precompute import PrecomputeCache
 from .predictions import Predictions
 from .sched import Sched
@@ -58,13 +62,14 @@ class Learner(LayerGroups, Predictions):
                         "overfitting": []}
         self.lr_history, self.fit_ends = [], []  # every iteration's per-group rates; where each fit ended
         self.created, self._carried = time.time(), 0.0
+        self.parallel = SingleProcess()  # the seams where one process and many differ (parallel.py)
         ckpts.remove_stale_temp_files(self.out_dir) if os.path.isdir(self.out_dir) else None
         self.freeze()
-        wrap_learner(self)  # under mpiexec: sharded batches, averaged gradients, rank 0 writes; else nothing
+        wrap_learner(self)  # under mpiexec: self.parallel = DataParallel(...), the model wrapped in DDP
 
     # ---- messages, files, time ---------------------------------------------------------------------
     def log(self, message):
-        if self.verbose:
+        if self.verbose and self.parallel.is_main_process:
             print(message, flush=True)
 
     def path(self, name):
@@ -107,7 +112,9 @@ class Learner(LayerGroups, Predictions):
 
     def activations(self, loader):
         """The current body's (cached) activations for `loader`'s images."""
-        return self.cache.activations(self.features, self.body, loader, getattr(self.data, "size", None), self.device)
+        with self.parallel.main_process_first():  # data-parallel: rank 0 computes and caches, the others read
+            return self.cache.activations(self.features, self.body, loader, getattr(self.data, "size", None),
+                                          self.device)
 
     def forward(self, x):
         """Logits for a batch of images, or of cached activations when precompute is on."""
@@ -116,9 +123,12 @@ class Learner(LayerGroups, Predictions):
         return self.model(x)
 
     def train_batches(self):
+        """The mini-batches of an epoch that this process trains on (all of them, on one process)."""
         if self._precompute:
-            return training_loader(TensorDataset(*self.activations(self.data.fix_dl)), self.data.bs)
-        return self.data.trn_dl
+            loader = training_loader(TensorDataset(*self.activations(self.data.fix_dl)), self.data.bs)
+        else:
+            loader = self.data.trn_dl
+        return self.parallel.training_shard(loader)
 
     def val_batches(self):
         if self._precompute:
@@ -131,7 +141,8 @@ class Learner(LayerGroups, Predictions):
         return x.to(self.device) if isinstance(x, Tensor) else Tensor(x, device=self.device)
 
     def train_step(self, x, y, optimizer, check=True):
-        """One mini-batch of stochastic gradient descent; returns the loss."""
+        """One mini-batch of stochastic gradient descent; returns the loss (data-parallel: its mean over
+        the processes, so that all of them stop together)."""
         optimizer.zero_grad()
         loss = F.cross_entropy(self.forward(self._on_device(x)), y)
         value = loss.item()
@@ -141,8 +152,11 @@ class Learner(LayerGroups, Predictions):
                 "run lr_find() and pick a rate where the loss is still falling (or check the data for broken images)")
         if math.isfinite(value):
             loss.backward()
+        # data-parallel: the gradients averaged over the processes (one that skipped backward still takes part)
+        self.parallel.sync_gradients(backward_ran=math.isfinite(value))
+        if math.isfinite(value):
             optimizer.step()
-        return value
+        return self.parallel.reduce_loss(value)
 
     # ---- fit ----------------------------------------------------------------------------------------
     def fit(self, lrs, n_cycle, cycle_len=None, cycle_mult=1, cycle_save_name=None, checkpoint=None,
@@ -204,7 +218,7 @@ class Learner(LayerGroups, Predictions):
     def _train_epoch(self, batches, epoch, epochs, lrs, n_cycle, cycle_len, cycle_mult):
         self.set_train_mode()
         smoothed, per_epoch = metrics.SmoothedLoss(), len(batches)
-        bar = _progress(batches, f"epoch {epoch + 1}/{epochs}", self.verbose)
+        bar = _progress(batches, f"epoch {epoch + 1}/{epochs}", self.verbose and self.parallel.is_main_process)
         for i, (x, y) in enumerate(bar):
             factor = sgdr_multiplier(epoch * per_epoch + i, per_epoch, n_cycle, cycle_len, cycle_mult)
             for group, lr in zip(self.opt.param_groups, lrs):
@@ -245,8 +259,9 @@ class Learner(LayerGroups, Predictions):
         return os.path.join(self.models_path, f"{name}.npz")
 
     def save(self, name):
-        """Write the model's weights to data.path/models/<name>.npz, atomically."""
-        return save_weights(self.model.state_dict(), self.get_model_path(name))
+        """Write the model's weights to data.path/models/<name>.npz, atomically (data-parallel: rank 0 does)."""
+        path = self.get_model_path(name)
+        return save_weights(self.model.state_dict(), path) if self.parallel.is_main_process else path
 
     def load(self, name):
         self.model.load_state_dict(load_weights(self.get_model_path(name)))

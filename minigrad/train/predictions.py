@@ -35,8 +35,10 @@ class Predictions:
     def _evaluate(self, loader, images=False):
         """(log-probabilities, targets, mean cross-entropy) over `loader`. images=True runs the whole
         model on images even while precompute is on. The loss is F.cross_entropy, the very function
-        training minimises, averaged over every image."""
+        training minimises, averaged over every image. Data-parallel, each process predicts its share of
+        the images and self.parallel gathers all of them, in order, on every process."""
         self.model.eval()
+        loader = self.parallel.evaluation_shard(loader)
         outs, targets, total = [], [], 0.0
         forward = self.model if images else self.forward
         with no_grad():
@@ -46,7 +48,7 @@ class Predictions:
                 outs.append(F.log_softmax(logits, dim=1).numpy())
                 targets.append(_labels(y))
         targets = np.concatenate(targets)
-        return np.concatenate(outs), targets, total / max(len(targets), 1)
+        return self.parallel.gather_predictions(loader, np.concatenate(outs), targets, total / max(len(targets), 1))
 
     def _loader(self, is_test):
         if not is_test:
