@@ -1,4 +1,5 @@
-"""Hooks on a tensor's gradient: PyTorch's `register_hook` and `register_post_accumulate_grad_hook`.
+"""Seeing a tensor's gradient: PyTorch's `register_hook`, `register_post_accumulate_grad_hook` and
+`retain_grad`.
 
 `t.register_hook(hook)` calls hook(grad) when backward has computed the whole gradient with
 respect to t (for a leaf: before it is added into .grad); a tensor the hook returns replaces
@@ -8,7 +9,10 @@ The backward engine (minigrad/autograd/, AccumulateGrad) calls each hook once pe
 backward, as soon as the leaf's `.grad` holds all of that backward's gradient.
 minigrad.distributed's DistributedDataParallel uses it to start averaging a bucket of
 gradients across processes while backward is still computing the earlier layers'.
+
+`t.retain_grad()` keeps a non-leaf tensor's gradient in its `.grad` (a leaf's is always kept).
 """
+import weakref
 
 
 class RemovableHandle:
@@ -29,6 +33,19 @@ class RemovableHandle:
 
 
 class HookMethods:
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in .grad during backward (leaves always do)."""
+        if self._node is not None:
+            self._node.retained = weakref.ref(self)  # weak: the tensor already holds its node
+        return self
+
+    def _retain(self, g):
+        g = g.astype(self.array.dtype, copy=True)
+        if self._grad is None:
+            self._grad = type(self)._wrap(g)
+        else:
+            self._grad.array += g
+
     _post_accumulate_grad_hooks = None  # {key: hook}, made on the first registration
 
     def register_post_accumulate_grad_hook(self, hook):

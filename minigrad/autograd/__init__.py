@@ -16,11 +16,14 @@ Nothing here knows the Tensor class: `Function.apply` wraps its output in the
 class its tensor inputs name (`_result_class`), so the import graph runs
 autograd <- ops <- tensor, never back up.
 
-Read in this order: `function.py` (the nodes: Function and AccumulateGrad), `engine.py`
-(backward: the walk through the graph), then `grad_mode.py` (no_grad) and `variable.py`
-(the legacy Variable), which a first reading may skip.
+Read `function.py` (the nodes: Function and AccumulateGrad), then `engine.py` (backward: the
+walk through the graph). A first reading may skip the rest: `buffers.py` (where gradients wait,
+summed in place where that is safe; hooks), `saved_tensors.py` (saved arrays freed, version counters),
+`grad_mode.py` (no_grad, per thread), `grad.py` (torch.autograd.grad) and `variable.py` (the
+legacy Variable).
 """
-from .engine import backward, grad
+from .engine import backward
+from .grad import grad
 from .function import AccumulateGrad, Function, Node
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .variable import Variable
