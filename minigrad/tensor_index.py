@@ -11,7 +11,7 @@ import numpy as np
 from . import dtypes
 from .backend import device_of, get_array_module, to_device
 from .ops import layout
-from .ops.arithmetic import broadcast_error
+from .ops.broadcast_errors import broadcast_error
 from .ops.indexing import Diagonal, IndexAdd, Roll
 from .ops.shapes import Gather, GetItem, IndexPut
 from .tensor_special import scalar_name

@@ -16,8 +16,10 @@ import numpy as np
 
 from . import dtypes
 from .autograd import is_grad_enabled
-from .ops.activations import ReLU
-from .ops.arithmetic import Add, ShapeError, Sub
+from .autograd.saved_tensors import remake_stale_view
+from .ops.activations import Relu
+from .ops.arithmetic import Add, Sub
+from .ops.broadcast_errors import ShapeError
 from .ops.shapes import GetItem, IndexPut, torch_index
 from .tensor_fill import shares_elements as _shares_elements
 from .tensor_special import scalar_name
@@ -60,8 +62,8 @@ class InPlaceMethods:
             result = self._computed(compute, self)
             self._write(result.array)
             return self
-        if self._view_of is not None and self._view_of[0]._node is not self._view_of[1]:
-            self._remake_view()
+        if self._view_of is not None:
+            remake_stale_view(self)  # a view whose base was changed in place since: its history first
         if self.requires_grad and self._node is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         old = self._result_class._wrap(self.array.copy(), self._node)
@@ -215,7 +217,7 @@ class InPlaceMethods:
                                f"output type {scalar_name(self.array.dtype)}")
         return self._inplace(compute, other)
     neg_ = lambda self: self._inplace(lambda t: -t)
-    relu_ = lambda self: self._inplace_op(ReLU, compute=lambda t: t.relu()) if self.array.dtype.kind != "b" \
+    relu_ = lambda self: self._inplace_op(Relu, compute=lambda t: t.relu()) if self.array.dtype.kind != "b" \
         else self.relu()  # which refuses bools, as PyTorch
     exp_ = lambda self: self._inplace(lambda t: t.exp())
     sqrt_ = lambda self: self._inplace(lambda t: t.sqrt())

@@ -12,7 +12,8 @@ import numpy as np
 from . import dtypes
 from .autograd import is_grad_enabled
 from .backend import get_array_module
-from .ops.activations import Exp, Log, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .ops.activations import LogSoftmaxOp, Relu, SigmoidOp, SoftmaxOp, TanhOp
+from .ops.exp_log import Exp, Log
 from .ops.arithmetic import Reciprocal
 from .ops.layout import elementwise_result as torch_layout
 from .ops.elementwise import (Abs, Ceil, Clamp, Cos, Floor, Log1p, Maximum, Minimum, Round, Sign, Sin, Sqrt,
@@ -75,8 +76,8 @@ class MathMethods:
     reciprocal = lambda self: Reciprocal.apply(self._floating())
     sin = lambda self: Sin.apply(self._floating())
     cos = lambda self: Cos.apply(self._floating())
-    sigmoid = lambda self: Sigmoid.apply(self._floating())
-    tanh = lambda self: Tanh.apply(self._floating())
+    sigmoid = lambda self: SigmoidOp.apply(self._floating())
+    tanh = lambda self: TanhOp.apply(self._floating())
 
     def square(self):
         """x ** 2, as PyTorch (its gradient grad * (2 x), PowBackward0); a bool tensor squares as an int64 one."""
@@ -86,7 +87,7 @@ class MathMethods:
     def relu(self):
         if self.array.dtype.kind == "b":
             raise RuntimeError("Boolean inputs not supported for relu")
-        return ReLU.apply(self)
+        return Relu.apply(self)
 
     def _float_only(self, name, dtype, dim=None):
         """softmax and log_softmax take float tensors only, or a float `dtype=` to convert to first
@@ -99,8 +100,8 @@ class MathMethods:
                                       f"float tensor (x.float().{name}(dim), or {name}(dim, dtype=minigrad.float32))")
         return x
 
-    softmax = lambda self, dim, dtype=None: Softmax.apply(self._float_only("softmax", dtype, dim), dim=dim)
-    log_softmax = lambda self, dim, dtype=None: LogSoftmax.apply(self._float_only("log_softmax", dtype, dim),
+    softmax = lambda self, dim, dtype=None: SoftmaxOp.apply(self._float_only("softmax", dtype, dim), dim=dim)
+    log_softmax = lambda self, dim, dtype=None: LogSoftmaxOp.apply(self._float_only("log_softmax", dtype, dim),
                                                                  dim=dim)
 
     def _not_bool(self, name):

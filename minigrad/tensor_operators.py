@@ -11,9 +11,13 @@ import numpy as np
 
 from . import dtypes
 from .backend import get_array_module, to_device
-from .ops.arithmetic import Add, Div, FloorDivide, Mul, Neg, Pow, Remainder, Sub, elementwise
+from .ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub
+from .ops.broadcast_errors import elementwise
+from .ops.division import FloorDivide, Remainder
 from .ops.layout import elementwise_result as torch_layout
+from .ops.fast.matmul import MatMulFast
 from .ops.matmul import MatMul
+from .ops.versions import pick
 from .ops.shapes import AsType
 from .tensor_special import scalar_name
 
@@ -141,7 +145,7 @@ class OperatorMethods:
             if self.array.dtype.kind == "b":
                 raise NotImplementedError("matmul: not implemented for 'Bool' tensors (PyTorch: \"dot\" not "
                                           "implemented for 'Bool'): convert first, e.g. x.float()")
-        return self._binary(MatMul, other, reverse)
+        return self._binary(pick(MatMul, MatMulFast), other, reverse)  # ops/matmul.py, or its fast twin
 
     def mm(self, mat2):
         """The product of two matrices (2-D both: torch.mm; matmul broadcasts)."""

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import dtypes
 from .backend import get_array_module
-from .ops.arithmetic import RefusedGradient
+from .ops.refused_gradient import RefusedGradient
 from .ops.shapes import Concat
 from .tensor_special import not_implemented_for, scalar_name
 

@@ -4,7 +4,7 @@ sum, prod, mean, amax or amin: ops/scatter_reduce.py), with their in-place forms
 scatter_add are in tensor_shape.py."""
 import numpy as np
 
-from .ops.arithmetic import broadcast_error
+from .ops.broadcast_errors import broadcast_error
 from .ops.scatter_reduce import REDUCTIONS, ScatterReduce
 from .tensor_special import not_implemented_for, scalar_name
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import dtypes
 from .backend import get_array_module
-from .ops.arithmetic import elementwise
+from .ops.broadcast_errors import elementwise
 from .ops.layout import elementwise_result as torch_layout
 from .ops.gamma import Digamma, Lgamma
 from .ops.special import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Erf, Erfc, Erfinv, Exp2, Expm1, Lerp,

@@ -127,7 +127,7 @@ def test_batch_norm_kernels_match_the_reference(shape, training, affine, dtype, 
     ref_grads = ref.backward(g64)
 
     cast = lambda a: None if a is None else a.astype(dtype)  # noqa: E731
-    fn = fast_normalization.BatchNorm()
+    fn = fast_normalization.BatchNormFast()
     fn.needs_input_grad = (True, True, True) if affine else (True,)
     stats = [cast(s) for s in stats64]
     out = fn.forward_cuda(cast(x64), cast(w64), cast(b64), *stats, training, 0.1, 1e-5)
@@ -152,7 +152,7 @@ def test_batch_norm_statistics_do_not_cancel_in_float32(emulated):
 @pytest.mark.parametrize("training", [True, False])
 def test_batch_norm_kernels_keep_x_only_when_backward_reads_it(needs, training, emulated):
     x, g = randn(4, 3, 2, 5), randn(4, 3, 2, 5)
-    fn = fast_normalization.BatchNorm()
+    fn = fast_normalization.BatchNormFast()
     fn.needs_input_grad = needs
     fn.forward_cuda(x, np.ones(3), np.zeros(3), np.zeros(3), np.ones(3), training, 0.1, 1e-5)
     assert (fn.saved[0] is not None) == (needs[1] or (training and needs[0]))
@@ -163,7 +163,7 @@ def test_batch_norm_kernels_keep_x_only_when_backward_reads_it(needs, training, 
 def test_batch_norm_kernels_in_eval_keep_their_own_statistics_and_take_an_empty_batch(emulated):
     x, g = randn(4, 3, 2, 5), randn(4, 3, 2, 5)
     rm, rv = np.zeros(3), np.ones(3)
-    fn = fast_normalization.BatchNorm()
+    fn = fast_normalization.BatchNormFast()
     fn.needs_input_grad = (True, True, True)
     fn.forward_cuda(x, np.ones(3), np.zeros(3), rm, rv, False, 0.1, 1e-5)
     want = [a.copy() for a in fn.backward(g)]
@@ -172,7 +172,7 @@ def test_batch_norm_kernels_in_eval_keep_their_own_statistics_and_take_an_empty_
     rv *= 3
     for got, w in zip(fn.backward(g), want):
         np.testing.assert_array_equal(got, w)
-    empty = fast_normalization.BatchNorm()
+    empty = fast_normalization.BatchNormFast()
     empty.needs_input_grad = (False,)
     assert empty.forward_cuda(np.ones((0, 3, 2, 2)), None, None, rm, rv, False, 0.1, 1e-5).shape == (0, 3, 2, 2)
 
@@ -198,7 +198,7 @@ def test_max_pool_kernels_match_the_reference(case, ties, dtype, emulated):
     shape = (2, 3, 7, 6)
     x = (rng.integers(0, 3, shape) if ties else rng.standard_normal(shape)).astype(dtype)
     win = pool_window(shape, *case)
-    ref = pooling.MaxPool2d()
+    ref = pooling.MaxPool2dWithIndices()
     want = ref.forward(x, win)
     g = rng.standard_normal(want.shape).astype(dtype)
     out, winner = pooling_cuda.forward(x, win, keep=True)
@@ -282,7 +282,7 @@ def test_batch_norm_float32_matches_float64_and_gradchecks(shape, training, affi
         inputs = [minigrad.tensor(a, dtype=dtype, device=device, requires_grad=True) for a in arrays]
         out, rm, rv = fn(*inputs)
         out.backward(minigrad.tensor(np.cos(np.arange(out.numel())).reshape(out.shape), dtype=dtype, device=device))
-        if isinstance(out.grad_fn, fast_normalization.BatchNorm):  # the fast ops (the default) ran
+        if isinstance(out.grad_fn, fast_normalization.BatchNormFast):  # the fast ops (the default) ran
             assert out.grad_fn.cuda == (device == "cuda")
         results.append([out.numpy(), rm.numpy(), rv.numpy()] + [host(t.grad) for t in inputs])
     for got, want in zip(*results):

@@ -9,7 +9,7 @@ import pytest
 
 import minigrad
 import minigrad.nn.functional as F
-from minigrad.ops import blas
+from minigrad.ops.fast import blas
 from minigrad.ops.fast import conv_cpu, workspace
 from helpers import randn
 

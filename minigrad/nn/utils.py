@@ -10,8 +10,8 @@ from ..tensor import Tensor
 
 
 def grad_array(p):
-    """The gradient of p as an array, or None (`.grad` may hold a Tensor or an array)."""
-    return p.grad.array if isinstance(p.grad, Tensor) else p.grad
+    """The gradient of p as an array (`p.grad` is a Tensor: its `.array`), or None."""
+    return None if p.grad is None else p.grad.array
 
 
 def _grads(parameters):

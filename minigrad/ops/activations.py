@@ -1,37 +1,19 @@
-"""Activation functions and other elementwise maps: exp, log, relu, sigmoid,
-tanh, softmax, log_softmax.
-
-Each backward uses the op's OUTPUT where the derivative can be written with
-it (sigmoid' = s(1-s), tanh' = 1-t^2, exp' = exp), so the input need not be
-kept. Softmax subtracts the row maximum first, so exp never overflows.
+"""The lecture's activations: relu between layers (x where positive, else 0: the cheapest
+nonlinearity, whose gradient does not shrink where it flows), sigmoid and tanh (the older squashing
+curves into (0, 1) and (-1, 1), whose gradients vanish far from 0), and softmax and log_softmax,
+which turn the last layer's scores into probabilities and log-probabilities. Each backward reads
+the OUTPUT where the derivative can be written with it (relu' = [out > 0], sigmoid' = s(1-s),
+tanh' = 1-t^2), so the input need not be kept; softmax subtracts the row maximum first, so exp never
+overflows. More activations: activations_smooth.py (gelu, silu, elu...), activations_piecewise.py
+(leaky_relu, hardtanh...). An op's Function is named for the op (relu: Relu), with `Op` added where
+a layer already has that name (nn.Sigmoid is the layer, SigmoidOp the op it calls).
 """
 from ..backend import get_array_module
 from ..autograd import Function
 from .layout import elementwise_result as torch_layout, row_major  # the memory order of PyTorch's result
 
 
-class Exp(Function):
-    """out = e^x;  dx = grad * out."""
-    def forward(self, x):
-        out = torch_layout(get_array_module(x).exp(x), x)
-        self.save_for_backward(out)
-        return out
-
-    def backward(self, grad):
-        return grad * self.saved[0]
-
-
-class Log(Function):
-    """out = ln x;  dx = grad / x."""
-    def forward(self, x):
-        self.save_for_backward(x)
-        return torch_layout(get_array_module(x).log(x), x)
-
-    def backward(self, grad):
-        return grad / self.saved[0]
-
-
-class ReLU(Function):
+class Relu(Function):
     """out = max(x, 0);  dx = grad except where out <= 0 (PyTorch's threshold_backward: so a NaN
     input, whose output is NaN, passes the gradient). Keeps only the output, so relu_ may write
     it over x (`out=x`)."""
@@ -55,8 +37,11 @@ def stable_sigmoid(x):
     return xp.where(x >= 0, 1 / (1 + z), z / (1 + z))
 
 
-class Sigmoid(Function):
-    """out = 1 / (1 + e^-x);  dx = grad * out * (1 - out)."""
+class SigmoidOp(Function):
+    """out = 1 / (1 + e^-x);  dx = grad * out * (1 - out), since
+    d/dx (1 + e^-x)^-1 = e^-x / (1 + e^-x)^2 = out * (1 - out)."""
+    op = "sigmoid"
+
     def forward(self, x):
         out = torch_layout(stable_sigmoid(x), x)
         self.save_for_backward(out)
@@ -67,8 +52,11 @@ class Sigmoid(Function):
         return grad * out * (1 - out)
 
 
-class Tanh(Function):
-    """out = tanh x;  dx = grad * (1 - out^2)."""
+class TanhOp(Function):
+    """out = tanh x = (e^x - e^-x) / (e^x + e^-x);  dx = grad * (1 - out^2),
+    since d/dx tanh x = 1 / cosh^2 x = 1 - tanh^2 x."""
+    op = "tanh"
+
     def forward(self, x):
         out = torch_layout(get_array_module(x).tanh(x), x)
         self.save_for_backward(out)
@@ -87,9 +75,11 @@ def _row_max(x, dim):
     return x.max(axis=dim, keepdims=True)
 
 
-class Softmax(Function):
+class SoftmaxOp(Function):
     """out_i = e^{x_i} / sum_j e^{x_j} along `dim` (computed as e^{x_i - max x});
     dx = out * (grad - sum_j grad_j out_j)."""
+    op = "softmax"
+
     def forward(self, x, dim):
         xp = get_array_module(x)
         e = xp.exp(x - _row_max(x, dim))
@@ -103,7 +93,7 @@ class Softmax(Function):
         return out * (grad - (grad * out).sum(axis=self.dim, keepdims=True))
 
 
-class LogSoftmax(Function):
+class LogSoftmaxOp(Function):
     """out_i = x_i - log sum_j e^{x_j} (with the max subtracted for stability);
     dx = grad - softmax(x) * sum_j grad_j, and softmax(x) = e^out."""
     op = "log_softmax"

@@ -1,12 +1,13 @@
-"""Piecewise activations, built from straight pieces joined at kinks: hardtanh (and relu6 =
-hardtanh(0, 6)), hardsigmoid, hardswish, threshold, hardshrink, softshrink, prelu and rrelu.
-
-At a kink the derivative is not defined, so each backward makes PyTorch's choice, written out in
-its docstring: hardtanh's gradient is 0 AT its bounds, threshold's and prelu's at the threshold
-(x = threshold gives the replacement value). A NaN input compares false everywhere, so it takes
-whichever branch PyTorch's per-element kernel sends it to; the docstrings say which. (PyTorch's
-vectorised loop, used on long runs of elements, can route NaN differently: the per-element rule is
-the one followed here.)
+"""Piecewise activations, built from straight pieces joined at kinks: the leaky relus (leaky_relu,
+prelu with learned slopes, rrelu with random ones), hardtanh (and relu6 = hardtanh(0, 6)),
+hardsigmoid, hardswish, threshold, hardshrink and softshrink. At a kink the derivative is not
+defined, so each backward makes PyTorch's choice, written out in its docstring: hardtanh's gradient
+is 0 AT its bounds, threshold's and prelu's at the threshold (x = threshold gives the replacement
+value). A NaN input compares false everywhere, so it takes whichever branch PyTorch's per-element
+kernel sends it to; the docstrings say which. (PyTorch's vectorised loop, used on long runs of
+elements, can route NaN differently: the per-element rule is the one followed here.) relu itself is
+in activations.py, the smooth activations in activations_smooth.py; `Op` ends a name that a layer
+of nn already has (nn.Hardtanh is the layer, HardtanhOp the op it calls).
 """
 import numpy as np
 
@@ -26,7 +27,21 @@ def _bound(x, value):
     return x.dtype.type(value)
 
 
-class Hardtanh(Function):
+class LeakyRelu(Function):
+    """out = x where x > 0, else slope * x;  dx = grad where x > 0, else slope * grad
+    (the slope at exactly 0, as PyTorch)."""
+    op = "leaky_relu"
+    versions_of = (0,)  # PyTorch's backward keeps x: changing it in place afterwards is refused
+
+    def forward(self, x, negative_slope=0.01):
+        self.positive, self.slope = x > 0, negative_slope
+        return get_array_module(x).where(self.positive, x, negative_slope * x)
+
+    def backward(self, grad):
+        return get_array_module(grad).where(self.positive, grad, self.slope * grad)
+
+
+class HardtanhOp(Function):
     """out = min(max(x, min_val), max_val);  dx = grad strictly inside (min_val, max_val), 0 at
     and beyond the bounds (PyTorch's choice; relu6's gradient is 0 at 0 and at 6). NaN stays NaN
     and passes its gradient."""
@@ -43,7 +58,7 @@ class Hardtanh(Function):
         return grad * ~((x <= self.min_val) | (x >= self.max_val))
 
 
-class Hardsigmoid(Function):
+class HardsigmoidOp(Function):
     """out = relu6(x + 3) / 6, a piecewise-linear sigmoid;  dx = grad / 6 strictly inside (-3, 3),
     else 0 (NaN included). PyTorch's backward multiplies by 1/6 rounded to float32 even in float64,
     and so does this one: the same gradients to the last digit."""
@@ -60,7 +75,7 @@ class Hardsigmoid(Function):
         return grad * ((x > -3) & (x < 3)) * self.ONE_SIXTH
 
 
-class Hardswish(Function):
+class HardswishOp(Function):
     """out = x * relu6(x + 3) / 6 (MobileNetV3's swish);  dx = 0 below -3, grad (x / 3 + 1/2) on
     (-3, 3), grad from 3 up and at NaN (PyTorch's sides: 0 at -3, grad at 3)."""
     op = "hardswish"
@@ -76,7 +91,7 @@ class Hardswish(Function):
         return xp.where(x <= -3, 0, xp.where(x < 3, grad * (x / 3 + 0.5), grad)).astype(grad.dtype, copy=False)
 
 
-class Threshold(Function):
+class ThresholdOp(Function):
     """out = value where x <= threshold, else x;  dx = 0 where x <= threshold, else grad
     (a NaN is kept, with its gradient)."""
     op = "threshold"
@@ -90,7 +105,7 @@ class Threshold(Function):
         return grad * ~self.replaced
 
 
-class Hardshrink(Function):
+class HardshrinkOp(Function):
     """out = 0 on [-lambd, lambd], else x;  dx = grad outside [-lambd, lambd] (and at NaN), else 0."""
     op = "hardshrink"
 
@@ -102,7 +117,7 @@ class Hardshrink(Function):
         return grad * self.kept
 
 
-class Softshrink(Function):
+class SoftshrinkOp(Function):
     """out = x - lambd above lambd, x + lambd below -lambd, 0 between (x * 0 there, so a NaN stays
     NaN);  dx = grad outside [-lambd, lambd] (and at NaN), else 0."""
     op = "softshrink"
@@ -116,7 +131,7 @@ class Softshrink(Function):
         return grad * self.kept
 
 
-class PReLU(Function):
+class Prelu(Function):
     """out = x where x > 0, else w * x, with one learned slope w per channel (dim 1) or one for all;
     dx = grad where x > 0, else w * grad;  dw = sum over everything but the channel of
     grad * x where x <= 0. `weight` arrives shaped to broadcast against x ((1, C, 1, ...))."""
@@ -139,7 +154,7 @@ class PReLU(Function):
         return dx, dw
 
 
-class RReLU(Function):
+class Rrelu(Function):
     """Randomised leaky ReLU, in training: out = a * x where x <= 0, else x, with a slope a drawn
     uniformly from [lower, upper] for each element (from minigrad's seeded source);
     dx = a * grad where x <= 0, else grad (the same slopes; NaN's gradient passes)."""

@@ -1,4 +1,5 @@
-"""Elementwise arithmetic: + - * / ** and negation, with numpy broadcasting.
+"""Elementwise arithmetic: + - * / ** and negation, with numpy broadcasting (Python's // and %
+round, and live with the other rounding divisions in division.py).
 
 When an input was broadcast (a bias of shape (C,) added to (N, C)), its
 gradient is the output gradient summed back over the broadcast dimensions:
@@ -8,6 +9,7 @@ import numpy as np
 
 from ..backend import get_array_module
 from ..autograd import Function
+from .broadcast_errors import ShapeError
 from .layout import elementwise_result as torch_layout, row_major
 
 
@@ -19,56 +21,6 @@ def unbroadcast(grad, shape):
     axes = tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
-
-
-class ShapeError(RuntimeError, ValueError):
-    """Shapes that do not fit (broadcasting, reshape, matrix products): PyTorch raises RuntimeError,
-    numpy (and minigrad before) ValueError; this is both, so either `except` catches it."""
-
-
-def broadcast_error(a_shape, b_shape):
-    """PyTorch's error for two shapes that do not broadcast (as a ShapeError), naming the last
-    dimension (counted from the front of the longer shape) where they disagree."""
-    n = max(len(a_shape), len(b_shape))
-    a, b = (1,) * (n - len(a_shape)) + tuple(a_shape), (1,) * (n - len(b_shape)) + tuple(b_shape)
-    k = max(k for k in range(n) if a[k] != b[k] and 1 not in (a[k], b[k]))
-    return ShapeError(f"The size of tensor a ({a[k]}) must match the size of tensor b ({b[k]}) at non-singleton "
-                      f"dimension {k}")
-
-
-def check_broadcasts_into(value_shape, shape):
-    """A tensor combined into one of `shape` without enlarging it (a loss's weight, attention's mask)
-    must broadcast to exactly `shape`: PyTorch's two errors otherwise."""
-    try:
-        full = np.broadcast_shapes(tuple(value_shape), tuple(shape))
-    except ValueError:
-        raise RuntimeError(str(broadcast_error(shape, value_shape))) from None
-    if full != tuple(shape):
-        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(full)}")
-
-
-def check_broadcast(*shapes):
-    """The shape the shapes broadcast to, or PyTorch's error for the first (in order) that does not fit."""
-    shape = ()
-    for s in shapes:
-        try:
-            shape = np.broadcast_shapes(shape, s)
-        except ValueError:
-            raise broadcast_error(shape, s) from None
-    return shape
-
-
-def elementwise(ufunc, a, b):
-    """numpy's ufunc(a, b) (a and b arrays or numbers), with PyTorch's error where they do not broadcast."""
-    try:
-        return ufunc(a, b)
-    except ValueError:
-        a_shape, b_shape = getattr(a, "shape", ()), getattr(b, "shape", ())
-        try:
-            np.broadcast_shapes(a_shape, b_shape)
-        except ValueError:
-            raise broadcast_error(a_shape, b_shape) from None
-        raise
 
 
 class Broadcasting(Function):
@@ -198,63 +150,6 @@ def integer_power(xp, a, b):
     odd = (b % 2) != 0
     small = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0))
     return xp.where(negative, small, a ** xp.where(negative, 0, b)).astype(a.dtype, copy=False)
-
-
-def _check_integer_divisor(a, b):
-    """PyTorch refuses integer // and % by zero (floats give inf or nan); an empty result has none."""
-    if a.dtype.kind in "iu" and a.size and b.size and (b == 0).any():
-        raise RuntimeError("ZeroDivisionError")
-
-
-class Remainder(Broadcasting):
-    """out = a - b * floor(a / b), the sign of b (Python's %, torch.remainder);
-    d/da = 1, d/db = -floor(a / b). Floats are computed as PyTorch does, from
-    fmod(a, b) moved by b when its sign differs from b's (so -0.0 % 2 is -0.0)."""
-    def forward(self, a, b):
-        self.check_shapes(a, b)
-        xp = get_array_module(a, b)
-        _check_integer_divisor(a, b)
-        if a.dtype.kind != "f":
-            return torch_layout(xp.remainder(a, b), a, b)
-        self.save_for_backward(a if self.needs_input_grad[1] else None, b if self.needs_input_grad[1] else None)
-        out = xp.fmod(a, b)
-        return torch_layout(xp.where((out != 0) & ((out < 0) != (b < 0)), out + b, out), a, b)
-
-    def backward(self, grad):
-        a, b = self.saved
-        ga = unbroadcast(grad, self.a_shape) if self.needs_input_grad[0] else None
-        gb = unbroadcast(-grad * get_array_module(grad).floor_divide(a, b), self.b_shape) \
-            if self.needs_input_grad[1] else None
-        return ga, gb
-
-
-class FloorDivide(Broadcasting):
-    """out = floor(a / b) (Python's //). As in PyTorch the result of float inputs is in the
-    graph, but its derivative is not implemented: backward through it raises."""
-    op = "floor_divide"
-
-    def forward(self, a, b):
-        self.check_shapes(a, b)
-        _check_integer_divisor(a, b)
-        return torch_layout(get_array_module(a, b).floor_divide(a, b), a, b)
-
-    def backward(self, grad):
-        raise RuntimeError("derivative for floor_divide is not implemented (PyTorch has none either): "
-                           "detach the result (x.detach() // y) or use x.div(y, rounding_mode='floor')")
-
-
-class RefusedGradient(Function):
-    """out = x, a copy, whose backward raises `refusal` (or, with refusal None, gives x no gradient):
-    where PyTorch computes a forward but its backward fails or leaves .grad None (dist with p=0;
-    addcdiv's tensor1 over an integer tensor2), minigrad's does the same, with PyTorch's node name."""
-    def forward(self, x, refusal, backward_name):
-        self.refusal, self.backward_name = refusal, backward_name
-        return x.copy()
-
-    def backward(self, grad):
-        if self.refusal is None:
-            return None
-        raise RuntimeError(self.refusal)
 
 
 class Neg(Function):

@@ -13,8 +13,9 @@ from ..autograd import Function
 from ..backend import get_array_module
 
 
-class Bilinear(Function):
+class BilinearForm(Function):
     """x1 (B, I), x2 (B, J), W (K, I, J) -> (B, K); the maths in the module docstring."""
+    op = "bilinear"
 
     def forward(self, x1, weight, x2):
         xp = get_array_module(x1, weight, x2)

@@ -5,7 +5,8 @@ Both take float arrays of one dtype (the Tensor method promotes them first); bac
 derivative times the output gradient, summed back over broadcast dimensions, with PyTorch's choices
 where the derivative does not exist."""
 from ..backend import get_array_module
-from .arithmetic import Broadcasting, elementwise, unbroadcast
+from .arithmetic import Broadcasting, unbroadcast
+from .broadcast_errors import elementwise
 from .layout import elementwise_result as torch_layout
 
 

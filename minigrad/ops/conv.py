@@ -11,13 +11,13 @@ which adds each entry of dcols back to the pixel it was copied from.
 Groups split the channels into G independent convolutions (depthwise: G = C): the
 matrices get a leading G axis and the one GEMM becomes one batched GEMM.
 
-This is the version to read. ops/fast/conv.py computes the same numbers faster
+This is the version to read. ops/fast/conv.py (Convolution2dFast) computes the same numbers faster
 (scratch memory, threads, fused GPU kernels, a 1x1 shortcut); `minigrad.ops.use_reference()`
 switches every op to the reference versions, and the tests run both.
 """
 from ..backend import get_array_module
 from ..autograd import Function
-from .arithmetic import ShapeError
+from .broadcast_errors import ShapeError
 from .geometry import pad2d, unpad2d, window
 
 
@@ -43,7 +43,7 @@ def col2im(cols, x_shape, win):
     return unpad2d(dx, win.padding)
 
 
-class Conv2d(Function):
+class Convolution2d(Function):
     """out[n, o] = sum over c, i, j of W[o, c, i, j] * xpad[n, c, SH*y + DH*i, SW*x + DW*j] (+ bias[o])."""
     backward_name = "ConvolutionBackward0"  # PyTorch's name of this node
     op = "conv2d"

@@ -20,7 +20,7 @@ from .conv import col2im, im2col
 from .geometry import Window
 
 
-class ConvTranspose2d(Function):
+class ConvolutionTranspose2d(Function):
     """out = col2im(W^T @ x): the input gradient of conv2d(out; W) (+ bias per output channel)."""
     op = "conv_transpose2d"
 

@@ -9,8 +9,6 @@ The gradient is PyTorch's, which is 0 where a distance is 0 (the norm has no der
 from ..autograd import Function
 from ..backend import get_array_module
 from .arithmetic import unbroadcast
-
-
 class Cdist(Function):
     def forward(self, x1, x2, p=2.0):
         xp = get_array_module(x1)

@@ -7,8 +7,11 @@ from ..random_source import random_uniform
 from ..autograd import Function
 
 
-class Dropout(Function):
+class NativeDropout(Function):
+    """out = x * mask, mask = keep / (1 - p) with keep[i] = 1 with probability 1 - p;  dx = grad * mask."""
     backward_name = "NativeDropoutBackward0"  # PyTorch's name of this node
+    op = "dropout"
+
     def forward(self, x, p=0.5):
         xp = get_array_module(x)
         keep = random_uniform(xp, x.shape, x.dtype) >= p

@@ -15,7 +15,6 @@ import string
 from ..autograd import Function
 from ..backend import get_array_module
 from .arithmetic import unbroadcast
-
 LETTERS = string.ascii_uppercase + string.ascii_lowercase  # PyTorch's order for an implicit output
 
 

@@ -10,7 +10,8 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module
-from .arithmetic import Broadcasting, check_broadcast, unbroadcast
+from .arithmetic import Broadcasting, unbroadcast
+from .broadcast_errors import check_broadcast
 from .layout import elementwise_result as torch_layout, row_major
 
 

@@ -32,9 +32,13 @@ def _columns_to_blocks(columns):
     return columns.transpose(1, 0, 2).reshape(rows, n * length)
 
 
-class Unfold(Function):
+class Im2Col(Function):
     """out[n, (c, i, j), l] = xpad[n, c, SH*y + DH*i, SW*x + DW*j] for block l = (y, x): im2col;
-    dx = col2im(grad), every gradient entry added back to the pixel it was copied from."""
+    dx = col2im(grad), every gradient entry added back to the pixel it was copied from.
+    F.unfold runs it; the layer is nn.Unfold."""
+    backward_name = "Im2ColBackward0"  # PyTorch's node name for F.unfold
+    op = "unfold"
+
     def forward(self, x, win=None):
         self.win, self.x_shape = win, x.shape
         return _blocks_to_columns(im2col(x, win), win)
@@ -43,9 +47,13 @@ class Unfold(Function):
         return col2im(_columns_to_blocks(grad), self.x_shape, self.win)
 
 
-class Fold(Function):
+class Col2Im(Function):
     """out = col2im(columns): out[n, c, SH*y + DH*i - PH, SW*x + DW*j - PW] += columns[n, (c, i, j), l]
-    summed over the blocks l = (y, x) that cover that pixel;  dcolumns = im2col(grad)."""
+    summed over the blocks l = (y, x) that cover that pixel;  dcolumns = im2col(grad).
+    F.fold runs it; the layer is nn.Fold."""
+    backward_name = "Col2ImBackward0"  # PyTorch's node name for F.fold
+    op = "fold"
+
     def forward(self, columns, win=None, image_shape=None):
         self.win = win
         return col2im(_columns_to_blocks(columns), image_shape, win)

@@ -94,28 +94,6 @@ def window_parts(win, in_hw):
             yield i, j, (y0, y1, x0, x1), (rows, columns)
 
 
-def strided_reader(x, win):
-    """A function (rows, columns) -> x[:, :, rows, columns], for window_parts' slices.
-
-    With a stride of 2, every kernel offset reads every other pixel of x, and numpy
-    copies such strided views several times slower than whole rows. When the kernel
-    has more offsets than the stride has phases (3x3 or 7x7 with stride 2, not 1x1),
-    x is first split into its phases, phase (p, q) = x[:, :, p::SH, q::SW] made
-    contiguous (one strided copy of x in all); each offset then reads whole rows of
-    one phase."""
-    (sh, sw), (kh, kw) = win.stride, win.kernel
-    if kh * kw <= sh * sw:
-        return lambda rows, columns: x[:, :, rows, columns]
-    xp = get_array_module(x)
-    phases = {(p, q): xp.ascontiguousarray(x[:, :, p::sh, q::sw]) for p in range(sh) for q in range(sw)}
-
-    def read(rows, columns):
-        (r, c), count = (rows.start, columns.start), (len(range(*rows.indices(x.shape[2]))),
-                                                      len(range(*columns.indices(x.shape[3]))))
-        return phases[r % sh, c % sw][:, :, r // sh:r // sh + count[0], c // sw:c // sw + count[1]]
-    return read
-
-
 def pad2d(x, padding, value=0):
     """Pad the last two dimensions of an NCHW array by ((top, bottom), (left, right))."""
     if not any(padding[0] + padding[1]):

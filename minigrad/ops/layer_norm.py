@@ -44,7 +44,7 @@ def _input_gradient(rstd_g, rows, mean, rstd, g_sum, gx_sum):
     return rstd_g + b[..., None] * rows + c[..., None]
 
 
-class LayerNorm(Function):
+class NativeLayerNorm(Function):
     """Normalise the last `dims` dimensions of x (module docstring); weight and bias may be None."""
     backward_name = "NativeLayerNormBackward0"  # PyTorch's name of this node
     op = "layer_norm"
@@ -74,7 +74,7 @@ class LayerNorm(Function):
         return dx, dweight, dbias
 
 
-class GroupNorm(Function):
+class NativeGroupNorm(Function):
     """Normalise each sample's channels in `groups` groups (module docstring); weight, bias: (C,) or None."""
     backward_name = "NativeGroupNormBackward0"  # PyTorch's name of this node
     op = "group_norm"

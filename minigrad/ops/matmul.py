@@ -1,16 +1,16 @@
-"""Matrix products: `a @ b` and the linear layer `x @ W.T + b`.
+"""Matrix products: `a @ b` (MatMul) and the linear layer's `x @ W.T + b` (Affine).
 
 For out = a @ b, the chain rule gives da = grad @ b^T and db = a^T @ grad:
 two more matrix products. Each input is kept only if the other one needs a
-gradient (with the weights frozen, x need not be kept at all). A small product runs on
-one BLAS thread (blas.py says why).
+gradient (with the weights frozen, x need not be kept at all). This is the version to
+read; ops/fast/matmul.py runs the same products with BLAS's thread count tuned for speed.
 """
 import math
 
 import numpy as np
 
-from .arithmetic import ShapeError, unbroadcast
-from .blas import small_product
+from .arithmetic import unbroadcast
+from .broadcast_errors import ShapeError
 from ..autograd import Function
 
 
@@ -37,6 +37,8 @@ def product(a, b):
 
 
 class MatMul(Function):
+    """out = a @ b (numpy's matmul: vectors, matrices and broadcast batches of matrices);
+    da = grad @ b^T, db = a^T @ grad, each summed down to its input's shape where it was broadcast."""
     backward_name = "MmBackward0"  # PyTorch's name of this node
     op = "matmul"
 
@@ -56,9 +58,7 @@ class MatMul(Function):
         b2 = b[:, None] if b.ndim == 1 else b
         need_a, need_b = self.needs_input_grad
         self.save_for_backward(b2 if need_a else None, a2 if need_b else None)
-        self.work = max(a2.size * b2.shape[-1], b2.size * a2.shape[-2])  # multiply-adds, about
-        with small_product(self.work):
-            out = product(a2, b2)
+        out = product(a2, b2)
         self.out_shape = out.shape
         if b.ndim == 1:
             out = out[..., 0]
@@ -69,11 +69,10 @@ class MatMul(Function):
     def backward(self, grad):
         b2, a2 = self.saved
         grad = grad.reshape(self.out_shape)
-        with small_product(self.work):
-            ga = unbroadcast(product(grad, _swap(b2)), _promoted(self.a_shape, 0)).reshape(self.a_shape) \
-                if b2 is not None else None
-            gb = unbroadcast(product(_swap(a2), grad), _promoted(self.b_shape, 1)).reshape(self.b_shape) \
-                if a2 is not None else None
+        ga = unbroadcast(product(grad, _swap(b2)), _promoted(self.a_shape, 0)).reshape(self.a_shape) \
+            if b2 is not None else None  # da = grad @ b^T
+        gb = unbroadcast(product(_swap(a2), grad), _promoted(self.b_shape, 1)).reshape(self.b_shape) \
+            if a2 is not None else None  # db = a^T @ grad
         return ga, gb
 
 
@@ -83,9 +82,10 @@ def _promoted(shape, which):
     return (1, shape[0]) if which == 0 else (shape[0], 1)
 
 
-class Linear(Function):
-    """out = x @ W^T + b, with W of shape (out_features, in_features) as in PyTorch, x of any
-    number of dims >= 1 (a vector gives a vector), b broadcast to out (usually (out_features,)).
+class Affine(Function):
+    """The linear layer's map (F.linear; the layer is nn.Linear): out = x @ W^T + b, with W of shape
+    (out_features, in_features) as in PyTorch, x of any number of dims >= 1 (a vector gives a vector),
+    b broadcast to out (usually (out_features,)).
     dx = grad @ W, dW = grad^T @ x, db = grad summed down to b's shape (over the batch)."""
     backward_name = "AddmmBackward0"  # PyTorch's name of this node
     op = "linear"
@@ -102,9 +102,7 @@ class Linear(Function):
                 f"{tuple(weight.shape)} expects {weight.shape[1]}")
         need_x, need_w = self.needs_input_grad[:2]
         self.save_for_backward(weight if need_x else None, x if need_w else None)
-        self.work = x.size * weight.shape[0]  # multiply-adds
-        with small_product(self.work):
-            out = product(x, weight.T)
+        out = product(x, weight.T)
         if bias is not None:
             self.bias_shape = bias.shape
             if bias.shape != out.shape[-1:] and broadcast_shapes(out.shape, bias.shape) != out.shape:
@@ -115,10 +113,9 @@ class Linear(Function):
 
     def backward(self, grad):
         weight, x = self.saved
-        with small_product(self.work):
-            gx = product(grad, weight) if weight is not None else None
-            rows = math.prod(grad.shape[:-1])  # not -1: numpy cannot infer it when a dimension is 0
-            gw = product(grad.reshape(rows, grad.shape[-1]).T, x.reshape(rows, x.shape[-1])) if x is not None else None
+        gx = product(grad, weight) if weight is not None else None  # dx = grad @ W
+        rows = math.prod(grad.shape[:-1])  # not -1: numpy cannot infer it when a dimension is 0
+        gw = product(grad.reshape(rows, grad.shape[-1]).T, x.reshape(rows, x.shape[-1])) if x is not None else None
         if len(self.needs_input_grad) == 3 and self.needs_input_grad[2]:
             return gx, gw, unbroadcast(grad, self.bias_shape)
         return gx, gw

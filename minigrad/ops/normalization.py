@@ -14,8 +14,9 @@ Backward, with s = weight / sqrt(var + eps) and means taken per channel:
     dbias = sum(grad);   dweight = sum(grad * xhat)
     eval:      dx = s * grad                (a fixed per-channel affine map)
     training:  dx = (grad - mean(grad) - xhat * mean(grad * xhat)) * s
-(the batch mean and variance depend on every x of the channel too). The eval backward
-is what lets a frozen network (fastai's frozen body) still pass gradients through.
+(the batch mean and variance depend on every x of the channel too). The eval backward is
+what a model in eval mode needs when it is differentiated (a gradient through fixed statistics);
+fastai's frozen body needs no backward at all: its parameters do not require a gradient.
 
 The output keeps x's dtype even when the running statistics are float64 (PyTorch's
 CPU refuses that mix; minigrad computes in x's dtype). ops/fast/normalization.py

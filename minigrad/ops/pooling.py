@@ -45,7 +45,7 @@ def plane_indices(winner, win, width):
     return (oy * sh - top + winner // kw * dh) * width + (ox * sw - left + winner % kw * dw)
 
 
-class MaxPool2d(Function):
+class MaxPool2dWithIndices(Function):
     """out = the maximum of each window;  dx = grad sent to the cell that won it (max_pool_winners)."""
     backward_name = "MaxPool2DWithIndicesBackward0"  # PyTorch's name of this node
     op = "max_pool2d"
@@ -62,7 +62,7 @@ class MaxPool2d(Function):
         return unpad2d(dx, self.win.padding)
 
 
-class AvgPool2d(Function):
+class AveragePool2d(Function):
     """out = sum of each window / count;  dx = grad / count spread over each window.
     count is KH*KW, less the padding when count_include_pad=False, and never counts
     ceil_mode's overhang (PyTorch's rule): see window_counts; or divisor_override if given.
@@ -143,6 +143,8 @@ class AdaptivePool2d(Function):
         n, c, h, w = x.shape
         self.cells = [(r, col) for r in adaptive_bins(h, output_size[0]) for col in adaptive_bins(w, output_size[1])]
         self.x_shape, self.reduce, self.winners = x.shape, reduce, []
+        self.backward_name = ("AdaptiveMaxPool2DBackward0" if reduce == "max" else  # PyTorch's node names
+                              "MeanBackward1" if tuple(output_size) == (1, 1) else "AdaptiveAvgPool2DBackward0")
         out = xp.empty((n, c, len(self.cells)), dtype=x.dtype)
         for k, ((r0, r1), (c0, c1)) in enumerate(self.cells):
             block = x[:, :, r0:r1, c0:c1].reshape(n, c, (r1 - r0) * (c1 - c0))

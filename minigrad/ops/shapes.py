@@ -8,7 +8,8 @@ zero array (adding where an index repeats).
 import numpy as np
 
 from ..backend import device_of, get_array_module, scatter_add, to_device
-from .arithmetic import ShapeError, unbroadcast
+from .arithmetic import unbroadcast
+from .broadcast_errors import ShapeError
 from .layout import elementwise_result as torch_layout, row_major
 from .scatter import Gather  # noqa: F401  (gather lives with scatter, its reverse; imported from here too)
 from ..autograd import Function

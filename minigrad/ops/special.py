@@ -11,8 +11,9 @@ import math
 
 from ..autograd import Function
 from ..backend import get_array_module
-from .activations_nn import erfc_of_abs
-from .arithmetic import Broadcasting, ShapeError, unbroadcast
+from .erfc_series import erfc_of_abs
+from .arithmetic import Broadcasting, unbroadcast
+from .broadcast_errors import ShapeError
 from .layout import elementwise_result as torch_layout
 from .matmul import broadcast_shapes
 

@@ -1,9 +1,12 @@
-"""Which version of convolution, pooling, batch normalisation and ReLU runs.
+"""Which version of convolution, pooling, batch normalisation, ReLU and the matrix products runs.
 
 Each of these ops exists twice: the reference version (ops/conv.py, ops/pooling.py,
-ops/normalization.py), the lecture's math in one screen, and the fast version
-(ops/fast/), the same numbers with threads, scratch memory and fused GPU kernels.
-The fast one runs by default. One switch selects the reference everywhere:
+ops/normalization.py, ops/activations.py, ops/matmul.py), the lecture's math in one screen,
+and the fast version (ops/fast/, the same file names, the class names ending in Fast), the
+same numbers with threads, scratch memory, BLAS thread counts and fused GPU kernels. The
+fast one runs by default, for speed: stepping into F.conv2d in a debugger lands in
+ops/fast/conv.py. To step through the reference files instead, one switch selects them
+everywhere:
 
     minigrad.ops.use_reference(True)          # from now on
     with minigrad.ops.use_reference():        # inside this block only
@@ -39,5 +42,8 @@ class use_reference:
 
 
 def pick(reference, fast):
-    """The reference or the fast implementation, whichever the switch selects."""
+    """The op class that runs: `fast` (its twin in ops/fast/) by default, `reference` (the
+    readable one in ops/) under MINIGRAD_REFERENCE_OPS=1 or `use_reference()`. Every place that
+    chooses between the two calls this one function: F.conv2d, F.max_pool2d, F.avg_pool2d,
+    F.batch_norm, F.relu, F.linear and `@` (Tensor.__matmul__)."""
     return reference if _reference else fast

@@ -28,12 +28,8 @@ class SGD(Optimizer):
                                       nesterov=nesterov, maximize=maximize))
         self._cuda_tables = {}  # sgd_cuda's device pointer tables, per group and dtype
 
-    def update_group(self, group, params):
-        """cupy parameters: one fused kernel per dtype (sgd_cuda.py); the rest one by one."""
-        super().update_group(group, sgd_cuda.fused_step(group, params, ArrayStates(self.state),
-                                                                   self._cuda_tables))
-
     def update(self, p, grad, group, state):
+        """The rule above, for one parameter p (its array changed in place) with gradient array grad."""
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
         d_p = grad
         if wd:
@@ -47,3 +43,12 @@ class SGD(Optimizer):
                 buf += d_p if group["dampening"] == 0 else (1 - group["dampening"]) * d_p  # no temporary for 1 * d_p
             d_p = d_p + momentum * buf if group["nesterov"] else buf
         p.array -= lr * d_p  # gradient descent, the whole idea in one line
+
+    def update_group(self, group, params):
+        """update() for each parameter of the group that has a gradient (Optimizer.update_group).
+        On the GPU, one fused kernel per dtype first applies the same rule to all the parameters it
+        can take (sgd_cuda.py: speed only, five launches per parameter become one per group), and
+        update() does the rest."""
+        if sgd_cuda.on_gpu(params):  # on the GPU: one fused kernel (sgd_cuda.py)
+            params = sgd_cuda.fused_step(group, params, ArrayStates(self.state), self._cuda_tables)
+        super().update_group(group, params)

@@ -69,11 +69,16 @@ def _takes(p, g, state, momentum):
                            and buf.flags.c_contiguous)
 
 
+def on_gpu(params):
+    """Whether any of the params lives on the GPU (then fused_step has work to do)."""
+    return any(device_of(p.array) == "cuda" for p in params)
+
+
 def fused_step(group, params, states, tables):
     """Update the params of `group` the kernel can take (one launch per dtype); return the
     others (with a gradient or not) for the per-parameter code. `tables` is the optimizer's
     cache of device tables: (id(group), dtype) -> (key, tensors, chunks, number of chunks)."""
-    if not any(device_of(p.array) == "cuda" for p in params):  # the CPU: the per-parameter code, untouched
+    if not on_gpu(params):  # the CPU: the per-parameter code, untouched
         return params
     momentum = group["momentum"]
     rest, by_dtype = [], {}

@@ -1,14 +1,16 @@
-"""Activations (`F.relu`, `F.sigmoid`, `F.softmax`, `F.elu`...): each calls one op of ops/activations.py or
-ops/activations_nn.py, where forward and backward are written out, or is a short composition of tensor ops
-where that is how PyTorch defines it (softsign, tanhshrink, glu, softmin). The piecewise ones (hardtanh,
-relu6, threshold, prelu...) are in activation_piecewise.py.
+"""Activations (`F.relu`, `F.sigmoid`, `F.softmax`, `F.elu`...): each calls one op of ops/activations.py
+(the lecture's relu, sigmoid, tanh, softmax), ops/activations_smooth.py (gelu, silu, elu...) or, for
+leaky_relu, ops/activations_piecewise.py, where forward and backward are written out, or is a short
+composition of tensor ops where that is how PyTorch defines it (softsign, tanhshrink, glu, softmin). The
+other piecewise ones (hardtanh, relu6, threshold, prelu...) are in activation_piecewise.py.
 
 PyTorch's kernels for most activations exist for floating-point tensors only: an integer or bool input
 is refused with PyTorch's NotImplementedError (sigmoid and tanh give float32, relu keeps integers)."""
 import warnings
 
-from ...ops.activations import LogSoftmax, ReLU, Softmax
-from ...ops.activations_nn import ELU, GELU, LeakyReLU, LogSigmoid, Mish, SiLU, Softplus
+from ...ops.activations import LogSoftmaxOp, Relu, SoftmaxOp
+from ...ops.activations_piecewise import LeakyRelu
+from ...ops.activations_smooth import Elu, Gelu, LogSigmoidOp, MishOp, Silu, SoftplusOp
 from ...ops.fast import activations as fast_activations
 from ...ops.versions import pick
 from ...tensor_special import scalar_name as type_name  # PyTorch's 'Long', 'Float', 'Bool' in its errors
@@ -35,7 +37,7 @@ def relu(input, inplace=False):
     """max(x, 0); integers stay integers, bools are refused (as PyTorch)."""
     if input.array.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
-    op = pick(ReLU, fast_activations.ReLU)
+    op = pick(Relu, fast_activations.ReluFast)
     if inplace:
         if input.numel() and any(s == 0 and n > 1 for s, n in zip(input.array.strides, input.shape)):  # expanded
             raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
@@ -52,7 +54,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     require_floating(input, "leaky_relu")
 
     def compute(t):
-        return LeakyReLU.apply(t, negative_slope=negative_slope)
+        return LeakyRelu.apply(t, negative_slope=negative_slope)
     return input._inplace(compute) if inplace else compute(input)
 
 
@@ -62,12 +64,12 @@ def leaky_relu_(input, negative_slope=0.01):
 
 def silu(input, inplace=False):
     require_floating(input, "silu")
-    return input._inplace(SiLU.apply) if inplace else SiLU.apply(input)
+    return input._inplace(Silu.apply) if inplace else Silu.apply(input)
 
 
 def gelu(input, approximate="none"):
     """x * Phi(x), Phi the standard normal CDF (exact, with erf), or its tanh approximation."""
-    return GELU.apply(require_floating(input, "GeluKernelImpl", per_device=False), approximate=approximate)
+    return Gelu.apply(require_floating(input, "GeluKernelImpl", per_device=False), approximate=approximate)
 
 
 def sigmoid(input):
@@ -95,7 +97,7 @@ def elu(input, alpha=1.0, inplace=False):
         raise RuntimeError("In-place elu backward calculation is triggered with a negative slope which is not "
                            "supported. This is caused by calling in-place forward function with a negative slope, "
                            "please call out-of-place version instead.")
-    return apply_activation(ELU, input, inplace, alpha=alpha)
+    return apply_activation(Elu, input, inplace, alpha=alpha)
 
 
 def elu_(input, alpha=1.0):
@@ -106,7 +108,7 @@ def selu(input, inplace=False):
     """scale * elu(x, alpha) with the fixed alpha = 1.6733 and scale = 1.0507 that keep activations
     at mean 0 and variance 1 through deep stacks (Klambauer et al., 2017)."""
     require_floating(input, "elu")
-    return apply_activation(ELU, input, inplace, alpha=SELU_ALPHA, scale=SELU_SCALE)
+    return apply_activation(Elu, input, inplace, alpha=SELU_ALPHA, scale=SELU_SCALE)
 
 
 def celu(input, alpha=1.0, inplace=False):
@@ -114,7 +116,7 @@ def celu(input, alpha=1.0, inplace=False):
     require_floating(input, "elu")
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return apply_activation(ELU, input, inplace, alpha=alpha, input_scale=1 / alpha)
+    return apply_activation(Elu, input, inplace, alpha=alpha, input_scale=1 / alpha)
 
 
 def selu_(input):
@@ -127,17 +129,17 @@ def celu_(input, alpha=1.0):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + e^{beta x}) / beta, a smooth relu; x itself where beta x > threshold."""
-    return Softplus.apply(require_floating(input, "softplus"), beta=beta, threshold=threshold)
+    return SoftplusOp.apply(require_floating(input, "softplus"), beta=beta, threshold=threshold)
 
 
 def logsigmoid(input):
     """log(1 / (1 + e^-x)), computed without overflow."""
-    return LogSigmoid.apply(require_floating(input, "log_sigmoid"))
+    return LogSigmoidOp.apply(require_floating(input, "log_sigmoid"))
 
 
 def mish(input, inplace=False):
     """x * tanh(softplus(x)) (Misra, 2019)."""
-    return apply_activation(Mish, require_floating(input, "mish"), inplace)
+    return apply_activation(MishOp, require_floating(input, "mish"), inplace)
 
 
 def softsign(input):
@@ -190,12 +192,12 @@ def _along(op, input, dim, dtype, name):
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """e^x / sum e^x along dim; `dtype` casts the input first (as PyTorch)."""
-    return _along(Softmax, input, dim, dtype, "softmax")
+    return _along(SoftmaxOp, input, dim, dtype, "softmax")
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """x - log sum e^x along dim, computed stably."""
-    return _along(LogSoftmax, input, dim, dtype, "log_softmax")
+    return _along(LogSoftmaxOp, input, dim, dtype, "log_softmax")
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from ...ops.activations_piecewise import (Hardshrink, Hardsigmoid, Hardswish, Hardtanh, PReLU, RReLU, Softshrink,
-                                          Threshold)
+from ...ops.activations_piecewise import (HardshrinkOp, HardsigmoidOp, HardswishOp, HardtanhOp, Prelu, Rrelu,
+                                          SoftshrinkOp, ThresholdOp)
 from .activation import apply_activation as _apply, leaky_relu, require_floating, type_name
 
 
@@ -51,7 +51,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if input.array.dtype.kind == "b":
         raise RuntimeError("Bool inputs not supported for hardtanh")
     _hardtanh_bounds(input.dtype, min_val, max_val)
-    return _apply(Hardtanh, input, inplace, min_val=min_val, max_val=max_val)
+    return _apply(HardtanhOp, input, inplace, min_val=min_val, max_val=max_val)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -65,12 +65,12 @@ def relu6(input, inplace=False):
 
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6."""
-    return _apply(Hardsigmoid, require_floating(input, "hardsigmoid"), inplace)
+    return _apply(HardsigmoidOp, require_floating(input, "hardsigmoid"), inplace)
 
 
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6."""
-    return _apply(Hardswish, require_floating(input, "hardswish"), inplace)
+    return _apply(HardswishOp, require_floating(input, "hardswish"), inplace)
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -79,7 +79,7 @@ def threshold(input, threshold, value, inplace=False):
         raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
     check_scalar(threshold, input.dtype)
     check_scalar(value, input.dtype)
-    return _apply(Threshold, input, inplace, threshold=threshold, value=value)
+    return _apply(ThresholdOp, input, inplace, threshold=threshold, value=value)
 
 
 def threshold_(input, threshold, value):
@@ -88,7 +88,7 @@ def threshold_(input, threshold, value):
 
 def hardshrink(input, lambd=0.5):
     """0 on [-lambd, lambd], else x."""
-    return Hardshrink.apply(require_floating(input, "hardshrink"), lambd=lambd)
+    return HardshrinkOp.apply(require_floating(input, "hardshrink"), lambd=lambd)
 
 
 def softshrink(input, lambd=0.5):
@@ -97,7 +97,7 @@ def softshrink(input, lambd=0.5):
     if lambd < 0:
         raise RuntimeError(f"lambda must be in range [0, 3.40282e+38] for input dtype {type_name(input.dtype)}, "
                            f"but found {lambd:g}")
-    return Softshrink.apply(input, lambd=lambd)
+    return SoftshrinkOp.apply(input, lambd=lambd)
 
 
 def prelu(input, weight):
@@ -114,7 +114,7 @@ def prelu(input, weight):
                            f"{weight.numel()} and channel size = {channels}.")
     # the weight as (1, C, 1, ...) against an input with a channel dim, else as one number
     shape = (1, weight.numel()) + (1,) * (input.ndim - 2) if input.ndim >= 2 else (1,) * input.ndim
-    return PReLU.apply(input, weight.reshape(shape))
+    return Prelu.apply(input, weight.reshape(shape))
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
@@ -123,7 +123,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     require_floating(input, "leaky_relu" if not training else "rrelu_with_noise_out")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
-    return _apply(RReLU, input, inplace, lower=lower, upper=upper)
+    return _apply(Rrelu, input, inplace, lower=lower, upper=upper)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):

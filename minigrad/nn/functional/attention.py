@@ -16,7 +16,7 @@ import numpy as np
 
 from ...autograd import no_grad
 from ...factories import ones, zeros
-from ...ops.arithmetic import check_broadcasts_into
+from ...ops.broadcast_errors import check_broadcasts_into
 from ...tensor_special import c_name as _cpp  # a dtype as PyTorch's attention errors name it: float, long int
 from .dropout import dropout
 

@@ -5,8 +5,8 @@ convolution of ops/conv_transpose.py. The 1-D versions are the 2-D ones on a (N,
 import functools
 
 from ...ops import conv
-from ...ops.arithmetic import ShapeError
-from ...ops.conv_transpose import ConvTranspose2d, check_conv_transpose
+from ...ops.broadcast_errors import ShapeError
+from ...ops.conv_transpose import ConvolutionTranspose2d, check_conv_transpose
 from ...ops.fast import conv as fast_conv
 from ...ops.geometry import pair
 from ...ops.versions import pick
@@ -108,7 +108,10 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         out_hw = [(size + sum(pads) - d * (k - 1) - 1) // s + 1
                   for size, pads, d, k, s in zip(x.shape[2:], padding, dilation, weight.shape[2:], stride)]
         return x.new_zeros((x.shape[0], 0, *out_hw)) + sum(t.sum() for t in inputs) * 0
-    op = pick(conv.Conv2d, fast_conv.Conv2d)
+    # the op that runs: ops/fast/conv.py's Convolution2dFast by default (for speed), or the reference
+    # ops/conv.py's Convolution2d, the lecture's im2col + GEMM, under MINIGRAD_REFERENCE_OPS=1 or
+    # `with minigrad.ops.use_reference():` (step through that one in a debugger): ops/versions.py's `pick`
+    op = pick(conv.Convolution2d, fast_conv.Convolution2dFast)
     return op.apply(*inputs, stride=stride, padding=padding, dilation=dilation, groups=groups)
 
 
@@ -150,8 +153,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     check_conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation)
     same_dtype(op, input, weight, bias)
     inputs = (input, weight) if bias is None else (input, weight, bias)
-    return ConvTranspose2d.apply(*inputs, stride=stride, padding=padding, output_padding=output_padding,
-                                 groups=groups, dilation=dilation)
+    return ConvolutionTranspose2d.apply(*inputs, stride=stride, padding=padding, output_padding=output_padding,
+                                        groups=groups, dilation=dilation)
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):

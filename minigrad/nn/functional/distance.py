@@ -12,7 +12,7 @@ pairs of rows) is the op of ops/pdist.py.
 import numpy as np
 
 from ...autograd import no_grad
-from ...ops.losses import type_name
+from ...ops.loss_checks import type_name
 from ...ops.pdist import Pdist
 
 

@@ -8,7 +8,7 @@ and an affine map a x + b restores the statistics."""
 import math
 import warnings
 
-from ...ops.dropout import Dropout
+from ...ops.dropout import NativeDropout
 from ...random_source import random_uniform
 from ...backend import get_array_module
 from ...tensor import Tensor
@@ -34,8 +34,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return input
     _refuse_integers(input)
     if inplace:
-        return input._inplace(lambda t: Dropout.apply(t, p=p))
-    return Dropout.apply(input, p=p)
+        return input._inplace(lambda t: NativeDropout.apply(t, p=p))
+    return NativeDropout.apply(input, p=p)
 
 
 def _noise_dropout(input, p, training, inplace, kept_dims, alpha=False):

@@ -4,8 +4,8 @@ PyTorch's arguments (kernel_size, dilation, padding, stride as ints or pairs), c
 unfold(x): (N, C, H, W) -> (N, C*KH*KW, L), one column per kernel-sized block; fold is its adjoint,
 (N, C*KH*KW, L) -> (N, C, H, W) with overlapping blocks summed. A 3-D (resp. 2-D) input is one
 image (one set of columns). Float inputs only, as PyTorch's kernels."""
-from ...ops.arithmetic import ShapeError
-from ...ops.fold import Fold, Unfold, block_window
+from ...ops.broadcast_errors import ShapeError
+from ...ops.fold import Col2Im, Im2Col, block_window
 from ...tensor_special import not_implemented_for
 
 
@@ -67,7 +67,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         raise ShapeError(f"Given input with spatial size {tuple(image.shape[2:])}, "
                          f"{_describe(kernel, dilation, padding)}, calculated shape of the array of sliding blocks as "
                          f"{win.out}, but its components must be at least one.")
-    out = Unfold.apply(image, win=win)
+    out = Im2Col.apply(image, win=win)
     return out if input.ndim == 4 else out.squeeze(0)
 
 
@@ -92,5 +92,5 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                          f"of input's dimension 2 to match the calculated number of sliding blocks {win.out[0]} * "
                          f"{win.out[1]} = {win.out[0] * win.out[1]}, but got input.size(2)={columns.shape[2]}.")
     _floats_only(input, "col2im_out_cpu")
-    out = Fold.apply(columns, win=win, image_shape=image_shape)
+    out = Col2Im.apply(columns, win=win, image_shape=image_shape)
     return out if input.ndim == 3 else out.squeeze(0)

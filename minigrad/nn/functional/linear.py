@@ -1,15 +1,18 @@
-"""The linear layer's function (`F.linear`): x @ weight.T + bias (ops/matmul.py's Linear), and the
+"""The linear layer's function (`F.linear`): x @ weight.T + bias (ops/matmul.py's Affine), and the
 bilinear one (`F.bilinear`): x1^T W_k x2 + b_k per output feature k (ops/bilinear.py)."""
-from ...ops.bilinear import Bilinear as BilinearOp
-from ...ops.matmul import Linear
+from ...ops.bilinear import BilinearForm
+from ...ops.fast.matmul import AffineFast
+from ...ops.matmul import Affine
+from ...ops.versions import pick
 from ...tensor_math import same_dtype
 from ...tensor_special import c_name
 
 
 def linear(x, weight, bias=None):
-    """x @ weight.T + bias, weight of shape (out_features, in_features)."""
+    """x @ weight.T + bias, weight of shape (out_features, in_features): ops/matmul.py's Affine, or its
+    fast twin (ops/fast/matmul.py, the default) as ops/versions.py's `pick` chooses."""
     same_dtype("linear", x, weight, bias)
-    return Linear.apply(*((x, weight) if bias is None else (x, weight, bias)))
+    return pick(Affine, AffineFast).apply(*((x, weight) if bias is None else (x, weight, bias)))
 
 
 def bilinear(input1, input2, weight, bias=None):
@@ -35,6 +38,6 @@ def bilinear(input1, input2, weight, bias=None):
     if len({t.dtype for _, t in named}) > 1:
         raise RuntimeError("All tensors must have the same dtype, got " +
                            ", ".join(f"{n}: {c_name(t.array.dtype)}" for n, t in named))
-    out = BilinearOp.apply(input1.reshape(-1, input1.shape[-1]), weight, input2.reshape(-1, input2.shape[-1]))
+    out = BilinearForm.apply(input1.reshape(-1, input1.shape[-1]), weight, input2.reshape(-1, input2.shape[-1]))
     out = out.reshape(tuple(input1.shape[:-1]) + (weight.shape[0],))
     return out if bias is None else out + bias

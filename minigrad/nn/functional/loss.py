@@ -1,6 +1,6 @@
 """Losses (`F.cross_entropy`, `F.nll_loss`, `F.mse_loss`, `F.huber_loss`...), with
-`reduction='mean'|'sum'|'none'` as PyTorch: each calls one op of ops/losses.py or
-ops/losses_regression.py; cross_entropy is nll_loss(log_softmax), the lecture's definition, or with
+`reduction='mean'|'sum'|'none'` as PyTorch: each calls one op of ops/nll_loss.py,
+ops/losses_binary.py or ops/losses_regression.py; cross_entropy is nll_loss(log_softmax), the lecture's definition, or with
 probability targets the same log loss against a whole distribution. The margin losses are in
 loss_margin.py, the distribution losses (kl_div, poisson and gaussian nll) in loss_distribution.py."""
 import warnings
@@ -9,7 +9,9 @@ import numpy as np
 
 from ... import dtypes
 from ...backend import get_array_module
-from ...ops.losses import BCE, BCEWithLogits, NLLLoss, check_reduction, type_name
+from ...ops.loss_checks import check_reduction, type_name
+from ...ops.losses_binary import BCE, BCEWithLogits
+from ...ops.nll_loss import NegativeLogLikelihood
 from ...ops.losses_regression import L1, MSE, Huber, SmoothL1
 from ...tensor import Tensor
 from .activation import log_softmax
@@ -44,8 +46,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     'mean' divides by the total weight of the non-ignored targets."""
     if isinstance(weight, Tensor) and weight.dtype != input.dtype:
         raise RuntimeError(f"expected scalar type {type_name(input.dtype)} but found {type_name(weight.dtype)}")
-    return NLLLoss.apply(input, target=_plain(target), weight=_plain(weight), ignore_index=ignore_index,
-                         reduction=legacy_reduction(size_average, reduce, reduction))
+    return NegativeLogLikelihood.apply(input, target=_plain(target), weight=_plain(weight), ignore_index=ignore_index,
+                                       reduction=legacy_reduction(size_average, reduce, reduction))
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,

@@ -6,7 +6,7 @@ import math
 import warnings
 
 from ...autograd import no_grad
-from ...ops.losses import check_reduction
+from ...ops.loss_checks import check_reduction
 from ...ops.losses_distribution import KLDiv
 from .loss import legacy_reduction
 

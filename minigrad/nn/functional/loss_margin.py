@@ -6,8 +6,8 @@ at exactly 0) is its own; multi_margin_loss, a kernel in PyTorch, passes none th
 Siamese networks and metric learning use them: pull matching pairs together, push others apart."""
 from ... import dtypes
 from ...factories import arange
-from ...ops.losses import check_reduction
-from ...ops.arithmetic import check_broadcasts_into
+from ...ops.loss_checks import check_reduction
+from ...ops.broadcast_errors import check_broadcasts_into
 from ...tensor_special import scalar_name
 from .activation import logsigmoid
 from .distance import pairwise_distance

@@ -10,7 +10,7 @@ import numpy as np
 from ...backend import get_array_module
 from ...ops import normalization
 from ...ops.fast import normalization as fast_normalization
-from ...ops.layer_norm import GroupNorm, LayerNorm
+from ...ops.layer_norm import NativeGroupNorm, NativeLayerNorm
 from ...ops.versions import pick
 from ...tensor import Tensor
 from ...tensor_special import scalar_name
@@ -33,7 +33,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         shape = (1, -1) + (1,) * (x.ndim - 2)  # zero gradients for weight and bias
         return x * weight.reshape(shape) + bias.reshape(shape) if weight is not None else x * 1
     inputs = (x,) if weight is None else (x, weight, bias)
-    op = pick(normalization.BatchNorm, fast_normalization.BatchNorm)
+    op = pick(normalization.BatchNorm, fast_normalization.BatchNormFast)  # ops/versions.py: fast unless switched off
     return op.apply(*inputs, running_mean=_array(running_mean), running_var=_array(running_var),
                     training=training, momentum=momentum, eps=eps)
 
@@ -57,7 +57,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                                f"{list(v.shape)} and normalized_shape = {list(shape)}")
     _check_dtypes("LayerNormKernelImpl", input, weight, bias)
-    return LayerNorm.apply(input, weight, bias, dims=len(shape), eps=eps)
+    return NativeLayerNorm.apply(input, weight, bias, dims=len(shape), eps=eps)
 
 
 def _check_dtypes(kernel, input, *parameters):
@@ -95,7 +95,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, but "
                                f"got {name} of shape {list(v.shape)} and input of shape {list(input.shape)}")
     _check_dtypes("GroupNormKernelImpl", input, weight, bias)
-    return GroupNorm.apply(input, weight, bias, groups=num_groups, eps=eps)
+    return NativeGroupNorm.apply(input, weight, bias, groups=num_groups, eps=eps)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,

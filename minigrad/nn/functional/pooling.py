@@ -4,7 +4,7 @@ ops/fast/pooling.py. A 1-D pool is the 2-D one on the (N, C, 1, L) view."""
 import numpy as np
 
 from ...ops import pooling
-from ...ops.arithmetic import ShapeError
+from ...ops.broadcast_errors import ShapeError
 from ...ops.fast import pooling as fast_pooling
 from ...ops.geometry import output_size, pair, window
 from ...ops.versions import pick, reference_enabled
@@ -70,7 +70,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
         raise ShapeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     _check_dtype("max_pool2d", x, allowed=("f", "i", "u"))
     win = _pool_window("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
-    out = pick(pooling.MaxPool2d, fast_pooling.MaxPool2d).apply(x, win=win)
+    out = pick(pooling.MaxPool2dWithIndices, fast_pooling.MaxPool2dWithIndicesFast).apply(x, win=win)
     if not return_indices:
         return out
     winner = pooling.max_pool_winners(x.array, win)[1]
@@ -97,7 +97,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     _check_dtype("avg_pool2d", x, allowed=("f", "int64"))
     win = _pool_window("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
     p = pair(padding, "padding", "avg_pool2d")
-    return pick(pooling.AvgPool2d, fast_pooling.AvgPool2d).apply(
+    return pick(pooling.AveragePool2d, fast_pooling.AveragePool2d).apply(
         x, win=win, padding=((p[0], p[0]), (p[1], p[1])), count_include_pad=count_include_pad,
         divisor_override=divisor_override)
 

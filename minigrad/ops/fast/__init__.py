@@ -1,3 +1,5 @@
-"""The fast versions of conv2d, pooling, batch norm and ReLU: the same numbers as the
-reference ops one folder up, with threads, scratch memory and fused GPU kernels.
-ops/versions.py chooses between the two."""
+"""The fast versions of conv2d, pooling, batch norm, ReLU and the matrix products: the same
+numbers as the reference ops one folder up (each class here is the reference one's name + Fast,
+in a file of the same name), with threads, scratch memory, BLAS thread counts and fused GPU
+kernels. ops/versions.py's `pick` chooses between the two; MINIGRAD_REFERENCE_OPS=1 or
+`minigrad.ops.use_reference()` selects the reference ones."""

@@ -1,4 +1,4 @@
-"""ReLU, the fast version: the same numbers as ops/activations.py's ReLU, each pass split
+"""ReLU, the fast version: the same numbers as ops/activations.py's Relu, each pass split
 over threads by images (numpy releases the GIL inside a ufunc, so two threads really
 run at once). In a resnet step ReLU is a few percent of the time, all of it memory
 traffic, which one core alone cannot saturate."""
@@ -9,7 +9,7 @@ from ...backend import get_array_module
 from .workspace import over_batch
 
 
-class ReLU(Function):
+class ReluFast(Function):
     """out = max(x, 0);  dx = grad except where out <= 0 (a NaN passes it, as PyTorch's). Keeps only the output."""
     op = "relu"
 

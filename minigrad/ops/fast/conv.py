@@ -1,4 +1,4 @@
-"""2-D convolution, the fast version: the same im2col + GEMM as ops/conv.py (read that
+"""2-D convolution, the fast version: the same im2col + GEMM as ops/conv.py's Convolution2d (read that
 first), with the speed machinery around it. Same arguments, same results.
 
 - On the CPU, conv_cpu.py does the work a chunk of images at a time, each thread its
@@ -58,7 +58,7 @@ def col2im(cols, x_shape, win, fused=True):
     return unpad2d(dx, win.padding)
 
 
-class Conv2d(Function):
+class Convolution2dFast(Function):
     """out[n, o] = sum over c, i, j of W[o, c, i, j] * xpad[n, c, SH*y + DH*i, SW*x + DW*j] (+ bias[o])."""
     backward_name = "ConvolutionBackward0"  # PyTorch's name of this node
     op = "conv2d"

@@ -8,7 +8,7 @@ the batch and, a chunk of images at a time:
 1. builds the chunk's columns in its own scratch buffer (a few MB, which stays in
    the cache), with the padding folded into the copy (no padded copy of the input:
    the cells of a window that fall in the padding are set to zero instead), and a
-   strided window read from the input's stride phases (geometry.strided_reader);
+   strided window read from the input's stride phases (stride_phases.strided_reader);
 2. multiplies them by the weight matrix on ONE BLAS thread (blas.py says why),
    writing a single image's result straight into the NCHW output.
 
@@ -29,7 +29,8 @@ per kernel row, each reading its columns at an offset of ky rows (`multiply_shif
 """
 import numpy as np
 
-from ..geometry import strided_reader, valid_range, window_parts
+from ..geometry import valid_range, window_parts
+from .stride_phases import strided_reader
 from .workspace import chunks, gemm_threads, over_batch, workspace
 
 MIN_COLUMNS = 2048  # a chunk holds enough images for this many output pixels: fewer make thin products

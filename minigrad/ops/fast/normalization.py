@@ -21,7 +21,7 @@ from .batch_norm_cpu import channel_sums
 from ..normalization import channel_axes, check_batch_norm, per_channel
 
 
-class BatchNorm(Function):
+class BatchNormFast(Function):
     backward_name = "NativeBatchNormBackward0"  # PyTorch's name of this node
     op = "batch_norm"
     cuda = False  # True when forward ran the CUDA kernels (batch_norm_cuda.py)

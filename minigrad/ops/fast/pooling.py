@@ -26,15 +26,16 @@ import numpy as np
 
 from ...backend import get_array_module
 from ...autograd import Function
-from ..geometry import strided_reader, window_parts
-from ..pooling import AdaptivePool2d, AvgPool2d, lowest, max_pool_winners  # noqa: F401 - re-exported as the fast versions
+from ..geometry import window_parts
+from ..pooling import AdaptivePool2d, AveragePool2d, lowest, max_pool_winners  # noqa: F401 - re-exported as the fast versions
 from . import pooling_cuda
+from .stride_phases import strided_reader
 from .workspace import chunks, over_batch
 
 STEP_NUMBERS = 1 << 17  # outputs per run of images: 64x56x56 (200K) is one image a run
 
 
-class MaxPool2d(Function):
+class MaxPool2dWithIndicesFast(Function):
     """out = the maximum of each window;  dx = grad sent to the window's (first) arg-max."""
     backward_name = "MaxPool2DWithIndicesBackward0"  # PyTorch's name of this node
     op = "max_pool2d"

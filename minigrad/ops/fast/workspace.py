@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..blas import blas_threads, one_blas_thread, pin_worker_thread
+from .blas import blas_threads, one_blas_thread, pin_worker_thread
 
 # ---- reusable scratch memory, one set per thread -----------------------------------------
 

@@ -12,7 +12,8 @@ That only pays if BLAS's own threads are asleep: after a product that used them,
 OpenBLAS keeps its idle threads spinning for about 0.1 s (2^28 cycles), taking a
 core from whatever runs next (a convolution after one 2-thread GEMV: 33 -> 54 ms).
 So minigrad's other products that are too small to gain from two threads (the
-linear layer, batch norm's channel sums) run on one BLAS thread too: `small_product`.
+linear layer and `@` through matmul.py here, batch norm's channel sums) run on one BLAS
+thread too: `small_product`.
 
 numpy offers no way to set its BLAS's threads; threadpoolctl (a small library that
 scikit-learn uses for the same job) does, for OpenBLAS, MKL and BLIS alike. Without

@@ -1,29 +1,21 @@
-"""Activations that nn modules offer beside relu/sigmoid/tanh (activations.py), the smooth ones and
-leaky_relu: leaky_relu, silu, gelu, the elu family (elu, selu, celu), softplus, logsigmoid, mish.
-The piecewise-linear ones with kinks (hardtanh, hardswish, threshold, prelu...) are in
-activations_piecewise.py."""
+"""The smooth relu-likes: activations that follow x for large x and level off below 0 along a curve
+made of exp, erf or tanh instead of relu's kink: silu (x sigmoid(x)), gelu (x Phi(x)), the elu family
+(elu, selu, celu), softplus (a smooth max(x, 0)), mish (x tanh(softplus(x))), and log_sigmoid
+(-softplus(-x), the same curve mirrored). Each is differentiable at 0 (elu only for alpha = 1: its
+gradient jumps from alpha to 1 there, which celu's input scale avoids), so its backward is one
+formula everywhere, with no choice to make at a kink. The formulas are PyTorch's kernels', for the
+same values. The lecture's relu, sigmoid and tanh are in activations.py; the piecewise-linear
+activations in activations_piecewise.py.
+"""
 import math
 
 from ..backend import get_array_module
 from ..autograd import Function
 from .activations import stable_sigmoid
+from .erfc_series import erfc_of_abs
 
 
-class LeakyReLU(Function):
-    """out = x where x > 0, else slope * x;  dx = grad where x > 0, else slope * grad
-    (the slope at exactly 0, as PyTorch)."""
-    op = "leaky_relu"
-    versions_of = (0,)  # PyTorch's backward keeps x: changing it in place afterwards is refused
-
-    def forward(self, x, negative_slope=0.01):
-        self.positive, self.slope = x > 0, negative_slope
-        return get_array_module(x).where(self.positive, x, negative_slope * x)
-
-    def backward(self, grad):
-        return get_array_module(grad).where(self.positive, grad, self.slope * grad)
-
-
-class SiLU(Function):
+class Silu(Function):
     """out = x * sigmoid(x) (the "swish");  dx = grad * s (1 + x (1 - s)), s = sigmoid(x)."""
     op = "silu"
 
@@ -37,28 +29,6 @@ class SiLU(Function):
         return grad * s * (1 + x * (1 - s))
 
 
-# erfc(z) for z >= 0 as a Chebyshev series (Numerical Recipes, 3rd ed., 6.2.2): absolute error
-# below 3e-16 everywhere, and it runs on numpy and cupy alike (numpy has no erf of its own).
-_ERFC_COEFFS = (
-    -1.3026537197817094, 6.4196979235649026e-1, 1.9476473204185836e-2, -9.561514786808631e-3,
-    -9.46595344482036e-4, 3.66839497852761e-4, 4.2523324806907e-5, -2.0278578112534e-5, -1.624290004647e-6,
-    1.303655835580e-6, 1.5626441722e-8, -8.5238095915e-8, 6.529054439e-9, 5.059343495e-9, -9.91364156e-10,
-    -2.27365122e-10, 9.6467911e-11, 2.394038e-12, -6.886027e-12, 8.94487e-13, 3.13092e-13, -1.12708e-13,
-    3.81e-16, 7.106e-15, -1.523e-15, -9.4e-17, 1.21e-16, -2.8e-17)
-
-
-def erfc_of_abs(x):
-    """erfc(|x|), elementwise, computed in float64."""
-    xp = get_array_module(x)
-    z = xp.abs(x).astype(xp.float64)
-    t = 2 / (2 + z)
-    ty = 4 * t - 2
-    d = dd = xp.zeros_like(z)
-    for c in _ERFC_COEFFS[:0:-1]:  # Clenshaw's recurrence over the coefficients, not the elements
-        d, dd = ty * d - dd + c, d
-    return t * xp.exp(-z * z + 0.5 * (_ERFC_COEFFS[0] + ty * d) - dd)
-
-
 def normal_cdf(x):
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2, from erfc on the negative side so that its tiny values keep
     their precision; in x's dtype."""
@@ -66,7 +36,7 @@ def normal_cdf(x):
     return get_array_module(x).where(x >= 0, 1 - half_tail, half_tail).astype(x.dtype)
 
 
-class GELU(Function):
+class Gelu(Function):
     """out = x * Phi(x), Phi the standard normal CDF = (1 + erf(x / sqrt 2)) / 2;
     dx = grad * (Phi(x) + x * phi(x)), phi(x) = e^{-x^2/2} / sqrt(2 pi).
     approximate='tanh': Phi(x) ~ (1 + tanh(u)) / 2 with u = sqrt(2/pi) (x + 0.044715 x^3)."""
@@ -91,7 +61,7 @@ class GELU(Function):
         return grad * (self.cdf + self.pdf_term)
 
 
-class ELU(Function):
+class Elu(Function):
     """The exponential linear unit family, as PyTorch's one kernel for all three:
     out = scale * x where x > 0, else scale * alpha * (e^{input_scale x} - 1);
     dx = grad * scale where x > 0, else grad * input_scale * scale * alpha * e^{input_scale x}
@@ -113,7 +83,7 @@ class ELU(Function):
         return grad * xp.where(x <= 0, slope, self.scale)
 
 
-class Softplus(Function):
+class SoftplusOp(Function):
     """out = log(1 + e^{beta x}) / beta, and out = x where beta x > threshold (there the two agree
     to float precision, and e^{beta x} could overflow);  dx = grad * e^{beta x} / (e^{beta x} + 1),
     grad itself above the threshold. The same formulas as PyTorch's kernel, so the same values."""
@@ -131,7 +101,7 @@ class Softplus(Function):
         return get_array_module(grad).where(self.linear, grad, grad * self.e / (self.e + 1))
 
 
-class LogSigmoid(Function):
+class LogSigmoidOp(Function):
     """out = log sigmoid(x) = min(x, 0) - log(1 + e^{-|x|}) (never overflows);
     dx = grad * sigmoid(-x), written as PyTorch's kernel: with z = e^{-|x|},
     1 - z / (1 + z) for x < 0 and z / (1 + z) otherwise."""
@@ -150,7 +120,7 @@ class LogSigmoid(Function):
         return grad * xp.where(x < 0, 1 - share, share)
 
 
-class Mish(Function):
+class MishOp(Function):
     """out = x * tanh(softplus(x));  dx = grad * (t + x * sigmoid(x) * (1 - t^2)), t = tanh(softplus(x))
     (softplus(x) = log(1 + e^x), as PyTorch's kernel computes it)."""
     op = "mish"
