@@ -8,7 +8,7 @@ import pytest
 import minigrad
 import minigrad.nn as nn
 from minigrad.data import ImageClassifierData, make_shapes_dataset, transforms_side_on
-from minigrad.ops.fast.conv import Conv2d as ConvOp  # the default (fast) conv op
+from minigrad.ops.fast.conv import Convolution2dFast as ConvOp  # the default (fast) conv op
 from minigrad.train import ConvLearner, Learner, TrainingDiverged
 from models import fastai_head, resnet18
 from models.head import FEATURE_LAYERS
@@ -81,11 +81,12 @@ def test_differential_learning_rates_one_per_group(shapes, tmp_path):
 
 
 def test_lr_find_stops_on_divergence_and_restores_the_weights_exactly(shapes, tmp_path):
-    learn = make_learner(shapes, tmp_path)
+    learn = make_learner(shapes, tmp_path, bs=2)  # enough mini-batches to pass fastai's first 11
     learn.unfreeze()
     before = weights(learn.model)
     result = learn.lr_find(start_lr=1e-3, end_lr=1e8)
-    assert len(result.lrs) < 4 or "passed 4x" in result.reason or "became" in result.reason
+    assert len(result.lrs) < len(learn.train_batches())
+    assert "passed 4x" in result.reason or "became" in result.reason
     after = weights(learn.model)
     assert all(np.array_equal(before[k], after[k]) for k in before)  # weights, running stats, counters
     lrs = np.array(result.lrs)
@@ -93,6 +94,20 @@ def test_lr_find_stops_on_divergence_and_restores_the_weights_exactly(shapes, tm
     assert result.suggestion > 0
     if result.plot_path:
         assert os.path.exists(result.plot_path)
+
+
+def test_lr_find_follows_fastais_lr_finder_schedule_and_stopping_rule(shapes, tmp_path):
+    """fastai 0.7's LR_Finder: lr_i = start * (end / start) ** (i / n) over an epoch of n mini-batches,
+    and the best loss counts only from the 12th mini-batch, so a jump in the first ten (a fresh model's
+    noise) does not stop the test; only a loss 4x the best after that, or NaN, does."""
+    learn = make_learner(shapes, tmp_path, bs=1)
+    n = len(learn.train_batches())
+    assert n > 16
+    script = iter([1.0] * 3 + [5.0] * 12 + [30.0] * n)  # 5 > 4 x 1 at the 4th step; 30 > 4 x 5 at the 16th
+    learn.train_step = lambda x, y, optimizer, check=True: next(script)
+    result = learn.lr_find(start_lr=1e-5, end_lr=10, beta=0)
+    assert len(result.lrs) == 16 and "passed 4x" in result.reason  # the old rule stopped at the 4th
+    np.testing.assert_allclose(result.lrs[:3], [1e-5 * 1e6 ** (i / n) for i in range(3)], rtol=1e-12)
 
 
 def test_precompute_caches_activations_and_notices_changes(shapes, tmp_path, monkeypatch):

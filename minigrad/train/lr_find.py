@@ -1,14 +1,15 @@
-"""lr_find, the learning-rate range test (Leslie Smith; fastai's lr_find).
+"""lr_find, the learning-rate range test (Leslie Smith; fastai 0.7's lr_find and LR_Finder).
 
-Train for at most one epoch while the learning rate grows exponentially, from
-start_lr (1e-5) to end_lr (10), one step per mini-batch:
-    lr_i = start_lr * (end_lr / start_lr) ** (i / (n_batches - 1))   (i = 0 .. n_batches - 1)
-and record the training loss, smoothed (EMA with beta 0.98, debiased). Stop when
-the loss passes 4x the best seen, or is NaN: the rate is now far too high. Then
-put the weights back exactly as they were. `learn.sched` then holds the run
-(fastai's LR_Finder): `learn.sched.plot()` draws loss against log(lr), where the
-loss falls fastest; a good rate is about a tenth of the one where the loss was
-lowest (still clearly improving, not yet unstable).
+Train for at most one epoch of n mini-batches while the learning rate grows exponentially from
+start_lr (1e-5) towards end_lr (10), one step per mini-batch, as fastai's:
+    lr_i = start_lr * (end_lr / start_lr) ** (i / n)   (i = 0 .. n - 1)
+and record the training loss, smoothed (EMA with beta 0.98, debiased). Stop when the loss is NaN,
+or passes 4x the best seen: fastai counts the best only from the 12th mini-batch (the first
+losses of a fresh model are noise), so before that only NaN stops it. Then put the weights back
+exactly as they were. `learn.sched` then holds the run (fastai's LR_Finder): `learn.sched.plot()`
+draws loss against log(lr); read it for the rate where the loss still falls steeply, before its
+lowest point. `suggest_lr` picks one automatically (fastai 0.7 prints none): a tenth of the rate
+at the lowest loss.
 """
 import math
 
@@ -51,7 +52,7 @@ def lr_find(learner, start_lr=1e-5, end_lr=10.0, beta=0.98, stop_factor=4.0, plo
     if n < 2:  # fastai runs its one iteration; say why the curve is a single point
         learner.log(f"lr_find: the training set is {n} mini-batch, so the curve has {n} point: use a smaller "
                     "batch size (bs=) for a curve to read")
-    growth = (end_lr / start[-1]) ** (1 / max(n - 1, 1))
+    growth = (end_lr / start[-1]) ** (1 / max(n, 1))  # fastai's lr_mult: end_lr / start_lr over n steps
     optimizer = learner.make_optimizer(start)
     smoothed, best = SmoothedLoss(beta), math.inf
     lrs, losses, reason = [], [], f"finished one epoch ({n} mini-batches)"
@@ -70,10 +71,11 @@ def lr_find(learner, start_lr=1e-5, end_lr=10.0, beta=0.98, stop_factor=4.0, plo
             if not math.isfinite(value):
                 reason = f"the loss became {loss} at lr {rates[-1]:.2g}"
                 break
-            if i > 0 and value > stop_factor * best:
+            if value > stop_factor * best:
                 reason = f"the smoothed loss passed {stop_factor:g}x its best at lr {rates[-1]:.2g}"
                 break
-            best = min(best, value)
+            if i > 10:  # fastai's LR_Finder: the best counts from the 12th mini-batch on
+                best = min(best, value)
     finally:
         learner.model.load_state_dict(snapshot)  # weights and running statistics exactly as before
     finite = [(lr, loss) for lr, loss in zip(lrs, losses) if math.isfinite(loss)]
