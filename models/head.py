@@ -1,7 +1,8 @@
 """fastai 0.7's classification head for transfer learning.
 
-The pretrained body turns an image into 512 feature maps. The head pools each
-map two ways (its maximum and its average: AdaptiveConcatPool2d, 1024 numbers),
+The pretrained body turns an image into C feature maps (512 for resnet18/34, 2048 for
+resnet50). The head pools each map two ways (its maximum and its average:
+AdaptiveConcatPool2d, 2C numbers),
 then for each hidden width in xtra_fc (default [512]): BatchNorm1d -> Dropout(p)
 -> Linear -> ReLU, and last BatchNorm1d -> Dropout(p) -> Linear(.., n_classes).
 ps, the dropout probabilities, default to 0.25 for the hidden layers and 0.5 for the

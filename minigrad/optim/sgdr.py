@@ -19,7 +19,8 @@ def sgdr_epochs(n_cycle, cycle_len=None, cycle_mult=1):
 
 
 def sgdr_multiplier(iteration, batches_per_epoch, n_cycle, cycle_len=None, cycle_mult=1):
-    """The factor (0..1] that multiplies every group's rate at a global iteration."""
+    """The factor in [0, 1] that multiplies every group's rate at a global iteration (0 only past the
+    last cycle's end)."""
     if cycle_len is None:
         return 1.0
     nb = batches_per_epoch * cycle_len

@@ -8,6 +8,18 @@
 
 Both return the unpickled structure with `LazyTensor`s whose storages are filled in; every size
 the file declares is checked against the bytes it holds before anything is allocated.
+
+How a .pth becomes arrays, the normal path (`read_zip`), for a reader who wants the idea:
+1. The file is a zip archive; `<name>/data.pkl` is a pickle of the state dict.
+2. Unpickling it (unpickle.py's `SafeUnpickler`, which builds only the few classes a state dict
+   names: never code from the file) meets each tensor as `torch._utils._rebuild_tensor_v2(storage,
+   offset, size, stride)`, which becomes a `LazyTensor`; its storage is a persistent id, a key.
+3. `persistent_load(key)` reads the record `<name>/data/<key>`: the storage's raw bytes, as
+   little-endian numbers of the storage's dtype (`frombuffer`).
+4. `LazyTensor.materialise` (unpickle.py) views those numbers with numpy's `as_strided` at the
+   tensor's offset, size and stride, and copies the view out: the tensor's array.
+Everything else here (`_record`'s size checks, budgets, the legacy format) guards that path
+against truncated, oversized or crafted files.
 """
 import io
 import struct
