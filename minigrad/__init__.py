@@ -1,13 +1,13 @@
 """minigrad: a small deep-learning framework that makes fast.ai's lesson 1 explicit.
 
-Read it in the order of the lecture: `backend` (numpy or cupy), `autograd`
+Read it in the order of the lecture: `array_module` (numpy or cupy), `autograd`
 (the graph and backpropagation), `ops/` (each op with its backward), `tensor`
 (the Tensor that calls them), `gradcheck`, `nn/` (layers), then optimisation,
 data and the training loop. The imports run one way: autograd <- ops <- tensor <- nn.
 """
 from . import accelerator, backends, cuda, return_types  # noqa: F401
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .backend import cuda_available
+from .array_module import cuda_available
 from .random_source import Generator, manual_seed
 from .ops.fast.workspace import get_num_threads, set_num_threads
 from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8, int16, int32,  # noqa: A004
@@ -16,11 +16,11 @@ from .factories import (arange, cat, concat, concatenate, empty, empty_like, eye
                         ones_like, rand, rand_like, randint, randn, randn_like, randperm, stack, where, zeros,
                         zeros_like)
 from .factories import einsum, normal, tril_indices, triu_indices  # noqa: F401
-from .functions import *  # noqa: F401,F403  (minigrad.sum(x, 1), minigrad.max(x, 1), ...)
+from .tensor_functions import *  # noqa: F401,F403  (minigrad.sum(x, 1), minigrad.max(x, 1), ...)
 from .joins import (atleast_1d, atleast_2d, atleast_3d, broadcast_tensors, cartesian_prod, column_stack,  # noqa: F401
                     dstack, hstack, meshgrid, row_stack, vstack)
 from .searching import bucketize, searchsorted  # noqa: F401
-from .more_factories import as_tensor, logspace, randint_like  # noqa: F401
+from .derived_factories import as_tensor, logspace, randint_like  # noqa: F401
 from .promotion import can_cast, contiguous_format, preserve_format, promote_types, result_type  # noqa: F401
 from .gradcheck import gradcheck
 from .legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,  # noqa: F401

@@ -1,5 +1,5 @@
 """minigrad.cuda: PyTorch's spellings for the GPU question (cupy underneath)."""
-from .backend import cuda_available, cupy
+from .array_module import cuda_available, cupy
 
 
 def is_available():

@@ -1,5 +1,5 @@
 """minigrad.device: the name of where a tensor's numbers live, 'cpu' or 'cuda'."""
-from . import backend
+from . import array_module
 
 
 class device(str):
@@ -8,7 +8,7 @@ class device(str):
 
     def __new__(cls, type, index=None):
         name = str(type).split(":")[0]
-        if name not in backend.DEVICES:
+        if name not in array_module.DEVICES:
             raise ValueError(f"unknown device {type!r}: use 'cpu' or 'cuda'")
         return super().__new__(cls, name)
 

@@ -8,14 +8,14 @@ import warnings
 
 import numpy as np
 
-from . import backend, dtypes, random_source
+from . import array_module, dtypes, random_source
 from .ops import layout
 from .ops.einsum import Einsum, parse
 from .ops.elementwise import Where
 from .ops.sampling import Sample
 from .ops.shapes import Concat
 from .tensor import Tensor, from_numpy, tensor  # noqa: F401  (tensor/from_numpy re-exported)
-from .functions import write_out
+from .tensor_functions import write_out
 from .tensor_math import bool_mask
 from .tensor_random import check_integer_range, drawing_from
 from .tensor_special import scalar_name
@@ -37,7 +37,7 @@ def _make(array, dtype, device, requires_grad):
     if dtype is not None:
         array = array.astype(dtypes.as_dtype(dtype), copy=False)
     if device is not None:
-        array = backend.to_device(array, backend.check_device(str(device).split(":")[0]))
+        array = array_module.to_device(array, array_module.check_device(str(device).split(":")[0]))
     out = Tensor._wrap(array)
     return out.requires_grad_(True) if requires_grad else out
 
@@ -234,7 +234,7 @@ def _where(condition, input=None, other=None):
     where(condition) alone gives the indices of the True elements, as a tuple of tensors."""
     if input is None:
         array = condition.array.reshape(condition.shape or (1,))  # a 0-d condition counts as one element
-        return tuple(Tensor._wrap(i.astype(np.int64)) for i in backend.get_array_module(array).nonzero(array))
+        return tuple(Tensor._wrap(i.astype(np.int64)) for i in array_module.get_array_module(array).nonzero(array))
     if isinstance(condition, Tensor) and condition.dtype == dtypes.uint8:  # PyTorch still takes one, warning
         warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will be removed in "
                       "a future version of PyTorch. Use a boolean condition instead.", UserWarning, stacklevel=3)
@@ -245,7 +245,7 @@ def _where(condition, input=None, other=None):
             dtype = dtypes.result_type([], [], [input, other])
             for number in (input, other):
                 dtypes.check_fits(number, dtype)
-            return Tensor._wrap(backend.get_array_module(mask).where(mask, dtype.type(input), dtype.type(other)))
+            return Tensor._wrap(array_module.get_array_module(mask).where(mask, dtype.type(input), dtype.type(other)))
         other._check_fits(input)
         b, a = other._promote(input)
     else:
@@ -311,7 +311,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     if isinstance(std, Tensor) and bool((std.array < 0).any()) or not isinstance(std, Tensor) and std < 0:
         raise RuntimeError("normal expects all elements of std >= 0.0" if isinstance(std, Tensor) else
                            f"normal expects std >= 0.0, but found std {std}")
-    xp = backend.get_array_module(params[0].array)
+    xp = array_module.get_array_module(params[0].array)
     m, s = (p.array if isinstance(p, Tensor) else p for p in (mean, std))
     shape = np.broadcast_shapes(*(p.shape for p in params))
     with drawing_from(generator):

@@ -13,7 +13,7 @@ as Chainer does. Use float64 inputs: float32 round-off swamps the differences.
 """
 import numpy as np
 
-from .backend import get_array_module
+from .array_module import get_array_module
 from .random_source import rng
 from .autograd import no_grad
 from .tensor import Tensor

@@ -10,7 +10,7 @@ import threading
 
 import numpy as np
 
-from .backend import cuda_available, cupy
+from .array_module import cuda_available, cupy
 
 _rng = np.random.default_rng(0)
 _local = threading.local()  # a per-thread generator, set by data loader workers

@@ -1,7 +1,7 @@
 """Where values fall among sorted ones: searchsorted (the insertion places that keep a sorted
 sequence sorted, along its last dimension) and bucketize (the bucket among boundaries), as
 int64 (or int32) tensors without a gradient, with PyTorch's argument checks."""
-from . import backend, dtypes
+from . import array_module, dtypes
 from .tensor import Tensor
 
 
@@ -16,7 +16,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                            "right was True")
     right = right or side == "right"
     seq = sorted_sequence.array
-    xp = backend.get_array_module(seq)
+    xp = array_module.get_array_module(seq)
     if sorter is not None:
         if tuple(sorter.shape) != seq.shape:
             raise RuntimeError(f"torch.searchsorted(): boundary and sorter must have the same size, but got boundary "

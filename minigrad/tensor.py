@@ -24,7 +24,7 @@ PyTorch's further names (`tensor_aliases.py`, `tensor_maps.py`, `tensor_products
 """
 import numpy as np
 
-from . import backend, dtypes
+from . import array_module, dtypes
 from .autograd import AccumulateGrad, backward as run_backward
 from .autograd.saved_tensors import remake_stale_view
 from .device import CPU, CUDA, device  # noqa: F401  (minigrad.device)
@@ -53,9 +53,9 @@ from .tensor_shape import ShapeMethods
 from .tensor_special import SpecialMethods
 
 
-class Tensor(AttributeMethods, OperatorMethods, DivisionMethods, MathMethods, SpecialMethods, ReductionMethods, ScanMethods,
-             ShapeMethods, PieceMethods, IndexMethods, InPlaceMethods, FillMethods, RandomMethods, ConvertMethods,
-             HookMethods, AliasMethods, MapMethods, ProductMethods, OrderMethods, ScatterMethods):
+class Tensor(AttributeMethods, OperatorMethods, DivisionMethods, MathMethods, SpecialMethods, ReductionMethods,
+             ScanMethods, ShapeMethods, PieceMethods, IndexMethods, InPlaceMethods, FillMethods, RandomMethods,
+             ConvertMethods, HookMethods, AliasMethods, MapMethods, ProductMethods, OrderMethods, ScatterMethods):
     """An n-dimensional array with autograd (PyTorch's Tensor, on numpy/cupy).
 
     `Tensor(data)` is PyTorch's legacy constructor: the result is float32 (unless
@@ -103,7 +103,7 @@ class Tensor(AttributeMethods, OperatorMethods, DivisionMethods, MathMethods, Sp
 
     @property
     def device(self):
-        return CUDA if backend.device_of(self.array) == "cuda" else CPU
+        return CUDA if array_module.device_of(self.array) == "cuda" else CPU
 
     def size(self, dim=None):
         """The shape (a minigrad.Size, PyTorch's torch.Size), or the size of one dimension."""

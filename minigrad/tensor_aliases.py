@@ -7,7 +7,7 @@ import warnings
 
 from . import dtypes
 from .autograd import is_grad_enabled
-from .backend import get_array_module
+from .array_module import get_array_module
 from .tensor_special import not_implemented_for
 
 

@@ -1,12 +1,12 @@
 """What PyTorch asks of a Tensor beyond the idea (a first reading may skip this file): the is_*
 questions (`is_cuda`, `is_sparse`...), sizes in bytes, `.data` (another Tensor over the same array,
 outside the graph), shared memory for other processes, deepcopy, and numpy's `np.array(t)`."""
-from . import backend, shared_arrays
+from . import array_module, shared_arrays
 
 
 class AttributeMethods:
-    is_cuda = property(lambda self: backend.device_of(self.array) == "cuda")
-    is_cpu = property(lambda self: backend.device_of(self.array) != "cuda")
+    is_cuda = property(lambda self: array_module.device_of(self.array) == "cuda")
+    is_cpu = property(lambda self: array_module.device_of(self.array) != "cuda")
     is_xpu = is_mps = is_meta = is_xla = is_ipu = is_maia = is_mtia = is_vulkan = property(lambda self: False)
     is_sparse = is_sparse_csr = is_quantized = is_nested = is_mkldnn = property(lambda self: False)  # as torch's
     itemsize = property(lambda self: self.array.dtype.itemsize)
@@ -18,7 +18,7 @@ class AttributeMethods:
     def share_memory_(self):
         """The numbers moved into memory other processes share (shared_arrays.py), in place, as torch's;
         a no-op if already shared, and on the GPU (torch would use CUDA IPC)."""
-        if backend.device_of(self.array) != "cuda" and not shared_arrays.is_shared(self.array):
+        if array_module.device_of(self.array) != "cuda" and not shared_arrays.is_shared(self.array):
             self.array = shared_arrays.share(self.array)
         return self
 

@@ -1,7 +1,7 @@
 """Tensor's conversions: dtype and device moves (`to`, `float()`, `cuda()`...), the way out to
 numpy and Python (`numpy()`, `item()`, `tolist()`), and Python's number protocol on
 one-element tensors (`bool(t)`, `float(t)`, `int(t)`, `f"{t:.3f}"`, `len`, iteration)."""
-from . import backend, dtypes
+from . import array_module, dtypes
 from .device import device
 from .ops.shapes import AsType, ToDevice
 
@@ -26,8 +26,8 @@ class ConvertMethods:
             elif not isinstance(a, bool):
                 dtype = a
         out = self
-        if dev is not None and str(device(dev)) != backend.device_of(self.array):
-            out = ToDevice.apply(out, device=backend.check_device(str(device(dev))))
+        if dev is not None and str(device(dev)) != array_module.device_of(self.array):
+            out = ToDevice.apply(out, device=array_module.check_device(str(device(dev))))
         if dtype is not None and dtypes.as_dtype(dtype) != self.dtype:
             out = AsType.apply(out, dtype=dtypes.as_dtype(dtype))
         return out.clone() if copy and out is self else out  # copy=True: a new tensor even when nothing changes
@@ -56,10 +56,10 @@ class ConvertMethods:
     def numpy(self):
         """The data as a numpy array on the host (shares memory on the CPU, a copy from the GPU).
         Unlike PyTorch, also allowed on a tensor that requires grad."""
-        return backend.to_device(self.array, "cpu")
+        return array_module.to_device(self.array, "cpu")
 
     def _host(self):
-        return backend.to_device(self.array, "cpu")
+        return array_module.to_device(self.array, "cpu")
 
     def item(self):
         if self.array.size != 1:

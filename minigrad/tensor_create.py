@@ -4,7 +4,7 @@ floats float32); and the gradient `backward(gradient)` starts from. A first read
 file."""
 import numpy as np
 
-from . import backend, dtypes
+from . import array_module, dtypes
 from .device import device
 
 
@@ -17,7 +17,7 @@ def _numbers(data, dtype, kept):
         if dtype is not None and dtype.kind in "iub" and data.dtype.kind == "f":
             raise TypeError("only integer tensors of a single element can be converted to an index")
         kept.add(data.dtype)
-        return backend.to_device(data.array, "cpu").reshape(())
+        return array_module.to_device(data.array, "cpu").reshape(())
     if isinstance(data, (list, tuple)):
         return [_numbers(d, dtype, kept) for d in data]
     return data
@@ -32,11 +32,11 @@ def to_array(data, dtype, dev):
         data = _numbers(data, dtype, kept)
     if not hasattr(data, "dtype"):  # Python numbers: checked as torch.tensor reads them
         data = dtypes.from_python(data, dtype)
-    source = backend.device_of(data)
-    dev = source if dev is None else backend.check_device(str(device(dev)))
+    source = array_module.device_of(data)
+    dev = source if dev is None else array_module.check_device(str(device(dev)))
     if dev != source:
-        data = backend.to_device(data, dev)
-    xp = backend.xp_for(dev)
+        data = array_module.to_device(data, dev)
+    xp = array_module.xp_for(dev)
     array = xp.array(data, dtype=dtype)
     if dtype is not None:
         return array
@@ -56,10 +56,10 @@ def seed_gradient(t, gradient):
                 f"grad can be implicitly created only for scalar outputs, but this tensor has shape "
                 f"{tuple(t.shape)}: reduce it first (loss.sum() or loss.mean()), or pass "
                 f"backward(gradient) with a tensor of shape {tuple(t.shape)}")
-        return backend.get_array_module(t.array).ones_like(t.array)
+        return array_module.get_array_module(t.array).ones_like(t.array)
     grad = gradient.array if hasattr(gradient, "_result_class") else gradient
-    grad = backend.xp_for(backend.device_of(t.array)).asarray(
-        backend.to_device(grad, backend.device_of(t.array)) if hasattr(grad, "shape") else grad,
+    grad = array_module.xp_for(array_module.device_of(t.array)).asarray(
+        array_module.to_device(grad, array_module.device_of(t.array)) if hasattr(grad, "shape") else grad,
         dtype=t.dtype)
     if grad.shape != t.shape:
         raise RuntimeError(f"backward(gradient): gradient has shape {tuple(grad.shape)}, but the tensor "

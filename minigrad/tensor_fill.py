@@ -12,7 +12,7 @@ import numpy as np
 
 from . import dtypes
 from .autograd import is_grad_enabled
-from .backend import get_array_module
+from .array_module import get_array_module
 from .ops.elementwise import Where
 from .random_source import rng
 from .tensor_index import broadcast_shape

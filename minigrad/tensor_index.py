@@ -9,7 +9,7 @@ negative index from the end; index_add and index_copy refuse it).
 import numpy as np
 
 from . import dtypes
-from .backend import device_of, get_array_module, to_device
+from .array_module import device_of, get_array_module, to_device
 from .ops import layout
 from .ops.broadcast_errors import broadcast_error
 from .ops.indexing import Diagonal, IndexAdd, Roll

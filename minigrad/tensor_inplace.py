@@ -9,7 +9,7 @@ add_/sub_ (their backward reads no input) and relu_ (its backward reads its
 output) write straight into the tensor's array, as PyTorch's do (`_inplace_op`).
 A view of a tensor (x[0], x[:, 1]) writes through to its base, whose history changes the same way.
 Every change counts in the version counter that a tensor shares with its views,
-so a backward that saved the old value refuses to run (autograd.Function.check_versions).
+so a backward that saved the old value refuses to run (Function.check_can_run, autograd/saved_tensors.py).
 The fills (fill_, zero_, masked_fill_, copy_, normal_...) are in tensor_fill.py.
 """
 import numpy as np

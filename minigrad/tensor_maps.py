@@ -6,7 +6,7 @@ promoted as PyTorch promotes them (to float32 where the result is a float)."""
 import math
 
 from . import dtypes
-from .backend import get_array_module
+from .array_module import get_array_module
 from .ops.binary_maps import Copysign, Hypot, Xlogy
 from .tensor_special import not_implemented_for, require_tensor, scalar_name
 

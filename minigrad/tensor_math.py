@@ -11,7 +11,7 @@ import numpy as np
 
 from . import dtypes
 from .autograd import is_grad_enabled
-from .backend import get_array_module
+from .array_module import get_array_module
 from .ops.activations import LogSoftmaxOp, Relu, SigmoidOp, SoftmaxOp, TanhOp
 from .ops.exp_log import Exp, Log
 from .ops.arithmetic import Reciprocal

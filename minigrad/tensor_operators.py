@@ -10,14 +10,14 @@ are in tensor_inplace.py; the elementwise maps in tensor_math.py.
 import numpy as np
 
 from . import dtypes
-from .backend import get_array_module, to_device
+from .array_module import get_array_module, to_device
 from .ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from .ops.broadcast_errors import elementwise
 from .ops.division import FloorDivide, Remainder
 from .ops.layout import elementwise_result as torch_layout
 from .ops.fast.matmul import MatMulFast
 from .ops.matmul import MatMul
-from .ops.versions import pick
+from .ops.reference_switch import pick
 from .ops.shapes import AsType
 from .tensor_special import scalar_name
 

@@ -7,7 +7,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import dtypes
-from .backend import get_array_module
+from .array_module import get_array_module
 from .ops.reductions import Unique
 from .ops.scatter import Gather
 

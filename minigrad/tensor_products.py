@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from . import dtypes
-from .backend import get_array_module
+from .array_module import get_array_module
 from .ops.refused_gradient import RefusedGradient
 from .ops.shapes import Concat
 from .tensor_special import not_implemented_for, scalar_name

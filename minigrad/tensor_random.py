@@ -9,7 +9,7 @@ import contextlib
 import numpy as np
 
 from . import dtypes
-from .backend import get_array_module
+from .array_module import get_array_module
 from .ops.sampling import Sample, multinomial
 from .random_source import random_uniform, use_rng
 from .tensor_special import not_implemented_for, scalar_name

@@ -5,7 +5,7 @@ calls one op of minigrad/ops/reductions.py, or works on arrays where no gradient
 """
 from . import dtypes, return_types
 from .autograd import is_grad_enabled
-from .backend import get_array_module
+from .array_module import get_array_module
 from .ops.reductions import (Cumsum, LogSumExp, Max, Mean, Median, Min, Nansum, Prod, Sum, Unique, check_nonempty,
                              reduce_axes as _axes)
 from .ops import layout

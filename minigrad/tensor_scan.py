@@ -8,7 +8,7 @@ later index, and a 0-d tensor scans as one element.
 from collections import namedtuple
 
 from . import dtypes
-from .backend import get_array_module
+from .array_module import get_array_module
 from .ops.layout import row_major
 from .ops.scans import Cumprod, Logcumsumexp, inclusive_scan
 from .ops.shapes import Gather

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from . import dtypes
-from .backend import get_array_module
+from .array_module import get_array_module
 from .ops.scatter import Gather, Scatter
 from .ops.shapes import Clone, Expand, Flip, GetItem, Permute, Repeat, Reshape
 from .tensor_special import scalar_name

@@ -9,7 +9,7 @@ Logical ops read any nonzero number (NaN too) as True and give bool, as PyTorch'
 import numpy as np
 
 from . import dtypes
-from .backend import get_array_module
+from .array_module import get_array_module
 from .ops.broadcast_errors import elementwise
 from .ops.layout import elementwise_result as torch_layout
 from .ops.gamma import Digamma, Lgamma

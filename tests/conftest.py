@@ -3,7 +3,7 @@ are present, on "cuda"; the cuda cases skip with a reason elsewhere."""
 import pytest
 
 import minigrad
-from minigrad.backend import cuda_available
+from minigrad.array_module import cuda_available
 
 DEVICES = [
     "cpu",

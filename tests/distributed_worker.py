@@ -15,7 +15,7 @@ import minigrad  # noqa: E402
 from minigrad import distributed as dist  # noqa: E402
 from minigrad import nn  # noqa: E402
 from minigrad.nn import functional as F  # noqa: E402
-from minigrad.backend import to_device  # noqa: E402
+from minigrad.array_module import to_device  # noqa: E402
 from minigrad.optim import SGD  # noqa: E402
 
 B, STEPS = 4, 4  # per-rank batch, SGD steps

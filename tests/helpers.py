@@ -54,7 +54,7 @@ def randn(*shape, away_from=None):
 
 def host(array):
     """A numpy copy of a numpy or cupy array (gradients live where their tensor lives)."""
-    from minigrad.backend import to_device
+    from minigrad.array_module import to_device
     if isinstance(array, minigrad.Tensor):  # e.g. x.grad
         array = array.array
     return to_device(array, "cpu")

@@ -12,11 +12,12 @@ PACKAGES = ("minigrad", "models")
 
 # Lower layers never import higher ones. A module's layer is the longest prefix listed here.
 LAYERS = {
-    "minigrad.backend": 0, "minigrad.random_source": 0, "minigrad.device": 0, "minigrad.dtypes": 0,
+    "minigrad.array_module": 0, "minigrad.random_source": 0, "minigrad.device": 0, "minigrad.dtypes": 0,
     "minigrad.size": 0, "minigrad.shared_arrays": 0,
     "minigrad.autograd": 1,
     "minigrad.ops": 2,
-    "minigrad.tensor": 3, "minigrad.factories": 3, "minigrad.functions": 3, "minigrad.legacy": 3,
+    "minigrad.tensor": 3, "minigrad.factories": 3, "minigrad.derived_factories": 3, "minigrad.tensor_functions": 3,
+    "minigrad.legacy": 3,
     "minigrad.gradcheck": 4, "minigrad.nn": 4, "minigrad.weights": 4, "minigrad.download": 4,
     "minigrad.serialization": 4, "minigrad.cuda": 4, "minigrad.backends": 4, "minigrad.accelerator": 4,
     "minigrad.multiprocessing": 4, "minigrad.onnx": 4,

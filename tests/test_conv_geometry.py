@@ -211,7 +211,7 @@ def test_fast_ops_split_over_threads_give_the_reference_numbers(monkeypatch):
         workspace.set_num_threads(threads)
 
 
-# ---- the switch and the backend split ------------------------------------------------------
+# ---- the switch and the array module's split ------------------------------------------------------
 
 def test_use_reference_switch_and_environment_variable():
     assert not minigrad.ops.reference_enabled()
@@ -246,11 +246,11 @@ def test_reference_ops_really_run_when_selected(monkeypatch):
     assert calls == ["Convolution2d", "BatchNorm", "Relu", "MaxPool2dWithIndices", "AveragePool2d"]
 
 
-def test_old_backend_names_still_import():
-    from minigrad import backend
+def test_the_array_module_helpers_import():
+    from minigrad import array_module
     for name in ("get_array_module", "to_device", "cuda_available", "check_device",
                  "xp_for", "device_of", "scatter_add"):
-        assert callable(getattr(backend, name)), name
+        assert callable(getattr(array_module, name)), name
     from minigrad import random_source
     from minigrad.ops.fast import workspace
     assert minigrad.set_num_threads is workspace.set_num_threads

@@ -286,8 +286,8 @@ def test_tensor_dataset_and_normalize_keep_the_tensors_device(device):
     x = minigrad.tensor(np.arange(24, dtype=np.float32).reshape(4, 1, 2, 3), device=device)
     y = minigrad.tensor(np.arange(4, dtype=np.int64), device=device)
     bx, by = next(iter(DataLoader(TensorDataset(x, y), batch_size=3)))
-    assert minigrad.backend.device_of(bx.array) == device and minigrad.backend.device_of(by.array) == device
+    assert minigrad.array_module.device_of(bx.array) == device and minigrad.array_module.device_of(by.array) == device
     np.testing.assert_array_equal(bx.numpy(), x.numpy()[:3])
     z = transforms.Normalize((1.0,), (2.0,))(bx[0])
-    assert minigrad.backend.device_of(z.array) == device
+    assert minigrad.array_module.device_of(z.array) == device
     np.testing.assert_allclose(z.numpy(), (x.numpy()[0] - 1) / 2)

@@ -227,7 +227,7 @@ def test_convert_sync_batchnorm_keeps_order_weights_and_mode():
 # ---- GPUs (NCCL) --------------------------------------------------------------------------------------
 
 def _gpus():
-    from minigrad.backend import cuda_available
+    from minigrad.array_module import cuda_available
     if not cuda_available():
         pytest.skip("needs cupy and an NVIDIA GPU")
     import cupy

@@ -116,4 +116,4 @@ def test_data_parallel_moves_inputs_to_the_models_device(device):
             wrapped(minigrad.ones(4, 3))  # torch's rule: with a GPU, DataParallel wants the model there
         return
     out = wrapped(minigrad.ones(4, 3))  # host inputs: torch's DataParallel scatters them to the GPU
-    assert minigrad.backend.device_of(out.array) == device
+    assert minigrad.array_module.device_of(out.array) == device

@@ -8,7 +8,7 @@ import pytest
 
 import minigrad
 from minigrad import Tensor, no_grad, tensor
-from minigrad.backend import cuda_available
+from minigrad.array_module import cuda_available
 from minigrad.gradcheck import GradcheckError, gradcheck, random_tensor
 from helpers import host
 

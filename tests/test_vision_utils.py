@@ -242,7 +242,7 @@ def test_vertical_flip_and_random_apply():
 def test_make_grid_and_save_image_on_every_device(device, tmp_path):
     x = minigrad.tensor(np.random.default_rng(3).random((3, 1, 2, 2)).astype(np.float32), device=device)
     grid = make_grid(x, nrow=2, padding=1, normalize=True)
-    assert minigrad.backend.device_of(grid.array) == device and grid.shape == (3, 7, 7)
+    assert minigrad.array_module.device_of(grid.array) == device and grid.shape == (3, 7, 7)
     expected = make_grid(minigrad.tensor(x.numpy()), nrow=2, padding=1, normalize=True).numpy()
     np.testing.assert_allclose(grid.numpy(), expected, rtol=1e-6)
     save_image(x, tmp_path / "grid.png", nrow=2, padding=1)

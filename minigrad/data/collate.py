@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from .. import backend
+from .. import array_module
 from ..tensor import Tensor
 
 
@@ -52,7 +52,7 @@ def _stack(batch):
                                "the data set's transform)")
     if _is_array(batch[0]) and arrays[0].dtype.kind not in "biuf":
         raise _refuse(arrays[0])
-    x = backend.get_array_module(*arrays).stack(arrays)
+    x = array_module.get_array_module(*arrays).stack(arrays)
     return _as_tensor(x if isinstance(batch[0], Tensor) else _float32(x))
 
 

@@ -16,7 +16,7 @@ from enum import Enum
 import numpy as np
 from PIL import Image, ImageOps
 
-from .. import backend
+from .. import array_module
 from ..random_source import rng
 from ..tensor import Tensor
 
@@ -87,7 +87,7 @@ class ToPILImage:
 
     def __call__(self, pic):
         if isinstance(pic, Tensor):
-            a = backend.to_device(pic.array, "cpu")
+            a = array_module.to_device(pic.array, "cpu")
             pic = a.transpose(1, 2, 0) if a.ndim == 3 else a
         elif not isinstance(pic, np.ndarray):
             raise TypeError(f"pic should be Tensor or ndarray. Got {type(pic)}.")
@@ -156,7 +156,7 @@ def _gray_tensor(img, channels):
         gray = (0.2989 * r + 0.587 * g + 0.114 * b).astype(a.dtype)  # ints truncated, as torchvision's .to(dtype)
     else:
         gray = a.copy()
-    xp = backend.get_array_module(a)
+    xp = array_module.get_array_module(a)
     out = xp.broadcast_to(gray, a.shape) if channels == 3 else gray  # torchvision: expand to the input's shape
     return Tensor(xp.ascontiguousarray(out), dtype=a.dtype)
 
@@ -195,7 +195,7 @@ def pad(img, padding, fill=0, padding_mode="constant"):
         a = img.array if isinstance(img, Tensor) else img
         a = a[..., max(-top, 0):a.shape[-2] - max(-bottom, 0), max(-left, 0):a.shape[-1] - max(-right, 0)]
         widths = [(0, 0)] * (a.ndim - 2) + [(max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))]
-        xp = backend.get_array_module(a)
+        xp = array_module.get_array_module(a)
         options = {"constant_values": fill} if padding_mode == "constant" else {}
         out = xp.pad(a, widths, mode=padding_mode, **options)
         return Tensor(out, dtype=out.dtype) if isinstance(img, Tensor) else out

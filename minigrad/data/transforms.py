@@ -18,7 +18,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..random_source import rng
 from .torchvision_transforms import (Grayscale, InterpolationMode, Lambda, Pad, RandomApply,  # noqa: F401
                                      RandomResizedCrop, RandomVerticalFlip, ToPILImage, pad, pil_filter,

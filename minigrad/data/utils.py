@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 from PIL import Image
 
-from .. import backend
+from .. import array_module
 from ..tensor import Tensor
 from ..weights.writer import atomic_write
 
@@ -44,7 +44,7 @@ def _images(tensor):
     if any(t.shape != tensor[0].shape for t in tensor):
         raise RuntimeError(f"stack expects each tensor to be equal size, but got shapes "
                            f"{[tuple(t.shape) for t in tensor]}: make_grid needs images of one size")
-    return backend.get_array_module(tensor[0].array).stack([t.array for t in tensor])
+    return array_module.get_array_module(tensor[0].array).stack([t.array for t in tensor])
 
 
 def _normalize(x, value_range, scale_each):
@@ -54,7 +54,7 @@ def _normalize(x, value_range, scale_each):
                            f"to the desired output type {x.dtype}")
     if value_range is not None and not isinstance(value_range, tuple):
         raise TypeError("value_range has to be a tuple (min, max) if specified. min and max are numbers")
-    xp = backend.get_array_module(x)
+    xp = array_module.get_array_module(x)
     if value_range is not None:
         low, high = float(value_range[0]), float(value_range[1])
     elif scale_each:  # each image its own min and max (one row of bounds per image)
@@ -78,7 +78,7 @@ def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scal
     if padding < 0:
         raise ValueError(f"make_grid: padding must be 0 or more, got {padding}")
     x = _images(tensor)
-    xp, shape = backend.get_array_module(x), x.shape
+    xp, shape = array_module.get_array_module(x), x.shape
     if x.ndim == 2:  # one image (H, W)
         x = x[None]
     if x.ndim == 3:  # one image (C, H, W)
@@ -113,7 +113,7 @@ def save_image(tensor, fp, nrow=8, padding=2, normalize=False, value_range=None,
     if grid.dtype.kind != "f":
         raise RuntimeError(f"save_image expects floating-point images in [0, 1]: result type Float can't be cast to "
                            f"the desired output type {grid.dtype}")
-    pixels = backend.to_device(grid, "cpu") * 255 + 0.5  # in the grid's float dtype, as torchvision
+    pixels = array_module.to_device(grid, "cpu") * 255 + 0.5  # in the grid's float dtype, as torchvision
     pixels = np.clip(np.nan_to_num(pixels, nan=0.0), 0, 255).astype(np.uint8)
     image = Image.fromarray(np.ascontiguousarray(pixels.transpose(1, 2, 0)))
     if hasattr(fp, "write"):

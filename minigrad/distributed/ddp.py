@@ -31,7 +31,7 @@ import contextlib
 
 import numpy as np
 
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..nn.module import Module
 from ..autograd import no_grad
 from ..tensor import Tensor

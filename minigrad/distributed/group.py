@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from .. import backend
+from .. import array_module
 from .work import Work
 
 # Environment variables by which launchers tell a process that it is one of several:
@@ -203,8 +203,8 @@ class MPIGroup:
             why = None
             if not nccl.available():
                 why = "cupy.cuda.nccl is not available here (install NCCL for cupy, e.g. nvidia-nccl-cu12)"
-            elif self.local_size > backend.cupy.cuda.runtime.getDeviceCount():
-                why = (f"{self.local_size} processes share {backend.cupy.cuda.runtime.getDeviceCount()} GPU(s) on "
+            elif self.local_size > array_module.cupy.cuda.runtime.getDeviceCount():
+                why = (f"{self.local_size} processes share {array_module.cupy.cuda.runtime.getDeviceCount()} GPU(s) on "
                        "this machine, and NCCL needs one GPU per process")
             if self.backend_name == "nccl" and why:
                 raise RuntimeError(f"init_process_group('nccl'): {why}; start one process per GPU, or use 'mpi'")
@@ -226,13 +226,13 @@ class MPIGroup:
 
     def iall_reduce(self, array, blocking=False):
         """Start summing `array` (contiguous) over all ranks, in place; returns a Work."""
-        if backend.device_of(array) == "cuda":
+        if array_module.device_of(array) == "cuda":
             nccl = self._nccl_comm()
             if nccl:
                 return nccl.all_reduce(array, blocking or not self.cuda_side_stream)
-            host = backend.to_device(array, "cpu")  # an MPI without CUDA support: through the host
+            host = array_module.to_device(array, "cpu")  # an MPI without CUDA support: through the host
             self.comm.Allreduce(self.MPI.IN_PLACE, host, op=self.MPI.SUM)
-            array[...] = backend.to_device(host, "cuda")
+            array[...] = array_module.to_device(host, "cuda")
             return Work()
         if blocking:
             self.comm.Allreduce(self.MPI.IN_PLACE, array, op=self.MPI.SUM)
@@ -241,14 +241,14 @@ class MPIGroup:
         return Work(request.Wait, request.Test)
 
     def broadcast(self, array, src=0):
-        if backend.device_of(array) == "cuda":
+        if array_module.device_of(array) == "cuda":
             nccl = self._nccl_comm()
             if nccl:
                 nccl.broadcast(array, src)
                 return array
-            host = np.ascontiguousarray(backend.to_device(array, "cpu"))
+            host = np.ascontiguousarray(array_module.to_device(array, "cpu"))
             self.comm.Bcast(host, root=src)
-            array[...] = backend.to_device(host, "cuda")
+            array[...] = array_module.to_device(host, "cuda")
             return array
         if not array.flags.c_contiguous:
             raise ValueError("broadcast: the array must be contiguous")
@@ -302,7 +302,7 @@ def _abort_on_uncaught_exception(comm):
 def _use_local_gpu(local_rank):
     """Several processes on one machine each take their own GPU: local rank k uses GPU k (mod count).
     cupy's current device is per thread; minigrad runs its GPU work on the main thread."""
-    if backend.cupy is None or not backend.cuda_available():
+    if array_module.cupy is None or not array_module.cuda_available():
         return
-    count = backend.cupy.cuda.runtime.getDeviceCount()
-    backend.cupy.cuda.Device(local_rank % count).use()
+    count = array_module.cupy.cuda.runtime.getDeviceCount()
+    array_module.cupy.cuda.Device(local_rank % count).use()

@@ -20,7 +20,7 @@ is plain batch norm computed this way.
 """
 import numpy as np
 
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..nn import functional as F
 from ..nn.normalization import BatchNormBase
 from ..ops.normalization import channel_axes, per_channel

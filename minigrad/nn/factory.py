@@ -3,7 +3,7 @@ are made in that dtype (float32 by default) on that device, and initialised ther
 `nn.Linear(3, 4, dtype=minigrad.float64, device="cuda")` never holds a float32 or host copy."""
 import numpy as np
 
-from .. import backend, dtypes
+from .. import array_module, dtypes
 from .module import Parameter
 
 
@@ -17,7 +17,7 @@ def empty_array(shape, device=None, dtype=None, fill=0):
     array = np.full(shape, fill, dtype=dtype)
     if device is None:
         return array
-    return backend.to_device(array, backend.check_device(str(device).split(":")[0]))
+    return array_module.to_device(array, array_module.check_device(str(device).split(":")[0]))
 
 
 def empty_parameter(shape, device=None, dtype=None, fill=0):

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from .. import backend, random_source
+from .. import array_module, random_source
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -58,7 +58,7 @@ def _fan(tensor, mode):
 
 
 def _fill(tensor, values):
-    tensor.array[...] = backend.to_device(np.asarray(values).astype(tensor.dtype), tensor.device)
+    tensor.array[...] = array_module.to_device(np.asarray(values).astype(tensor.dtype), tensor.device)
     return tensor
 
 

@@ -1,5 +1,5 @@
-"""The simplest layers: Linear (initialised as PyTorch initialises it), ReLU, Sigmoid, Tanh and
-Flatten, each a Module around one function of `nn/functional/`. The other layers of a resnet and
+"""The simplest layers: Linear (initialised as PyTorch initialises it) and Bilinear, ReLU, Sigmoid,
+Tanh and Flatten, each a Module around one function of `nn/functional/`. The other layers of a resnet and
 of fastai's head are in conv.py, normalization.py and pooling.py."""
 import math
 
@@ -66,3 +66,27 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Bilinear(Module):
+    """y_k = x1^T W_k x2 + b_k, W of shape (out_features, in1_features, in2_features); W and b start
+    uniform in +-1/sqrt(in1_features), as PyTorch's."""
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
+        self.weight = empty_parameter((out_features, in1_features, in2_features), device, dtype)
+        self.register_parameter("bias", empty_parameter((out_features,), device, dtype) if bias else None)
+        if in1_features <= 0:
+            raise ValueError(f"in1_features must be > 0, but got (in1_features={in1_features})")
+        bound = 1 / math.sqrt(in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

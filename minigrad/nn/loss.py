@@ -5,6 +5,8 @@ from .distance import PairwiseDistance
 from .functional.loss import legacy_reduction
 from .module import Module
 from ..ops.loss_checks import check_reduction
+
+
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()

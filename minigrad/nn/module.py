@@ -10,7 +10,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from .. import backend
+from .. import array_module
 from ..tensor import Tensor
 from .hooks import add_hook, run_hooks, run_pre_hooks
 from .utils import grad_array
@@ -268,7 +268,7 @@ class Module:
             if key in state:
                 value = state[key]
                 value = value.array if isinstance(value, Tensor) else value
-                value = backend.to_device(np.asarray(value) if not hasattr(value, "shape") else value, t.device)
+                value = array_module.to_device(np.asarray(value) if not hasattr(value, "shape") else value, t.device)
                 if assign:
                     t.array = value.astype(t.dtype, copy=False)
                 else:
@@ -291,7 +291,7 @@ class Module:
                     raise TypeError(f"Module.to: expected a device or a dtype, got {arg!r}") from None
         if device is not None:
             name = str(device)  # 'cuda', or a device object whose str() is its name
-            device = backend.check_device(name[:-2] if name.endswith(":0") else name)
+            device = array_module.check_device(name[:-2] if name.endswith(":0") else name)
         floating = lambda a: np.issubdtype(a.dtype, np.floating)  # noqa: E731
         for t in list(self.parameters()) + list(self.buffers()):
             for holder in (t, t.grad if isinstance(t.grad, Tensor) else None):
@@ -303,7 +303,7 @@ class Module:
 
     @staticmethod
     def _moved(array, device, dtype):
-        array = array if device is None else backend.to_device(array, device)
+        array = array if device is None else array_module.to_device(array, device)
         return array if dtype is None else array.astype(dtype, copy=False)
 
     def double(self):

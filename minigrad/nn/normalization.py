@@ -6,6 +6,8 @@ ones) and shift (bias, zeros). They differ in what they average over:
     LayerNorm     each sample, over its last dimensions (normalized_shape)
     GroupNorm     each sample, over groups of channels and their pixels
     InstanceNorm  each sample and channel, over its own pixels
+    RMSNorm       each sample, over its last dimensions, by the root mean square only (no mean)
+LocalResponseNorm divides each value by its neighbouring channels' squares, as AlexNet did.
 
 The functions are in nn/functional/normalization.py, batch norm's op in ops/normalization.py."""
 import warnings
@@ -139,3 +141,34 @@ class GroupNorm(Module):
     def extra_repr(self):
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """x / sqrt(mean(x^2) + eps) over the last dimensions (normalized_shape), times a learned scale
+    (ones); eps None means the dtype's machine epsilon."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        self.register_parameter("weight", empty_parameter(shape, device, dtype, fill=1) if elementwise_affine else None)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class LocalResponseNorm(Module):
+    """x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta (AlexNet's)."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, x):
+        return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -17,7 +17,7 @@ only to re-export its names, as torch.nn does.
 """
 import warnings
 
-from .. import autograd, backend
+from .. import array_module, autograd
 from ..distributed.ddp import DistributedDataParallel as _DistributedDataParallel
 from ..tensor import Tensor
 from .module import Module
@@ -26,7 +26,7 @@ from .module import Module
 def _device_of(module):
     """'cuda' or 'cpu': where the module's parameters and buffers are (the first one found), or None."""
     for t in list(module.parameters()) + [b for _, b in module.named_buffers()]:
-        return backend.device_of(t.array)
+        return array_module.device_of(t.array)
     return None
 
 
@@ -48,7 +48,7 @@ class DataParallel(Module):
     def __init__(self, module, device_ids=None, output_device=None, dim=0):
         super().__init__()
         self.module, self.dim = module, dim
-        gpus = [0] if backend.cuda_available() else []
+        gpus = [0] if array_module.cuda_available() else []
         device_ids = gpus if device_ids is None else [getattr(d, "index", d) or 0 for d in device_ids]
         if len(device_ids) > 1:
             warnings.warn(f"DataParallel: minigrad runs on one device; device_ids={device_ids} runs the whole batch "

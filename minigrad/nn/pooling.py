@@ -1,4 +1,5 @@
-"""Pooling layers (PyTorch's nn.MaxPool1d/2d, AvgPool1d/2d, the adaptive pools, MaxUnpool1d/2d): each
+"""Pooling layers (PyTorch's nn.MaxPool1d/2d, AvgPool1d/2d, the adaptive pools, MaxUnpool1d/2d, the
+power-average LPPool1d/2d): each
 holds its window's numbers and calls one function of nn/functional/pooling.py; no parameters."""
 from . import functional as F
 from .module import Module
@@ -119,3 +120,24 @@ class MaxUnpool2d(Module):
 
 class MaxUnpool1d(MaxUnpool2d):
     dims = 1
+
+
+class LPPool2d(Module):
+    """(sum of x^p over each window)^(1/p), over (N, C, H, W) or (C, H, W)."""
+    functional = staticmethod(F.lp_pool2d)
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def forward(self, x):
+        return self.functional(x, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(LPPool2d):
+    """(sum of x^p over each window)^(1/p), along the last dimension of (N, C, L) or (C, L)."""
+    functional = staticmethod(F.lp_pool1d)

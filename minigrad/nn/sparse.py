@@ -1,7 +1,7 @@
 """Embedding, as PyTorch's (nn/modules/sparse.py there): a lookup table of learned vectors."""
 import numpy as np
 
-from .. import backend
+from .. import array_module
 from . import functional as F
 from .factory import empty_parameter
 from .module import Module
@@ -29,7 +29,7 @@ class Embedding(Module):
             dtype = _weight.dtype
         self.weight = empty_parameter((num_embeddings, embedding_dim), device, dtype)
         if _weight is None:
-            self.weight.array[...] = backend.to_device(rng().standard_normal((num_embeddings, embedding_dim)).astype(
+            self.weight.array[...] = array_module.to_device(rng().standard_normal((num_embeddings, embedding_dim)).astype(
                 self.weight.dtype), self.weight.device)
             if self.padding_idx is not None:
                 self.weight.array[self.padding_idx] = 0
@@ -37,7 +37,7 @@ class Embedding(Module):
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):
                 raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
             table = _weight.array if hasattr(_weight, "_result_class") else np.asarray(_weight)
-            self.weight.array[...] = backend.to_device(table, self.weight.device)
+            self.weight.array[...] = array_module.to_device(table, self.weight.device)
         self.weight.requires_grad_(not _freeze)
 
     def forward(self, input):

@@ -5,7 +5,7 @@ max_norm, every gradient is scaled by max_norm / (||g|| + 1e-6), so the step kee
 direction but not its size (a guard against exploding gradients)."""
 import math
 
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..tensor import Tensor
 
 

@@ -5,4 +5,4 @@ nothing here imports the Tensor class, so the imports run one way:
 autograd <- ops <- tensor <- nn.
 """
 
-from .versions import reference_enabled, use_reference  # noqa: E402,F401  (the reference/fast switch)
+from .reference_switch import reference_enabled, use_reference  # noqa: E402,F401  (the reference/fast switch)

@@ -8,7 +8,7 @@ overflows. More activations: activations_smooth.py (gelu, silu, elu...), activat
 (leaky_relu, hardtanh...). An op's Function is named for the op (relu: Relu), with `Op` added where
 a layer already has that name (nn.Sigmoid is the layer, SigmoidOp the op it calls).
 """
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..autograd import Function
 from .layout import elementwise_result as torch_layout, row_major  # the memory order of PyTorch's result
 

@@ -11,7 +11,7 @@ of nn already has (nn.Hardtanh is the layer, HardtanhOp the op it calls).
 """
 import numpy as np
 
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..autograd import Function
 from ..random_source import random_uniform
 

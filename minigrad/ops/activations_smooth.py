@@ -9,7 +9,7 @@ activations in activations_piecewise.py.
 """
 import math
 
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..autograd import Function
 from .activations import stable_sigmoid
 from .erfc_series import erfc_of_abs

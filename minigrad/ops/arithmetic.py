@@ -7,7 +7,7 @@ every copy of the input contributed to the loss. `unbroadcast` does that sum.
 """
 import numpy as np
 
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..autograd import Function
 from .broadcast_errors import ShapeError
 from .layout import elementwise_result as torch_layout, row_major

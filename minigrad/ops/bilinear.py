@@ -10,7 +10,7 @@ that where inputs hold inf or overflow (inf - inf) NaN appears where PyTorch's d
     dx2      t as above;                                     dx2[b, j] = sum_k t[b, k, j] g[b, k]
 """
 from ..autograd import Function
-from ..backend import get_array_module
+from ..array_module import get_array_module
 
 
 class BilinearForm(Function):

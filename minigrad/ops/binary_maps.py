@@ -4,7 +4,7 @@ xlogy (x log y, with 0 log y = 0).
 Both take float arrays of one dtype (the Tensor method promotes them first); backward is the
 derivative times the output gradient, summed back over broadcast dimensions, with PyTorch's choices
 where the derivative does not exist."""
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from .arithmetic import Broadcasting, unbroadcast
 from .broadcast_errors import elementwise
 from .layout import elementwise_result as torch_layout

@@ -15,7 +15,7 @@ This is the version to read. ops/fast/conv.py (Convolution2dFast) computes the s
 (scratch memory, threads, fused GPU kernels, a 1x1 shortcut); `minigrad.ops.use_reference()`
 switches every op to the reference versions, and the tests run both.
 """
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..autograd import Function
 from .broadcast_errors import ShapeError
 from .geometry import pad2d, unpad2d, window
@@ -44,7 +44,9 @@ def col2im(cols, x_shape, win):
 
 
 class Convolution2d(Function):
-    """out[n, o] = sum over c, i, j of W[o, c, i, j] * xpad[n, c, SH*y + DH*i, SW*x + DW*j] (+ bias[o])."""
+    """out[n, o, y, x] = sum over c, i, j of W[o, c, i, j] * xpad[n, c, SH*y + DH*i, SW*x + DW*j] (+ bias[o]),
+    c running over the input channels of o's group (all of them when groups = 1). Backward rebuilds
+    the columns from the saved x rather than keep them (9x x's memory for a 3x3 kernel)."""
     backward_name = "ConvolutionBackward0"  # PyTorch's name of this node
     op = "conv2d"
 

@@ -15,7 +15,7 @@ convolution that would map the output back to x's size: stride, padding and dila
 the output (H - 1) * stride - 2 * padding + dilation * (KH - 1) + output_padding + 1 high.
 """
 from ..autograd import Function
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from .conv import col2im, im2col
 from .geometry import Window
 

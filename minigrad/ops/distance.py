@@ -7,8 +7,10 @@ The gradient is PyTorch's, which is 0 where a distance is 0 (the norm has no der
   d dist / d x1_i = d |d|^(p-2) / dist^(p-1)   (p = 2: d / dist; p = 1: sign(d)),
   p = inf: sign(d) where |d| is the maximum, p = 0: 0;  and d dist / d x2_j is its negative."""
 from ..autograd import Function
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from .arithmetic import unbroadcast
+
+
 class Cdist(Function):
     def forward(self, x1, x2, p=2.0):
         xp = get_array_module(x1)

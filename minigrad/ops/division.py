@@ -8,7 +8,7 @@ A rounded quotient is piecewise constant, so its gradient is 0 (PyTorch's too). 
 da = grad, db = -grad * trunc(a / b). Integers stay integers, and an integer division by zero is
 an error, as in PyTorch (numpy would quietly give 0).
 """
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from .arithmetic import Broadcasting, unbroadcast
 from .layout import elementwise_result as torch_layout
 

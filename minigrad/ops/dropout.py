@@ -2,7 +2,7 @@
 survivors by 1/(1-p) ("inverted" dropout), so that the expected value is
 unchanged and evaluation needs no rescaling. The mask comes from minigrad's
 seeded random source; backward multiplies by the same mask."""
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..random_source import random_uniform
 from ..autograd import Function
 

@@ -13,8 +13,9 @@ with its errors; size-1 dimensions broadcast against larger ones, as in PyTorch.
 import string
 
 from ..autograd import Function
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from .arithmetic import unbroadcast
+
 LETTERS = string.ascii_uppercase + string.ascii_lowercase  # PyTorch's order for an implicit output
 
 

@@ -9,7 +9,7 @@ maximum/minimum split a tie's gradient in half; a step function's gradient is 0.
 import numpy as np
 
 from ..autograd import Function
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from .arithmetic import Broadcasting, unbroadcast
 from .broadcast_errors import check_broadcast
 from .layout import elementwise_result as torch_layout, row_major

@@ -1,7 +1,7 @@
 """erfc(|x|) on arrays, as a Chebyshev series: numpy has no erf of its own, and this one runs on
 numpy and cupy alike. The normal distribution's CDF behind gelu (activations_smooth.py) and the
 erf and erfc ops (special.py) are all built on it."""
-from ..backend import get_array_module
+from ..array_module import get_array_module
 
 # erfc(z) for z >= 0 as a Chebyshev series (Numerical Recipes, 3rd ed., 6.2.2): absolute error
 # below 3e-16 everywhere.

@@ -3,7 +3,7 @@ passes through (softmax, log-likelihoods): exp's derivative is itself, so its ba
 output; log's is 1/x, so its backward keeps the input. The other exponentials and logarithms
 (expm1, exp2, log2, log10) are in special.py, log1p in elementwise.py."""
 from ..autograd import Function
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from .layout import elementwise_result as torch_layout  # the memory order of PyTorch's result
 
 

@@ -7,7 +7,7 @@ weight.view(O, -1) @ unfold(x). `F.fold` is col2im, its adjoint: each column is 
 the pixels it came from (overlapping blocks sum). So each op's backward is the other one.
 """
 from ..autograd import Function
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from .conv import col2im, im2col
 from .geometry import Window, output_size
 

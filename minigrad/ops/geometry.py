@@ -8,7 +8,7 @@ padded input: every op here loops over the KH*KW offsets, never over pixels.
 """
 from collections import namedtuple
 
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from .arithmetic import ShapeError  # PyTorch raises RuntimeError where numpy would raise ValueError: both
 
 

@@ -6,7 +6,7 @@ gradient's slices at the indices (its input the gradient itself); a diagonal's g
 zero array with grad on that diagonal; roll's is grad rolled back by the opposite shift.
 """
 from ..autograd import Function
-from ..backend import get_array_module, scatter_add
+from ..array_module import get_array_module, scatter_add
 from .layout import row_major
 
 

@@ -19,7 +19,7 @@ decides where an inf weight or a huge value gives NaN rather than inf.
 """
 import math
 
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..autograd import Function
 from .moments import row_moments
 

@@ -10,7 +10,7 @@ same choice; `elementwise_strides` is PyTorch's own, for the places where the tw
 `view_strides` is PyTorch's rule for a view of another shape (computeStride): the strides the
 view has, or None where it needs a copy.
 """
-from ..backend import get_array_module
+from ..array_module import get_array_module
 
 
 def element_strides(array):

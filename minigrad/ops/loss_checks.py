@@ -4,7 +4,7 @@ default, 'sum' or 'none') and its gradient, and PyTorch's checks of a classifica
 import numpy as np
 
 from .. import dtypes
-from ..backend import to_device
+from ..array_module import to_device
 
 
 REDUCTIONS = ("mean", "sum", "none")

@@ -3,7 +3,7 @@
 `pos_weight` and `reduction` ('mean' over the elements)."""
 import numpy as np
 
-from ..backend import device_of, get_array_module
+from ..array_module import device_of, get_array_module
 from ..autograd import Function
 from .activations import stable_sigmoid
 from .arithmetic import unbroadcast

@@ -8,11 +8,13 @@ PyTorch's exact formulas (xlogy(q, q) - q log p, whose derivative at q = 0 is Na
 """
 import numpy as np
 
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..autograd import Function
 from .arithmetic import unbroadcast
 from .broadcast_errors import broadcast_error
 from .loss_checks import check_reduction, reduce_loss, reduced_grad
+
+
 class KLDiv(Function):
     """log_target=False: out = xlogy(q, q) - q x  (xlogy(q, q) = q log q, and 0 at q = 0);
         dx = -q grad,  dq = (log q [0 at q = 0] + q / q - x) grad  (NaN at q = 0, as PyTorch's).

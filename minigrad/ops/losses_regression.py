@@ -11,11 +11,13 @@ import warnings
 
 import numpy as np
 
-from ..backend import device_of, get_array_module
+from ..array_module import device_of, get_array_module
 from ..autograd import Function
 from .arithmetic import unbroadcast
 from .broadcast_errors import broadcast_error
 from .loss_checks import as_array, check_reduction, reduce_loss, reduced_grad
+
+
 class _Difference(Function):
     """A loss of d = input - target, elementwise: loss = f(d), d/dinput = f'(d), d/dtarget = -f'(d).
     Input and target broadcast (with PyTorch's warning when their shapes differ). An optional

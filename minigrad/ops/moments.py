@@ -16,7 +16,7 @@ the CPU, so that the NaNs and infs of layer_norm and group_norm fall where PyTor
 """
 import numpy as np
 
-from ..backend import get_array_module
+from ..array_module import get_array_module
 
 CHUNK = 16  # vectors per Welford chunk, as PyTorch
 HUGE = {np.dtype(np.float32): 1e18, np.dtype(np.float64): 1e150}  # below: no intermediate can overflow

@@ -8,7 +8,7 @@ g = -Y / N, with Y the one-hot targets. log_softmax's backward (activations.py) 
 g - p * sum_k g_k, with p = softmax(logits); here sum_k g_k = -1/N per row, so the gradient of the
 loss with respect to the logits is
     -Y / N + p / N = (p - Y) / N
-(derived step by step in nn/functional/loss.py's `cross_entropy` and in recipes/internals.ipynb).
+(derived step by step in recipes/internals.ipynb, section 3).
 
 With class weights w, 'mean' divides by the total weight of the targets, sum_n w[y_n], not by N
 (PyTorch's rule); targets equal to `ignore_index` count neither in the sum nor in the total, and
@@ -18,7 +18,7 @@ losses_binary.py, the regression losses in losses_regression.py, and what all lo
 """
 import numpy as np
 
-from ..backend import device_of, get_array_module, to_device
+from ..array_module import device_of, get_array_module, to_device
 from ..autograd import Function
 from .loss_checks import as_array, check_nll_arguments
 
@@ -73,5 +73,5 @@ class NegativeLogLikelihood(Function):
             g = grad / self.total if self.reduction == "mean" else grad
         moved = self.shape[:1] + self.shape[2:] + self.shape[1:2]
         out = xp.zeros((self.rows.shape[0], self.shape[1]), dtype=grad.dtype)
-        out[self.rows, self.t] = xp.where(self.valid, -self.w * g, 0)
+        out[self.rows, self.t] = xp.where(self.valid, -self.w * g, 0)  # no weights, 'mean': -1/N at each target
         return xp.moveaxis(out.reshape(moved), -1, 1).reshape(self.input_shape)

@@ -5,7 +5,8 @@ Per channel c, over the batch (and the pixels):
     eval:      mean, var = running_mean[c], running_var[c]
     xhat = (x - mean) / sqrt(var + eps);   out = weight * xhat + bias
 (computed, as PyTorch computes it, as the affine map x * scale + shift of each channel,
-scale = weight / sqrt(var + eps) and shift = bias - mean * scale). Training also moves the running estimates towards the batch's (momentum 0.1):
+scale = weight / sqrt(var + eps) and shift = bias - mean * scale). Training also moves the
+running estimates towards the batch's (momentum 0.1):
     running_mean = (1 - momentum) * running_mean + momentum * mean
     running_var  = (1 - momentum) * running_var  + momentum * var * m / (m - 1)
 (the unbiased variance, as PyTorch; m values per channel).
@@ -22,7 +23,7 @@ The output keeps x's dtype even when the running statistics are float64 (PyTorch
 CPU refuses that mix; minigrad computes in x's dtype). ops/fast/normalization.py
 computes the same numbers with fewer passes and less memory.
 """
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..autograd import Function
 from ..size import Size
 

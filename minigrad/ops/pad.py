@@ -9,7 +9,7 @@ a negative width cuts that many cells off instead.
 input cells, so they are index selections (nn/functional/padding.py).
 """
 from ..autograd import Function
-from ..backend import get_array_module
+from ..array_module import get_array_module
 
 
 def pad_slices(shape, widths):

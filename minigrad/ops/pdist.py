@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
-from ..backend import get_array_module, scatter_add
+from ..array_module import get_array_module, scatter_add
 
 
 def _pair_gradient(xp, d, grad, dist, p):

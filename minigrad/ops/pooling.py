@@ -10,7 +10,7 @@ ops/fast/pooling.py computes the same faster.
 """
 import numpy as np
 
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..autograd import Function
 from .geometry import pad2d, unpad2d, window_parts
 

@@ -5,7 +5,7 @@ sum copies it to every element, mean copies it divided by the count, and max
 sends it only to the elements that were the maximum (shared equally on ties,
 as torch.amax does).
 """
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..autograd import Function
 from .layout import row_major  # a reduction's result is row-major in PyTorch, whatever its input's order
 

@@ -10,7 +10,7 @@ the CPU, cupy's on the GPU, both seeded by manual_seed), on the tensor's own dev
                           replacement, all at once)
 """
 from ..autograd import Function
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..random_source import random_uniform
 
 

@@ -11,7 +11,7 @@ dx_z = sum_{i >= z} grad_i prod_{k <= i, k != z} x_k, the cumprod of x with x_z 
 after z nothing (every product there holds x_z = 0). That is exact through any zeros.
 """
 from ..autograd import Function
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from .layout import row_major
 
 

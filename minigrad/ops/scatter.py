@@ -11,7 +11,7 @@ gradient, except (scatter) where it was overwritten.
 import numpy as np
 
 from ..autograd import Function
-from ..backend import get_array_module, scatter_add
+from ..array_module import get_array_module, scatter_add
 from .layout import elementwise_result, row_major
 
 

@@ -9,7 +9,7 @@ evenly among the values equal to the result; prod gives each value the product o
 its place (recomputed with a zero replaced by 1, so that one zero among them is handled exactly).
 """
 from ..autograd import Function
-from ..backend import get_array_module, scatter_add
+from ..array_module import get_array_module, scatter_add
 from .scatter import check_index, combine_at, index_places
 
 REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")

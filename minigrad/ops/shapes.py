@@ -7,7 +7,7 @@ zero array (adding where an index repeats).
 """
 import numpy as np
 
-from ..backend import device_of, get_array_module, scatter_add, to_device
+from ..array_module import device_of, get_array_module, scatter_add, to_device
 from .arithmetic import unbroadcast
 from .broadcast_errors import ShapeError
 from .layout import elementwise_result as torch_layout, row_major

@@ -10,7 +10,7 @@ its Taylor series, whose relative error stays at round-off where 1 - erfc would 
 import math
 
 from ..autograd import Function
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from .erfc_series import erfc_of_abs
 from .arithmetic import Broadcasting, unbroadcast
 from .broadcast_errors import ShapeError

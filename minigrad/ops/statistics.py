@@ -5,7 +5,7 @@ has gradient 0, too few elements for the correction give inf or NaN, a zero vect
 gradient 0.
 """
 from ..autograd import Function
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from .elementwise import torch_sign
 from .layout import row_major
 from .reductions import _axes, _expand

@@ -10,7 +10,7 @@ of the two RMS values, so the step has the units of the weights (lr is 1.0 by de
     delta = sqrt(u + eps) / sqrt(v + eps) * g
     u = rho u + (1 - rho) delta^2            p = p - lr * delta
 """
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from .optimizer import Optimizer
 
 

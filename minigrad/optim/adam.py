@@ -11,7 +11,7 @@ by sqrt(v)); AdamW instead shrinks the weights directly, p = p * (1 - lr * wd), 
 """
 import math
 
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from .optimizer import Optimizer
 
 

@@ -17,7 +17,7 @@ gradient is below tolerance_grad, the step or the loss change below tolerance_ch
 evaluations are spent. The parameters are seen as one flat vector; one parameter group only.
 """
 from ..autograd import enable_grad, no_grad
-from ..backend import get_array_module
+from ..array_module import get_array_module
 from ..nn.utils import grad_array
 from ..tensor import Tensor
 from .line_search import strong_wolfe

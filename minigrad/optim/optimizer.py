@@ -13,7 +13,7 @@ from collections.abc import MutableMapping
 
 import numpy as np
 
-from ..backend import to_device
+from ..array_module import to_device
 from ..nn.utils import grad_array
 from ..autograd import no_grad
 from ..tensor import Tensor

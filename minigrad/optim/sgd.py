@@ -9,7 +9,7 @@ directions the gradients agree on, and cancel where they zig-zag:
     p   = p - lr * buf                 (nesterov: p - lr * (grad + momentum * buf))
 The first step starts the buffer at the gradient itself (PyTorch's rule). The learning
 rate is a plain number on each parameter group; schedules (SGDR) only change that number.
-On the GPU one kernel launch updates all of a group's parameters (sgd_cuda.py), same rule.
+On the GPU one kernel launch per dtype updates a group's parameters (sgd_cuda.py), same rule.
 """
 from . import sgd_cuda
 from .optimizer import ArrayStates, Optimizer

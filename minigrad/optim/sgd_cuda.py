@@ -17,7 +17,7 @@ dtype or shape) go back to the per-parameter code.
 """
 import numpy as np
 
-from ..backend import device_of
+from ..array_module import device_of
 from ..nn.utils import grad_array
 from ..ops.fast import cuda_kernels
 

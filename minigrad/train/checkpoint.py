@@ -20,7 +20,7 @@ import os
 
 import numpy as np
 
-from .. import backend, random_source
+from .. import array_module, random_source
 from ..tensor import Tensor
 from ..weights import load_weights, save_weights
 from .precompute import data_fingerprint, describe
@@ -32,7 +32,7 @@ class ResumeRefused(ValueError):
 
 def _array(value):
     value = value.array if isinstance(value, Tensor) else value
-    return backend.to_device(value, "cpu") if hasattr(value, "dtype") else value
+    return array_module.to_device(value, "cpu") if hasattr(value, "dtype") else value
 
 
 def weights_fingerprint(model):

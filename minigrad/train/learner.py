@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from .. import backend, distributed
+from .. import array_module, distributed
 from ..data.loader import DataLoader, training_loader
 from ..data.base import TensorDataset
 from ..distributed.learner import wrap_learner
@@ -47,7 +47,7 @@ class Learner(LayerGroups, Predictions):
                  models_name="models", precompute_folder=None):
         distributed.init_process_group()  # under mpiexec: join the ranks, each its own GPU, before .to(device)
         self.body, self.head, self.data = body, head, data
-        self.model = Sequential(body, head).to(backend.check_device(device))
+        self.model = Sequential(body, head).to(array_module.check_device(device))
         self.layer_groups, self.device = layer_groups, device
         self.group_names = group_names or [f"layer group {i}" for i in range(len(layer_groups))]
         # fastai: temporary files in PATH/tmp, saved models in PATH/models

@@ -5,7 +5,8 @@ start_lr (1e-5) towards end_lr (10), one step per mini-batch, as fastai's:
     lr_i = start_lr * (end_lr / start_lr) ** (i / n)   (i = 0 .. n - 1)
 and record the training loss, smoothed (EMA with beta 0.98, debiased). Stop when the loss is NaN,
 or passes 4x the best seen: fastai counts the best only from the 12th mini-batch (the first
-losses of a fresh model are noise), so before that only NaN stops it. Then put the weights back
+losses of a fresh model are noise), so before that only a NaN (or inf) stops it. (The smoothing is
+metrics.py's SmoothedLoss; the plot is sched.py's.) Then put the weights back
 exactly as they were. `learn.sched` then holds the run (fastai's LR_Finder): `learn.sched.plot()`
 draws loss against log(lr); read it for the rate where the loss still falls steeply, before its
 lowest point. `suggest_lr` picks one automatically (fastai 0.7 prints none): a tenth of the rate

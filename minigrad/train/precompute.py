@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 
-from .. import backend, random_source
+from .. import array_module, random_source
 from ..download import cache_dir
 from ..autograd import no_grad
 from ..tensor import Tensor
@@ -31,7 +31,7 @@ from ..weights import load_weights, save_weights
 
 def _as_array(value):
     value = value.array if isinstance(value, Tensor) else value
-    return np.ascontiguousarray(backend.to_device(value, "cpu"))
+    return np.ascontiguousarray(array_module.to_device(value, "cpu"))
 
 
 def describe(obj, depth=0):

@@ -28,7 +28,9 @@ class Sched:
         self.losses.append(loss)
 
     def _path(self, what, path):
-        """Where a script writes the figure: `path`, or <folder>/sched_<what>.png (a notebook shows it)."""
+        """Where a script writes the figure: `path`, or in <folder> <kind>[_<name>].png for plot() (e.g.
+        lr_find_head.png) and sched_<kind>[_<name>]_<what>.png for the others; None in a notebook,
+        which shows it."""
         if path or plots.in_notebook() or not self.folder:
             return path
         name = f"{self.kind}_{self.name}" if self.name else self.kind

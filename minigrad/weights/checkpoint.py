@@ -19,7 +19,7 @@ import pickle
 
 import numpy as np
 
-from .. import backend
+from .. import array_module
 from ..tensor import Tensor, tensor
 from . import torchzip
 from .reader import read_tree
@@ -32,12 +32,12 @@ def _as_saved(obj):
     from ..nn.module import Parameter  # nn sits beside weights; Parameter is a Tensor that says so
     if isinstance(obj, Tensor):
         array, requires_grad = obj.array, obj.requires_grad
-    elif not isinstance(obj, np.ndarray) and backend.device_of(obj) == "cuda":
+    elif not isinstance(obj, np.ndarray) and array_module.device_of(obj) == "cuda":
         array, requires_grad = obj, False
     else:
         return None
-    location = "cuda:0" if backend.device_of(array) == "cuda" else "cpu"
-    return backend.to_device(array, "cpu"), requires_grad, location, isinstance(obj, Parameter)
+    location = "cuda:0" if array_module.device_of(array) == "cuda" else "cpu"
+    return array_module.to_device(array, "cpu"), requires_grad, location, isinstance(obj, Parameter)
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=2):
@@ -99,7 +99,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
 
     def leaf(array, requires_grad, location):
         device = device_for(location)
-        if device == "cuda" and not backend.cuda_available():
+        if device == "cuda" and not array_module.cuda_available():
             raise RuntimeError(f"{getattr(f, 'name', f)} holds a tensor saved from {location}, and there is no GPU "
                                "here: load it with minigrad.load(path, map_location='cpu')")
         requires_grad = requires_grad and array.dtype.kind == "f"

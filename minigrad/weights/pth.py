@@ -15,7 +15,8 @@ How a .pth becomes arrays, the normal path (`read_zip`), for a reader who wants 
    names: never code from the file) meets each tensor as `torch._utils._rebuild_tensor_v2(storage,
    offset, size, stride)`, which becomes a `LazyTensor`; its storage is a persistent id, a key.
 3. `persistent_load(key)` reads the record `<name>/data/<key>`: the storage's raw bytes, as
-   little-endian numbers of the storage's dtype (`frombuffer`).
+   numbers of the storage's dtype in the file's byte order (its `byteorder` record; `frombuffer`).
+   `reader.load_weights` is the entry point that picks this reader by the file's first bytes.
 4. `LazyTensor.materialise` (unpickle.py) views those numbers with numpy's `as_strided` at the
    tensor's offset, size and stride, and copies the view out: the tensor's array.
 Everything else here (`_record`'s size checks, budgets, the legacy format) guards that path

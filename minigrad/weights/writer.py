@@ -11,7 +11,7 @@ import tempfile
 
 import numpy as np
 
-from .. import backend
+from .. import array_module
 from ..tensor import Tensor
 
 
@@ -60,7 +60,7 @@ def host_array(value, name, who):
     """A Tensor, numpy/cupy array or number -> a numpy array (Tensors and arrays both accepted)."""
     value = value.array if isinstance(value, Tensor) else value
     is_array = hasattr(value, "dtype") and hasattr(value, "shape")
-    value = backend.to_device(value if is_array else np.asarray(value), "cpu")
+    value = array_module.to_device(value if is_array else np.asarray(value), "cpu")
     if value.dtype.kind not in "biuf":
         raise TypeError(f"{who}: {name!r} holds {value.dtype} data; only numeric arrays can be saved")
     return value

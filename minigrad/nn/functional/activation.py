@@ -12,7 +12,7 @@ from ...ops.activations import LogSoftmaxOp, Relu, SoftmaxOp
 from ...ops.activations_piecewise import LeakyRelu
 from ...ops.activations_smooth import Elu, Gelu, LogSigmoidOp, MishOp, Silu, SoftplusOp
 from ...ops.fast import activations as fast_activations
-from ...ops.versions import pick
+from ...ops.reference_switch import pick
 from ...tensor_special import scalar_name as type_name  # PyTorch's 'Long', 'Float', 'Bool' in its errors
 
 SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946

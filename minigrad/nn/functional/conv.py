@@ -9,7 +9,7 @@ from ...ops.broadcast_errors import ShapeError
 from ...ops.conv_transpose import ConvolutionTranspose2d, check_conv_transpose
 from ...ops.fast import conv as fast_conv
 from ...ops.geometry import pair
-from ...ops.versions import pick
+from ...ops.reference_switch import pick
 from ...tensor_math import same_dtype
 
 
@@ -110,7 +110,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         return x.new_zeros((x.shape[0], 0, *out_hw)) + sum(t.sum() for t in inputs) * 0
     # the op that runs: ops/fast/conv.py's Convolution2dFast by default (for speed), or the reference
     # ops/conv.py's Convolution2d, the lecture's im2col + GEMM, under MINIGRAD_REFERENCE_OPS=1 or
-    # `with minigrad.ops.use_reference():` (step through that one in a debugger): ops/versions.py's `pick`
+    # `with minigrad.ops.use_reference():` (step through that one in a debugger): ops/reference_switch.py's `pick`
     op = pick(conv.Convolution2d, fast_conv.Convolution2dFast)
     return op.apply(*inputs, stride=stride, padding=padding, dilation=dilation, groups=groups)
 

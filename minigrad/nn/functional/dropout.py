@@ -10,7 +10,7 @@ import warnings
 
 from ...ops.dropout import NativeDropout
 from ...random_source import random_uniform
-from ...backend import get_array_module
+from ...array_module import get_array_module
 from ...tensor import Tensor
 from .activation import type_name
 

@@ -3,14 +3,14 @@ bilinear one (`F.bilinear`): x1^T W_k x2 + b_k per output feature k (ops/bilinea
 from ...ops.bilinear import BilinearForm
 from ...ops.fast.matmul import AffineFast
 from ...ops.matmul import Affine
-from ...ops.versions import pick
+from ...ops.reference_switch import pick
 from ...tensor_math import same_dtype
 from ...tensor_special import c_name
 
 
 def linear(x, weight, bias=None):
     """x @ weight.T + bias, weight of shape (out_features, in_features): ops/matmul.py's Affine, or its
-    fast twin (ops/fast/matmul.py, the default) as ops/versions.py's `pick` chooses."""
+    fast twin (ops/fast/matmul.py, the default) as ops/reference_switch.py's `pick` chooses."""
     same_dtype("linear", x, weight, bias)
     return pick(Affine, AffineFast).apply(*((x, weight) if bias is None else (x, weight, bias)))
 

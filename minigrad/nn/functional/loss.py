@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from ... import dtypes
-from ...backend import get_array_module
+from ...array_module import get_array_module
 from ...ops.loss_checks import check_reduction, type_name
 from ...ops.losses_binary import BCE, BCEWithLogits
 from ...ops.nll_loss import NegativeLogLikelihood

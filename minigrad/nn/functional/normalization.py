@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 
-from ...backend import get_array_module
+from ...array_module import get_array_module
 from ...ops import normalization
 from ...ops.fast import normalization as fast_normalization
 from ...ops.layer_norm import NativeGroupNorm, NativeLayerNorm
-from ...ops.versions import pick
+from ...ops.reference_switch import pick
 from ...tensor import Tensor
 from ...tensor_special import scalar_name
 from .padding import pad
@@ -33,7 +33,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         shape = (1, -1) + (1,) * (x.ndim - 2)  # zero gradients for weight and bias
         return x * weight.reshape(shape) + bias.reshape(shape) if weight is not None else x * 1
     inputs = (x,) if weight is None else (x, weight, bias)
-    op = pick(normalization.BatchNorm, fast_normalization.BatchNormFast)  # ops/versions.py: fast unless switched off
+    op = pick(normalization.BatchNorm, fast_normalization.BatchNormFast)  # ops/reference_switch.py: fast unless switched off
     return op.apply(*inputs, running_mean=_array(running_mean), running_var=_array(running_var),
                     training=training, momentum=momentum, eps=eps)
 

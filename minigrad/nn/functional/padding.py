@@ -12,7 +12,7 @@ before it by 3 and 4. Negative widths crop.
   and the gradient, index_select's, adds up the copies."""
 import numpy as np
 
-from ...backend import get_array_module
+from ...array_module import get_array_module
 from ...ops.pad import ConstantPad
 from .activation_piecewise import check_scalar
 

@@ -7,7 +7,7 @@ from ...ops import pooling
 from ...ops.broadcast_errors import ShapeError
 from ...ops.fast import pooling as fast_pooling
 from ...ops.geometry import output_size, pair, window
-from ...ops.versions import pick, reference_enabled
+from ...ops.reference_switch import pick, reference_enabled
 from ...factories import zeros
 from ...tensor import Tensor
 from ...tensor_special import not_implemented_for, scalar_name
@@ -97,7 +97,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     _check_dtype("avg_pool2d", x, allowed=("f", "int64"))
     win = _pool_window("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
     p = pair(padding, "padding", "avg_pool2d")
-    return pick(pooling.AveragePool2d, fast_pooling.AveragePool2d).apply(
+    return pooling.AveragePool2d.apply(  # one version only: no fast twin
         x, win=win, padding=((p[0], p[0]), (p[1], p[1])), count_include_pad=count_include_pad,
         divisor_override=divisor_override)
 

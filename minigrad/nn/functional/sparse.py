@@ -3,7 +3,7 @@ checks (an index outside the table is an error, never a wrap-around to the other
 import numpy as np
 
 from ...autograd import no_grad
-from ...backend import get_array_module
+from ...array_module import get_array_module
 from ...tensor import Tensor
 
 _INDEX_TYPES = {"int8": "CharTensor", "int16": "ShortTensor", "uint8": "ByteTensor", "bool": "BoolTensor",

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ...backend import get_array_module
+from ...array_module import get_array_module
 from ...tensor import Tensor
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 

@@ -5,7 +5,7 @@ traffic, which one core alone cannot saturate."""
 import numpy as np
 
 from ...autograd import Function
-from ...backend import get_array_module
+from ...array_module import get_array_module
 from .workspace import over_batch
 
 

@@ -14,7 +14,7 @@ weight gives NaN). ops/normalization.py is the same math, written plainly.
 """
 import numpy as np
 
-from ...backend import get_array_module
+from ...array_module import get_array_module
 from .blas import one_blas_thread
 from ..normalization import channel_axes, per_channel
 from .workspace import over_batch

@@ -16,7 +16,7 @@ first), with the speed machinery around it. Same arguments, same results.
 """
 import numpy as np
 
-from ...backend import get_array_module
+from ...array_module import get_array_module
 from ...autograd import Function
 from ..conv import conv_window
 from ..geometry import pad2d, unpad2d, window

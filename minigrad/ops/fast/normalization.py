@@ -14,7 +14,7 @@ first) with fewer passes over memory and fewer arrays kept. Same arguments, same
 """
 import numpy as np
 
-from ...backend import get_array_module
+from ...array_module import get_array_module
 from ...autograd import Function
 from . import batch_norm_cpu, batch_norm_cuda
 from .batch_norm_cpu import channel_sums

@@ -1,7 +1,7 @@
 """Reading a strided window from an input split into its stride phases: the fast convolution's
 and max pooling's CPU loops read each kernel offset's pixels as whole rows of one phase, instead
 of a strided view numpy copies several times slower. Speed only: the same pixels are read."""
-from ...backend import get_array_module
+from ...array_module import get_array_module
 
 
 def strided_reader(x, win):

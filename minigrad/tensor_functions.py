@@ -13,7 +13,7 @@ import numpy as np
 
 from . import dtypes
 from .autograd import is_grad_enabled
-from .backend import get_array_module
+from .array_module import get_array_module
 from .ops.distance import Cdist
 from .tensor import Tensor
 from .tensor_special import c_name, scalar_name

@@ -1,6 +1,6 @@
-"""Which version of convolution, pooling, batch normalisation, ReLU and the matrix products runs.
+"""Which version of convolution, max pooling, batch normalisation, ReLU and the matrix products runs.
 
-Each of these ops exists twice: the reference version (ops/conv.py, ops/pooling.py,
+Each of these ops exists twice (average and adaptive pooling only once): the reference version (ops/conv.py, ops/pooling.py,
 ops/normalization.py, ops/activations.py, ops/matmul.py), the lecture's math in one screen,
 and the fast version (ops/fast/, the same file names, the class names ending in Fast), the
 same numbers with threads, scratch memory, BLAS thread counts and fused GPU kernels. The

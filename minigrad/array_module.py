@@ -4,7 +4,8 @@ Every op is written once against an "array module" `xp`, which is either
 `numpy` or `cupy`; `get_array_module(*arrays)` picks the right one, the way
 Chainer does. This file knows only arrays and devices. The seeded random source
 lives in `random_source.py`; the fast ops' scratch memory and threads in
-`ops/fast/workspace.py`.
+`ops/fast/workspace.py`. (`minigrad.backends`, plural, is another thing: PyTorch's
+`torch.backends` flags, `backends.cudnn.enabled` and the like, for scripts that ask.)
 """
 import numpy as np
 
