@@ -18,24 +18,6 @@ def _swap(x):
     return x.swapaxes(-1, -2)
 
 
-def product(a, b):
-    """a @ b, with PyTorch's CPU answer where an entry comes out inf or NaN. numpy's BLAS fuses each
-    multiply into its add: with inf in a row, [-inf, 3e38] @ [-1, -2] is inf + -6e38 = inf there,
-    while PyTorch's CPU kernels (for the products of its small matrices, all that a test holds)
-    round each product first: 3e38 * -2 overflows to -inf, and inf + -inf is NaN. Those entries are
-    summed again, one rounded product at a time; a finite output is never touched, and checking for
-    one costs one pass over the output, little next to the product itself. On the GPU both
-    libraries' kernels fuse, so a cupy product is left as it is."""
-    out = a @ b
-    if type(out) is not np.ndarray or out.dtype.kind != "f" or out.ndim < 2 or np.isfinite(out).all():
-        return out
-    *batch, i, j = np.nonzero(~np.isfinite(out))
-    rows = np.broadcast_to(a, out.shape[:-2] + a.shape[-2:])[(*batch, i)]  # (entries, K)
-    cols = _swap(np.broadcast_to(b, out.shape[:-2] + b.shape[-2:]))[(*batch, j)]
-    out[(*batch, i, j)] = np.cumsum(rows * cols, axis=1)[:, -1]  # added in order, as a loop adds them
-    return out
-
-
 class MatMul(Function):
     """out = a @ b (numpy's matmul: vectors, matrices and broadcast batches of matrices);
     da = grad @ b^T, db = a^T @ grad, each summed down to its input's shape where it was broadcast."""
@@ -127,3 +109,21 @@ def broadcast_shapes(*shapes):
         return np.broadcast_shapes(*shapes)
     except ValueError:
         return None
+
+
+def product(a, b):
+    """a @ b (the idea), with PyTorch's CPU answer where an entry comes out inf or NaN: fidelity at
+    float's edges, which a first reading may skip. numpy's BLAS fuses each multiply into its add: with inf in a row, [-inf, 3e38] @ [-1, -2] is inf + -6e38 = inf there,
+    while PyTorch's CPU kernels (for the products of its small matrices, all that a test holds)
+    round each product first: 3e38 * -2 overflows to -inf, and inf + -inf is NaN. Those entries are
+    summed again, one rounded product at a time; a finite output is never touched, and checking for
+    one costs one pass over the output, little next to the product itself. On the GPU both
+    libraries' kernels fuse, so a cupy product is left as it is."""
+    out = a @ b
+    if type(out) is not np.ndarray or out.dtype.kind != "f" or out.ndim < 2 or np.isfinite(out).all():
+        return out
+    *batch, i, j = np.nonzero(~np.isfinite(out))
+    rows = np.broadcast_to(a, out.shape[:-2] + a.shape[-2:])[(*batch, i)]  # (entries, K)
+    cols = _swap(np.broadcast_to(b, out.shape[:-2] + b.shape[-2:]))[(*batch, j)]
+    out[(*batch, i, j)] = np.cumsum(rows * cols, axis=1)[:, -1]  # added in order, as a loop adds them
+    return out
