@@ -4,6 +4,8 @@ cache holds, --resume only continues its own run, divergence stops training, a k
 write leaves nothing behind, and time adds up across a resume."""
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -72,12 +74,13 @@ def test_the_same_seed_gives_the_same_metrics_with_a_cold_and_a_warm_cache(shape
     assert runs[0]["val_loss"] == runs[1]["val_loss"] and runs[0]["train_loss"] == runs[1]["train_loss"]
 
 
-@pytest.mark.parametrize("change", ["seed", "size", "data"])
+@pytest.mark.parametrize("change", ["seed", "size", "data", "bs"])
 def test_resume_refuses_a_checkpoint_of_another_run(shapes, tmp_path, change):
     first = make_learner(shapes, tmp_path, seed=0)
     first.fit(0.01, 1, checkpoint="stage")
     other = {"seed": lambda: make_learner(shapes, tmp_path, seed=1),
              "size": lambda: make_learner(shapes, tmp_path, size=24, seed=0),
+             "bs": lambda: make_learner(shapes, tmp_path, bs=4, seed=0),  # --resume with another --bs
              "data": lambda: make_learner(make_shapes_dataset(str(tmp_path / "other"), n_train=16, n_valid=8,
                                                               size=32, seed=5), tmp_path, seed=0)}[change]()
     other.out_dir = first.out_dir
@@ -116,7 +119,9 @@ def test_non_finite_weights_or_validation_loss_stop_training(shapes, tmp_path):
 def test_stale_temporary_files_are_removed_when_a_learner_starts(shapes, tmp_path):
     learn = make_learner(shapes, tmp_path)
     learn.fit(0.01, 1, checkpoint="x")
-    stale = os.path.join(learn.out_dir, "checkpoints", ".tmp-killed.npz")
+    killed = subprocess.Popen([sys.executable, "-c", "pass"])  # a writer that is gone (killed -9, say)
+    killed.wait()
+    stale = os.path.join(learn.out_dir, "checkpoints", f".tmp-x.npz-{killed.pid}-abcd1234.npz")  # atomic_write's name
     open(stale, "wb").write(b"half a file")
     make_learner(shapes, tmp_path)
     assert not os.path.exists(stale)

@@ -11,6 +11,7 @@ written as a real dogscats-layout folder (train/<class>, valid/<class>), so the
 lesson reads them exactly as it would read dogs and cats. The same seed gives
 the same images, byte for byte.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -58,30 +59,79 @@ def draw_image(rng, label, size=64):
 def make_shapes_dataset(root=None, n_train=300, n_valid=100, size=64, seed=0):
     """Write (once) and return a dogscats-layout folder of generated images.
 
-    n_train and n_valid are per class. A folder made with the same settings is reused;
-    it is written to a temporary folder first and renamed, so a half-written data set
-    is never mistaken for a finished one."""
+    n_train and n_valid are per class. A folder made with the same settings is reused once it is
+    checked whole (its settings.json readable and equal, every image there); a damaged one is made
+    again, saying so. It is written to a temporary folder first and renamed, so a half-written data
+    set is never mistaken for a finished one, a failed write (a full disk) leaves nothing behind, and
+    two processes generating it at once never remove the folder the other is reading: the second to
+    finish keeps the first's and discards its own."""
     settings = {"version": VERSION, "n_train": n_train, "n_valid": n_valid, "size": size, "seed": seed}
-    name = f"shapes-v{VERSION}-{n_train}-{n_valid}-{size}px-seed{seed}"
-    root = os.path.join(root or cache_dir(), name)
+    root = os.path.join(root or cache_dir(), f"shapes-v{VERSION}-{n_train}-{n_valid}-{size}px-seed{seed}")
+    problem = damage(root, settings)
+    if problem is None:
+        return root
+    if problem != "not there":
+        print(f"minigrad: the built-in data set in {root} is damaged ({problem}): generating it again", flush=True)
+    generate(root, settings)
+    return root
+
+
+def damage(root, settings):
+    """None when `root` holds the finished data set of `settings`; otherwise what is wrong with it."""
     marker = os.path.join(root, "settings.json")
-    if os.path.exists(marker):
+    if not os.path.exists(marker):
+        return "not there"
+    try:
         with open(marker) as f:
-            if json.load(f) == settings:
-                return root
+            if json.load(f) != settings:
+                return "settings.json describes another data set"
+    except (OSError, ValueError):
+        return "settings.json is unreadable"
+    for split, count in (("train", settings["n_train"]), ("valid", settings["n_valid"])):
+        for cls in CLASSES:
+            folder = os.path.join(root, split, cls)
+            names = set(os.listdir(folder)) if os.path.isdir(folder) else set()
+            missing = [n for n in _names(cls, count) if n not in names]
+            if missing:
+                return f"{len(missing)} image(s) of {split}/{cls} missing, e.g. {missing[0]}"
+    return None
+
+
+def _names(cls, count):
+    return [f"{cls[:-1]}_{i:04d}.png" for i in range(count)]
+
+
+def generate(root, settings):
+    """Draw the images of `settings` into a new temporary folder beside `root`, then publish it."""
     parent = os.path.dirname(root)
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(dir=parent, prefix=".tmp-shapes-")
-    rng = np.random.default_rng(seed)
-    for split, count in (("train", n_train), ("valid", n_valid)):
-        for label, cls in enumerate(CLASSES):
-            folder = os.path.join(tmp, split, cls)
-            os.makedirs(folder)
-            for i in range(count):
-                draw_image(rng, label, size).save(os.path.join(folder, f"{cls[:-1]}_{i:04d}.png"))
-    with open(os.path.join(tmp, "settings.json"), "w") as f:
-        json.dump(settings, f)
-    if os.path.exists(root):
-        shutil.rmtree(root)
-    os.replace(tmp, root)
-    return root
+    try:
+        rng = np.random.default_rng(settings["seed"])
+        for split, count in (("train", settings["n_train"]), ("valid", settings["n_valid"])):
+            for label, cls in enumerate(CLASSES):
+                folder = os.path.join(tmp, split, cls)
+                os.makedirs(folder)
+                for name in _names(cls, count):
+                    draw_image(rng, label, settings["size"]).save(os.path.join(folder, name))
+        with open(os.path.join(tmp, "settings.json"), "w") as f:
+            json.dump(settings, f)
+        _publish(tmp, root, settings)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # published: gone already; failed or not needed: ours to remove
+
+
+def _publish(tmp, root, settings):
+    """Rename `tmp` to `root` atomically. Where `root` exists: keep it if it is finished (another process
+    made it first), else move the damaged one aside first (a reader of it keeps its open files)."""
+    for _ in range(3):
+        with contextlib.suppress(OSError):
+            os.rename(tmp, root)  # fails where root is a non-empty folder
+            return
+        if damage(root, settings) is None:
+            return  # another process published the same data set first: ours is discarded
+        aside = tempfile.mkdtemp(dir=os.path.dirname(root), prefix=".tmp-shapes-old-")
+        with contextlib.suppress(OSError):
+            os.rename(root, aside)  # onto an empty folder: atomic
+        shutil.rmtree(aside, ignore_errors=True)
+    raise OSError(f"cannot put the built-in data set in place at {root}: another process keeps replacing it")

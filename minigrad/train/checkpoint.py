@@ -1,11 +1,11 @@
 """Checkpoints: what a fit call saves after every epoch, and how --resume trusts one.
 
 A checkpoint is one .npz (written to a temporary file, then renamed: a kill never
-leaves half a file, and stale `.tmp-*` files from a killed write are removed when a
-Learner starts) holding the model's weights and running statistics, the optimizer's
+leaves half a file, and the temporary files of killed writes are removed when a Learner
+starts: only atomic_write's names, only when their process is gone) holding the model's weights and running statistics, the optimizer's
 momentum, the random state, the history, and a record of WHAT made it:
-  run:   arch, image size, data fingerprint (every file's name, size, mtime), seed,
-         the transforms with their numbers
+  run:   arch, image size, batch size, data fingerprint (every file's name, size, mtime),
+         seed, the transforms with their numbers
   call:  the fit arguments (rates, cycles, precompute, frozen groups)
   start: a fingerprint of the weights the fit call started from
 Resuming checks all three. Another run (seed, data, size, arch, transforms) or other fit
@@ -13,16 +13,15 @@ arguments: refused with one line saying which (ResumeRefused). Other starting we
 (an earlier stage was retrained, e.g. after its checkpoint was deleted): the stale
 checkpoint is not loaded and the stage trains again.
 """
-import glob
 import hashlib
 import json
-import os
 
 import numpy as np
 
 from .. import array_module, random_source
 from ..tensor import Tensor
 from ..weights import load_weights, save_weights
+from ..weights.writer import remove_dead_writers_files
 from .precompute import data_fingerprint, describe
 
 
@@ -49,16 +48,14 @@ def run_record(learner):
     samples = list(data.trn_ds.samples) + list(data.val_ds.samples)
     tfms = describe([getattr(data, "train_tfm", None), getattr(data, "val_tfm", None)])
     return {"arch": learner.arch, "size": getattr(data, "size", None), "data": data_fingerprint(samples),
-            "seed": learner.seed, "transforms": hashlib.sha256(tfms.encode()).hexdigest()[:24]}
+            "seed": learner.seed, "transforms": hashlib.sha256(tfms.encode()).hexdigest()[:24],
+            "bs": getattr(data, "bs", None)}
 
 
 def remove_stale_temp_files(folder):
-    """Delete `.tmp-*` files a killed write left behind (a finished write renames its temp file)."""
-    for path in glob.glob(os.path.join(glob.escape(folder), "**", ".tmp-*"), recursive=True):
-        try:
-            os.remove(path)
-        except OSError:
-            pass
+    """Delete the temporary files killed writes left in `folder` (weights/writer.py's exact names, and
+    only where their writing process is gone: another run writing into the same folder keeps its own)."""
+    return remove_dead_writers_files(folder)
 
 
 def _flatten(obj, prefix, arrays):
@@ -105,8 +102,8 @@ def check(path, meta, run, call, start):
     """None when the checkpoint may be loaded; otherwise why not. Raises ResumeRefused for
     a checkpoint of another run or another fit call; returns a reason for other starting weights."""
     saved = meta.get("run", {})
-    for field in ("arch", "size", "data", "seed", "transforms"):
-        if saved.get(field) != run.get(field):
+    for field in ("arch", "size", "data", "seed", "transforms", "bs"):
+        if saved.get(field, run.get(field) if field == "bs" else None) != run.get(field):  # (bs: not in older ones)
             raise ResumeRefused(f"--resume refused: {path} was made by a run with {field}={saved.get(field)!r}, "
                                 f"this run has {field}={run.get(field)!r}; use another --out, or delete the "
                                 f"checkpoint to start over")

@@ -3,10 +3,15 @@
 A file is written to a temporary name in the same folder, flushed to disk, then renamed over the
 target (`os.replace` is atomic): a crash, a full disk or Ctrl-C leaves the old file whole and no
 temporary file behind. A kill -9 cannot be caught, so the temporary name carries the writer's
-process id, and the next write of the same file removes what dead writers left.
+process id, `.tmp-<name>-<pid>-<8 random characters><suffix>`, and the next write of the same file
+(or `remove_dead_writers_files`) removes what dead writers left: only files of exactly that form,
+only when no process of that id is alive, so neither another run's write in progress nor a user's
+own `.tmp-notes` is ever touched. The file gets the permissions a new file gets (0644 under umask
+022), as torch.save's do, not mkstemp's 0600.
 """
 import contextlib
 import os
+import re
 import tempfile
 
 import numpy as np
@@ -30,6 +35,7 @@ def atomic_write(path, suffix=""):
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
+            os.fchmod(f.fileno(), 0o666 & ~_umask()) if hasattr(os, "fchmod") else None
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -38,22 +44,55 @@ def atomic_write(path, suffix=""):
         raise
 
 
-def _remove_stale(folder, prefix):
-    """Delete temporary files of `prefix` whose writing process no longer exists (POSIX only:
-    elsewhere os.kill cannot merely ask whether a process lives)."""
+TEMP_NAME = re.compile(r"\.tmp-(?P<name>.+)-(?P<pid>\d+)-[a-z0-9_]{8}(?P<suffix>\.[\w.]+)?")  # atomic_write's
+
+
+def _writer_is_dead(pid):
+    """True when no process `pid` exists (POSIX only: elsewhere os.kill cannot merely ask)."""
     if os.name != "posix":
-        return
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):  # alive under another user, or not a pid at all
+        return False
+    return False
+
+
+def _remove_stale(folder, prefix):
+    """Delete the temporary files of `prefix` (one target file) whose writing process is gone."""
     for name in os.listdir(folder):
-        pid = name[len(prefix):].split("-", 1)[0] if name.startswith(prefix) else ""
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:  # its writer is gone: nobody will finish or remove it
-            with contextlib.suppress(OSError):
+        m = TEMP_NAME.fullmatch(name)
+        if m and name.startswith(prefix) and _writer_is_dead(m["pid"]):
+            with contextlib.suppress(OSError):  # another process may have removed it first
                 os.remove(os.path.join(folder, name))
-        except (PermissionError, OverflowError):  # alive under another user, or not a pid at all
-            pass
+
+
+def remove_dead_writers_files(folder):
+    """Delete, in `folder` and below, the temporary files atomic_write left when its process was
+    killed: names of exactly atomic_write's form whose process no longer exists. Returns their paths."""
+    removed = []
+    for parent, _, names in os.walk(folder):  # followlinks=False: never wander outside the folder
+        for name in names:
+            m = TEMP_NAME.fullmatch(name)
+            if m and _writer_is_dead(m["pid"]):
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(parent, name))
+                    removed.append(os.path.join(parent, name))
+    return removed
+
+
+def _umask():
+    """The process's umask, read without changing it where Linux says it (/proc), else set and restored."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def host_array(value, name, who):

@@ -1,0 +1,100 @@
+"""Issue 24, data loss: files minigrad writes and cleans, as users and their machines really behave.
+Only files this library wrote are ever deleted, a write in progress in another run is left alone,
+saved files get the usual permissions, and the built-in data set survives two processes and damage."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from minigrad.data import synthetic
+from minigrad.train.checkpoint import remove_stale_temp_files
+from minigrad.weights import save_weights
+from minigrad.weights.writer import atomic_write
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _dead_pid():
+    """The id of a process that has finished (and been reaped)."""
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid
+
+
+def test_cleaning_an_output_folder_never_deletes_the_users_own_tmp_files(tmp_path):
+    mine = [tmp_path / ".tmp-session", tmp_path / "notes" / ".tmp-draft.md", tmp_path / ".tmp-a-b"]
+    for path in mine:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("the user's own")
+    remove_stale_temp_files(str(tmp_path))
+    assert all(p.read_text() == "the user's own" for p in mine)
+
+
+def test_a_write_in_progress_of_a_live_process_survives_another_runs_start(tmp_path):
+    """Two runs with the same --out: the second's start must not delete the first's temporary file."""
+    alive = tmp_path / f".tmp-3-head.npz-{os.getpid()}-abcd_123.npz"  # this process: alive
+    dead = tmp_path / "models" / f".tmp-3-head.npz-{_dead_pid()}-efgh_456.npz"
+    dead.parent.mkdir()
+    alive.write_bytes(b"half")
+    dead.write_bytes(b"half")
+    remove_stale_temp_files(str(tmp_path))
+    assert alive.exists() and not dead.exists()
+
+
+def test_saved_files_get_the_permissions_a_new_file_gets(tmp_path):
+    old = os.umask(0o022)
+    try:
+        save_weights({"w": np.zeros(3, np.float32)}, str(tmp_path / "w.npz"))
+        with atomic_write(str(tmp_path / "plain.bin")) as f:
+            f.write(b"x")
+    finally:
+        os.umask(old)
+    for name in ("w.npz", "plain.bin"):
+        assert (os.stat(tmp_path / name).st_mode & 0o777) == 0o644  # torch.save's, not mkstemp's 0600
+
+
+def _make(root, **kwargs):
+    return synthetic.make_shapes_dataset(str(root), n_train=3, n_valid=2, size=16, **kwargs)
+
+
+def test_an_emptied_settings_file_is_regenerated_not_a_bare_json_error(tmp_path, capsys):
+    root = _make(tmp_path)
+    open(os.path.join(root, "settings.json"), "w").close()
+    assert _make(tmp_path) == root
+    assert json.load(open(os.path.join(root, "settings.json")))["n_train"] == 3
+    assert "generating it again" in capsys.readouterr().out
+
+
+def test_a_deleted_image_of_the_built_in_data_is_noticed(tmp_path, capsys):
+    root = _make(tmp_path)
+    victim = os.path.join(root, "train", "circles", sorted(os.listdir(os.path.join(root, "train", "circles")))[0])
+    os.remove(victim)
+    _make(tmp_path)
+    assert os.path.exists(victim) and "generating it again" in capsys.readouterr().out
+
+
+def test_a_failed_generation_leaves_no_partial_folder(tmp_path, monkeypatch):
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(synthetic.Image.Image, "save", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        _make(tmp_path)
+    assert [n for n in os.listdir(tmp_path) if n.startswith(".tmp-shapes")] == []
+
+
+def test_two_processes_generating_the_data_never_remove_what_the_other_reads(tmp_path):
+    """The second to finish finds the first's folder finished: it keeps it (a reader of it keeps its
+    files) and discards its own copy, instead of removing the folder under the first."""
+    root = _make(tmp_path)
+    inode = os.stat(root).st_ino
+    reader = open(os.path.join(root, "settings.json"))
+    # a second process that started generating before the first finished: it finds the folder there
+    settings = json.load(open(os.path.join(root, "settings.json")))
+    code = (f"import sys; sys.path.insert(0, {ROOT!r}); from minigrad.data import synthetic; "
+            f"synthetic.generate({root!r}, {settings!r})")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert os.stat(root).st_ino == inode and json.load(reader)["size"] == 16
+    assert [n for n in os.listdir(tmp_path) if n.startswith(".tmp-shapes")] == []
