@@ -16,6 +16,7 @@ The calls are the notebook's (recipes/lesson1.ipynb): tfms_from_model, ImageClas
 ConvLearner.pretrained, learn.fit, learn.TTA, accuracy_np.
 """
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -78,10 +79,49 @@ def check_args(args):
             raise SystemExit(f"lesson1: {message}")
 
 
-def default_out(data_path=None):
+def default_out(data_path=None, root="runs"):
     """runs/lesson1 for the built-in data; runs/lesson1-<folder name> for a real data set, so that one
-    data set's results never overwrite another's."""
-    return "runs/lesson1" if data_path is None else f"runs/lesson1-{os.path.basename(os.path.normpath(data_path))}"
+    data set's results never overwrite another's. Two data sets in folders of the same name (two
+    `dogscats`) get two: the folder records the data it holds (DATA_SOURCE), and another data folder
+    gets runs/lesson1-<name>-<6 hex digits of its real path>. The same folder spelled another way
+    (./data, data/) is the same data set."""
+    if data_path is None:
+        return os.path.join(root, "lesson1")
+    source = os.path.realpath(data_path)
+    out = os.path.join(root, f"lesson1-{os.path.basename(os.path.normpath(data_path))}")
+    try:
+        with open(os.path.join(out, DATA_SOURCE), encoding="utf-8", errors="surrogateescape") as f:
+            owner = f.read().strip()
+    except OSError:
+        return out  # a new folder (or one from before the record): this data set's
+    if owner == source:
+        return out
+    return f"{out}-{hashlib.sha256(os.fsencode(source)).hexdigest()[:6]}"
+
+
+DATA_SOURCE = "data_source.txt"  # in a run's folder: the real path of the data set it belongs to
+
+
+def record_data_source(out, data_path):
+    with open(os.path.join(out, DATA_SOURCE), "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write(os.path.realpath(data_path) + "\n")
+
+
+def finished_stages(out):
+    """The stages whose checkpoints an earlier run left in out/checkpoints, in the lesson's order."""
+    folder = os.path.join(out, "checkpoints") if out else None
+    if not folder or not os.path.isdir(folder):
+        return []
+    return sorted(n[:-4] for n in os.listdir(folder) if n.endswith(".npz") and not n.startswith("."))
+
+
+def saved_so_far(out):
+    """What a stopped run leaves for --resume, in words."""
+    stages = finished_stages(out)
+    if not stages:
+        return "Nothing was saved yet (no epoch had finished): run the same command to start again."
+    return (f"Saved in {os.path.join(out, 'checkpoints')}: {', '.join(stages)} (each at its last finished epoch); "
+            "the same command with --resume continues from there and reuses them.")
 
 
 def step(n, title, concept):
@@ -100,8 +140,7 @@ def main(argv=None):
     try:
         return run(args)
     except KeyboardInterrupt:
-        raise SystemExit("lesson1: stopped (Ctrl-C); the line above says what is saved. Run the same command "
-                         "with --resume to continue") from None
+        raise SystemExit(f"lesson1: stopped (Ctrl-C). {saved_so_far(getattr(args, 'out_dir', None))}") from None
     except (ResumeRefused, TrainingDiverged, mdata.BadImageError, DownloadError) as e:
         raise SystemExit(f"lesson1: {e}") from None
     except (OSError, ValueError, KeyError) as e:  # a folder, a download, a weight file: the user's to fix
@@ -122,8 +161,16 @@ def run(args):
     real = args.data is not None or args.download is not None
     size = args.size if args.size is not None else (224 if real else 32)
     out = args.out or default_out(path if real else None)
-    os.makedirs(out, exist_ok=True)
     print(f"data: {path}" if real else f"data: minigrad's built-in generated images (circles vs crosses), {path}")
+    arch = ARCHS[args.arch]
+    data = lesson_data(path, arch, size, args.bs, args.workers, args.skip_bad)  # a bad folder stops here, first
+    os.makedirs(out, exist_ok=True)  # only for a data set that loaded: a refused one leaves no empty folder
+    args.out_dir = out
+    if finished_stages(out) and not args.resume:
+        print(f"note: {os.path.join(out, 'checkpoints')} holds stages of an earlier run "
+              f"({', '.join(finished_stages(out))}); this run trains them again. Pass --resume to reuse them.")
+    if real and not args.out:
+        record_data_source(out, path)
     if args.weights is None:
         print(f"weights: none given, so {args.arch} starts from RANDOM initialisation: the 'pretrained' body knows "
               f"nothing yet, and the early steps mostly show the mechanics. For the lecture's transfer learning, "
@@ -135,12 +182,10 @@ def run(args):
                   "a resnet to see from scratch. Pass --weights for the lecture's result.")
     else:
         print(f"weights: {args.weights}")
-    arch = ARCHS[args.arch]
 
     step(1, "data augmentation on, precompute on",
          "augmentation: random flips, rotations up to 10 degrees, lighting, zoom; precompute: the frozen body's "
          "activations computed once and cached")
-    data = lesson_data(path, arch, size, args.bs, args.workers, args.skip_bad)
     print(f"    {len(data.trn_ds)} training and {len(data.val_ds)} validation images, classes {data.classes}, "
           f"{size}px, mini-batches of {args.bs}")
     learn = ConvLearner.pretrained(arch, data, precompute=True, weights=args.weights, device=args.device,
@@ -197,7 +242,7 @@ def results(args, learn, data, path, size, lr, out, plots):
     model_path = export(learn, os.path.join(out, f"lesson1-{args.arch}.npz"))
     result = {"accuracy": accuracy, "accuracy_tta": accuracy_tta, "seconds": learn.seconds,
               "log_loss": float(-log_preds[np.arange(len(y)), y].mean()), "arch": args.arch, "size": size,
-              "data": path, "weights": args.weights, "device": args.device, "seed": args.seed, "lr": lr,
+              "data": path, "weights": args.weights, "device": args.device, "seed": args.seed, "lr": lr, "bs": args.bs,
               "history": learn.history, "confusion_matrix": cm.tolist(), "classes": data.classes,
               "plots": [p for p in plots if p], "model": model_path}
     if distributed.is_main_process():

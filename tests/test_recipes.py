@@ -78,6 +78,22 @@ def test_each_data_set_gets_its_own_default_out_folder():
     assert lesson1.default_out("/data/dogscats/") == "runs/lesson1-dogscats"
 
 
+def test_two_data_sets_in_folders_of_the_same_name_never_share_an_out_folder(tmp_path):
+    """Two `dogscats` folders: the second run's plots must not overwrite the first's. The same folder
+    spelled ./x or x/ is the same data set, and finds its own results."""
+    first, second = tmp_path / "a" / "dogscats", tmp_path / "b" / "dogscats"
+    first.mkdir(parents=True)
+    second.mkdir(parents=True)
+    runs = str(tmp_path / "runs")
+    out = lesson1.default_out(str(first), runs)
+    os.makedirs(out)
+    lesson1.record_data_source(out, str(first))
+    assert lesson1.default_out(str(first) + "/", runs) == out
+    assert lesson1.default_out(os.path.join(str(first), ".", ""), runs) == out
+    other = lesson1.default_out(str(second), runs)
+    assert other != out and os.path.basename(other).startswith("lesson1-dogscats-")
+
+
 def test_user_errors_print_one_line_and_no_traceback(small, tmp_path):
     garbage = tmp_path / "weights.pth"
     garbage.write_bytes(b"not a weight file at all" * 10)
@@ -94,14 +110,43 @@ def test_user_errors_print_one_line_and_no_traceback(small, tmp_path):
         assert len(run.stderr.strip().splitlines()) == 1 and run.stderr.startswith("lesson1: "), run.stderr
 
 
+def test_a_refused_data_folder_says_so_first_and_leaves_no_run_folder(tmp_path):
+    one_class = tmp_path / "one"
+    for split in ("train", "valid"):
+        os.makedirs(one_class / split / "cats")
+        Image.new("RGB", (40, 40)).save(one_class / split / "cats" / "a.png")
+    run = subprocess.run([sys.executable, os.path.join(RECIPES, "lesson1.py"), "--data", str(one_class), "--size", "32",
+                          "--arch", "resnet18"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode != 0 and run.stderr.startswith("lesson1: ")
+    assert "=== step" not in run.stdout and "weights:" not in run.stdout  # the data's error comes first
+    assert not (tmp_path / "runs").exists()  # no empty runs/lesson1-one/ left behind
+
+
 def test_ctrl_c_exits_without_a_traceback(small, tmp_path, monkeypatch):
     from minigrad.train import Learner
 
     def interrupted(self, *args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(Learner, "lr_find", interrupted)
-    with pytest.raises(SystemExit, match="stopped \\(Ctrl-C\\).*--resume"):
+    monkeypatch.setattr(Learner, "lr_find", interrupted)  # during lr_find nothing is saved yet: say so
+    with pytest.raises(SystemExit, match="stopped \\(Ctrl-C\\). Nothing was saved yet"):
         lesson1.main(["--data", small, "--arch", "resnet18", "--size", "32", "--out", str(tmp_path / "r")])
+
+
+def test_ctrl_c_after_a_finished_stage_names_what_resume_reuses(small, tmp_path, monkeypatch, capsys):
+    from minigrad.train import Learner
+    fit = Learner.fit
+
+    def stop_at_the_second_stage(self, *args, checkpoint=None, **kwargs):
+        if checkpoint != "3-head-precomputed":
+            raise KeyboardInterrupt
+        return fit(self, *args, checkpoint=checkpoint, **kwargs)
+    monkeypatch.setattr(Learner, "fit", stop_at_the_second_stage)
+    argv = ["--data", small, "--arch", "resnet18", "--size", "32", "--out", str(tmp_path / "r")]
+    with pytest.raises(SystemExit, match="3-head-precomputed .*--resume continues"):
+        lesson1.main(argv)
+    with pytest.raises(SystemExit):  # a rerun without --resume says it trains the saved stages again
+        lesson1.main(argv)
+    assert "Pass --resume to reuse them" in capsys.readouterr().out
 
 
 def test_skip_bad_leaves_out_unreadable_photos(small, tmp_path):
