@@ -39,6 +39,11 @@ def test_overfitting_is_training_loss_falling_while_validation_loss_rises_within
     assert overfitting_epochs([0.5, 0.6], [0.4, 0.5], [0, 0]) == []  # both rose: not over-fitting
 
 
+def test_a_rise_of_validation_loss_within_the_noise_is_not_over_fitting():
+    assert overfitting_epochs([0.30, 0.29], [0.28360, 0.28377], [0, 0]) == []  # +0.06%: noise
+    assert overfitting_epochs([0.30, 0.29], [0.28360, 0.2900], [0, 0]) == [1]  # +2.3%: a real rise
+
+
 def test_lr_suggestion_from_a_falling_curve_and_from_a_flat_one():
     from minigrad.train.lr_find import suggest_lr
     lrs = [10 ** (k / 2) for k in range(-10, 3)]  # 1e-5 .. 10
@@ -47,3 +52,17 @@ def test_lr_suggestion_from_a_falling_curve_and_from_a_flat_one():
     flat = [1.0, 1.1, 1.2, 1.4, 1.4, 1.41, 1.38, 1.4, 1.45, 1.8, 2.7, 3.8, 6.0]
     rate, why = suggest_lr(lrs, flat)
     assert rate == pytest.approx(lrs[10] / 100) and "blew up" in why
+
+
+def test_the_confusion_matrix_colour_scale_starts_at_zero_and_text_stays_readable(monkeypatch, tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+    from minigrad.train.plots import plot_confusion_matrix
+    seen = {}
+    imshow, text = plt.imshow, plt.text
+    monkeypatch.setattr(plt, "imshow", lambda cm, **kw: seen.update(kw) or imshow(cm, **kw))
+    colours = []
+    monkeypatch.setattr(plt, "text", lambda *a, **kw: colours.append(kw["color"]) or text(*a, **kw))
+    plot_confusion_matrix(np.array([[92, 8], [10, 90]]), ["cats", "dogs"], path=str(tmp_path / "cm.png"))
+    assert seen.get("vmin") == 0  # 8 of 100 is a light cell, not an empty-looking one
+    assert colours == ["white", "black", "black", "white"]  # dark cells white text, light cells black

@@ -60,14 +60,17 @@ class SmoothedLoss:
         return self.avg / (1 - self.beta ** self.n) if self.n else float("nan")
 
 
-def overfitting_epochs(train_losses, val_losses, fit_calls):
+def overfitting_epochs(train_losses, val_losses, fit_calls, noise=0.01):
     """Epochs (0-based) that show over-fitting: within ONE fit call, training loss still
     falling while validation loss rises from the epoch before. The model gets better at
     the training images and worse at new ones: it fits their noise.
 
     A rise at the first epoch of a fit call is not counted: the rates, the frozen layers or
     precompute may just have changed (a step change or unfreezing makes validation loss jump
-    before training has said anything), so there is no earlier epoch of the same run to compare."""
+    before training has said anything), so there is no earlier epoch of the same run to compare.
+    Nor is a rise within the noise: the validation loss is a mean over a few hundred images, whose
+    standard error is about the per-image losses' spread / sqrt(n), a percent or more of the loss;
+    a rise of `noise` (1%) or less (0.28360 -> 0.28377) says nothing, so only a larger one counts."""
     return [e for e in range(1, len(val_losses))
             if fit_calls[e] == fit_calls[e - 1]
-            and val_losses[e] > val_losses[e - 1] and train_losses[e] < train_losses[e - 1]]
+            and val_losses[e] > val_losses[e - 1] * (1 + noise) and train_losses[e] < train_losses[e - 1]]

@@ -152,7 +152,9 @@ def plot_confusion_matrix(cm, classes, normalize=False, title="Confusion matrix"
     if plt is None:
         return None
     fig = plt.figure(figsize=figsize or (4 + len(classes) * 0.3, 4 + len(classes) * 0.3))
-    plt.imshow(cm, interpolation="nearest", cmap=cmap or plt.cm.Blues)
+    # the scale starts at 0, so that a count of 8 looks like 8, not like nothing; the text is white on
+    # the cells darker than the scale's middle, black on the lighter ones
+    plt.imshow(cm, interpolation="nearest", cmap=cmap or plt.cm.Blues, vmin=0, vmax=max(cm.max(), 1e-12))
     plt.title(title)
     plt.colorbar()
     ticks = np.arange(len(classes))
