@@ -16,7 +16,7 @@ def test_the_lesson_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib", reason="the notebook draws plots")
     data = importlib.import_module("minigrad.data")
     path = data.make_shapes_dataset(str(tmp_path / "data"), n_train=4, n_valid=2, size=32)
-    monkeypatch.setenv("MINIGRAD_LESSON1_PATH", path.rstrip("/") + "/")
+    monkeypatch.setenv("MINIGRAD_LESSON1_PATH", path.rstrip("/"))  # no final "/": the notebook adds it
     monkeypatch.setenv("MINIGRAD_LESSON1_SZ", "32")
     monkeypatch.setenv("MINIGRAD_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("PYTHONPATH", ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))

@@ -261,7 +261,11 @@ class Learner(LayerGroups, Predictions):
     def save(self, name):
         """Write the model's weights to data.path/models/<name>.npz, atomically (data-parallel: rank 0 does)."""
         path = self.get_model_path(name)
-        return save_weights(self.model.state_dict(), path) if self.parallel.is_main_process else path
+        if not self.parallel.is_main_process:
+            return path
+        save_weights(self.model.state_dict(), path)
+        self.log(f"saved {path} ({os.path.getsize(path) / 1e6:.0f} MB)")  # it may be in the data folder, as fastai's
+        return path
 
     def load(self, name):
         self.model.load_state_dict(load_weights(self.get_model_path(name)))
