@@ -98,3 +98,17 @@ def test_two_processes_generating_the_data_never_remove_what_the_other_reads(tmp
     subprocess.run([sys.executable, "-c", code], check=True)
     assert os.stat(root).st_ino == inode and json.load(reader)["size"] == 16
     assert [n for n in os.listdir(tmp_path) if n.startswith(".tmp-shapes")] == []
+
+
+@pytest.mark.parametrize("field, value", [("epochs_done", -3), ("epochs_done", "2"), ("history", [1, 2]),
+                                          ("rng", None), ("optim", 5), ("seconds", "x")])
+def test_a_checkpoint_with_a_damaged_record_is_refused_in_one_line(tmp_path, field, value):
+    from minigrad.train.checkpoint import ResumeRefused, read_meta
+    meta = {"run": {}, "call": {}, "start": None, "epochs_done": 1, "history": {}, "lr_history": [],
+            "fit_ends": [], "optim": {}, "rng": {}, "seconds": 1.0}
+    meta[field] = value
+    path = str(tmp_path / "stage.npz")
+    save_weights({"model/w": np.zeros(2, np.float32),
+                  "meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}, path)
+    with pytest.raises(ResumeRefused, match=f"is damaged: {field}="):
+        read_meta(path)

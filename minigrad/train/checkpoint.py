@@ -94,8 +94,39 @@ def write(learner, path, call, start, epochs_done):
 
 
 def read_meta(path):
+    """The checkpoint's arrays and its record, checked: a damaged or hand-edited record is refused with
+    one line naming the field (ResumeRefused), never a TypeError from deep inside the resume."""
     state = load_weights(path)
-    return state, json.loads(bytes(np.asarray(_array(state["meta"]))).decode())
+    if "meta" not in state:
+        raise ResumeRefused(f"--resume refused: {path} is not a minigrad checkpoint (it has no record of the run "
+                            "that made it); delete it to train the stage again")
+    try:
+        meta = json.loads(bytes(np.asarray(_array(state["meta"]))).decode())
+    except (ValueError, TypeError) as e:
+        raise ResumeRefused(f"--resume refused: {path}'s record is unreadable ({e}); delete it to train the stage "
+                            "again") from None
+    _check_record(path, meta)
+    return state, meta
+
+
+# what each field of a checkpoint's record must be, and what it means
+_RECORD = {"run": (dict, "the run that made it"), "call": (dict, "the fit arguments"),
+           "epochs_done": (int, "a whole number of finished epochs, 0 or more"),
+           "history": (dict, "the losses so far"), "lr_history": (list, "the rates so far"),
+           "optim": (dict, "the optimizer's state"), "rng": (dict, "the random generator's state"),
+           "fit_ends": (list, "where each fit ended"), "seconds": ((int, float), "the time so far")}
+
+
+def _check_record(path, meta):
+    if not isinstance(meta, dict):
+        raise ResumeRefused(f"--resume refused: {path}'s record is not a checkpoint record; delete it to train the "
+                            "stage again")
+    for field, (kind, meaning) in _RECORD.items():
+        value = meta.get(field, [] if field == "fit_ends" else 0.0 if field == "seconds" else None)
+        wrong = not isinstance(value, kind) or isinstance(value, bool) or (field == "epochs_done" and value < 0)
+        if wrong or (field == "start" and value is not None and not isinstance(value, str)):
+            raise ResumeRefused(f"--resume refused: {path} is damaged: {field}={value!r:.60} is not {meaning}; "
+                                "delete it to train the stage again")
 
 
 def check(path, meta, run, call, start):
