@@ -42,6 +42,7 @@ def test_lesson1_runs_every_step_and_its_model_classifies_a_new_photo(small, tmp
 
     photo = os.path.join(small, "valid", "crosses", sorted(os.listdir(os.path.join(small, "valid", "crosses")))[0])
     answers = classify.main([photo, "--model", metrics["model"]])
+    assert "this model knows only circles, crosses" in capsys.readouterr().out
     assert sorted(name for name, _ in answers) == ["circles", "crosses"]
     assert sum(p for _, p in answers) == pytest.approx(1, abs=1e-5)
     with pytest.raises(SystemExit, match="is a model the lesson trained: pass it with --model"):
@@ -170,3 +171,7 @@ def test_classify_prints_the_imagenet_top_five(tmp_path):
     assert top[0][0].startswith("ImageNet class ")
     with pytest.raises(SystemExit, match="no .* beside it"):
         classify.main([str(image), "--model", str(weights)])
+    short = tmp_path / "labels.txt"
+    short.write_text("tench\ngoldfish\n")  # 2 names for 1000 classes: one line, not an IndexError
+    with pytest.raises(SystemExit, match="has 2 lines, but the ImageNet model has 1000 classes"):
+        classify.main([str(image), "--weights", str(weights), "--arch", "resnet18", "--labels", str(short)])

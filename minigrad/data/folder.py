@@ -31,26 +31,29 @@ def load_image(path, draft=None):
             img.load()
             return to_rgb(img)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:
-        raise BadImageError(f"cannot read image {path}: {err}. Delete or replace the file, "
-                            "or pass skip_bad=True to leave bad images out") from None
+        raise BadImageError(f"cannot read image {path}: {err}. Delete or replace the file, or leave bad images "
+                            "out: --skip-bad for recipes/lesson1.py, skip_bad=True in Python") from None
 
 
 def to_rgb(img):
     """Any Pillow mode -> RGB: alpha is composited on white, 16-bit and float images are
     rescaled to 8 bits (a plain convert would clip them to white). The white level: 65535 for
     16-bit images (or 32-bit ones with values above 255), 1.0 for a float image whose values all
-    lie in [0, 1] (the usual float convention), else 255."""
+    lie in [0, 1] (the usual float convention), else 255, read from the finite pixels only. A NaN
+    pixel becomes black and +inf white, that pixel alone (torchvision's ToTensor would keep the NaN)."""
     if img.mode == "RGB":
         return img
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         a = np.asarray(img, dtype=np.float64)
-        if img.mode.startswith("I;16") or a.max() > 255:
+        finite = a[np.isfinite(a)]  # a NaN/inf pixel neither sets the white level nor blackens the image
+        lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
+        if img.mode.startswith("I;16") or hi > 255:
             top = 65535.0
-        elif img.mode == "F" and a.min() >= 0 and a.max() <= 1:
+        elif img.mode == "F" and lo >= 0 and hi <= 1:
             top = 1.0
         else:
             top = 255.0
-        a = np.clip(a / top * 255.0, 0, 255).astype(np.uint8)
+        a = np.clip(np.nan_to_num(a, nan=0.0, posinf=top, neginf=0.0) / top * 255.0, 0, 255).astype(np.uint8)
         return Image.fromarray(a).convert("RGB")  # uint8 2-D: mode L
     if img.mode == "P" or img.mode == "PA":
         img = img.convert("RGBA")
@@ -65,11 +68,39 @@ def is_image_file(path):
     return path.lower().endswith(IMG_EXTENSIONS)
 
 
+def _identity(path):
+    try:
+        st = os.stat(path)  # follows a link: the real folder's identity
+        return st.st_dev, st.st_ino
+    except OSError:
+        return None
+
+
+def walk_once(folder):
+    """os.walk(folder, followlinks=True), but visiting each real folder once: a linked folder
+    already visited (a link to a folder of the tree, to one of its parents, or to itself) is
+    left out, so a link loop neither repeats images nor walks forever. A folder reached
+    without following a link keeps its own path; one reached only through links, the first
+    path the walk finds."""
+    inside = {here for here, _, _ in os.walk(folder)}  # no links followed: no loop possible
+    seen = {_identity(here) for here in inside}
+    for here, dirs, files in os.walk(folder, followlinks=True):
+        keep = []
+        for d in sorted(dirs):
+            path, key = os.path.join(here, d), _identity(os.path.join(here, d))
+            if path in inside or (key is not None and key not in seen):
+                seen.add(key)
+                keep.append(d)
+        dirs[:] = keep
+        yield here, dirs, files
+
+
 def find_images(folder, is_valid_file=None):
     """Image files in `folder` and its subfolders (by extension, or `is_valid_file(path)`), in
-    torchvision's order: folders sorted, then the files of each folder sorted."""
+    torchvision's order: folders sorted, then the files of each folder sorted. Links to folders
+    are followed, as torchvision's, but each real folder is read once (walk_once)."""
     ok = is_valid_file or is_image_file
-    return [os.path.join(here, f) for here, _, files in sorted(os.walk(folder, followlinks=True))
+    return [os.path.join(here, f) for here, _, files in sorted(walk_once(folder))
             for f in sorted(files) if ok(os.path.join(here, f))]
 
 
@@ -99,6 +130,11 @@ class ImageFolder:
             self.samples += [(p, self.class_to_idx[c]) for p in images]
         if skip_bad:
             self.samples = [s for s in self.samples if _readable(s[0])]
+            left = {label for _, label in self.samples}
+            empty = [c for c in self.classes if self.class_to_idx[c] not in left]
+            if empty:
+                raise ValueError(f"class folder {os.path.join(root, empty[0])} has no readable image left after "
+                                 "skipping the unreadable ones (skip_bad=True); replace the bad images or remove it")
         self.targets = [label for _, label in self.samples]
 
     def find_classes(self, directory):

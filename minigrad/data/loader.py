@@ -38,7 +38,6 @@ import hashlib
 import itertools
 import threading
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
@@ -47,6 +46,7 @@ from .. import random_source
 from .base import IterableDataset
 from .collate import collate, default_collate, default_convert  # noqa: F401  (re-exported)
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .workers import WorkerThreads
 
 _epochs = {"generator": None, "counts": {}}
 _epochs_lock = threading.Lock()
@@ -265,8 +265,8 @@ class DataLoader:
             if batch is not None:
                 pending.append([pool.submit(load, i) for i in batch])
 
-        with ThreadPoolExecutor(self.num_workers, initializer=start_worker) as pool:
-            pending = deque()
+        pool, pending, wait = WorkerThreads(self.num_workers, start_worker), deque(), self.timeout or None
+        try:
             for _ in range(2):  # batches being prepared while one trains
                 submit()
             while pending:
@@ -275,8 +275,11 @@ class DataLoader:
                 try:
                     items = [f.result(timeout=self.timeout or None) for f in futures]
                 except FutureTimeout:
+                    wait = 0  # leave the stuck worker behind (a daemon thread), as torch's loader does
                     raise RuntimeError(f"DataLoader timed out after {self.timeout} seconds") from None
                 yield self._batch(items)
+        finally:  # the epoch ended, failed or was left (break): drop the batches not yet started
+            pool.shutdown([f for futures in pending for f in futures], wait)
 
     def __repr__(self):
         size = self.identity().split("|")[1]

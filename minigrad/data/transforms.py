@@ -1,7 +1,8 @@
 """Image transforms and data augmentation, each a small class: torchvision's names for the
 PyTorch side (`Compose`, `ToTensor`, `Normalize`, `Resize`, `CenterCrop`, `RandomHorizontalFlip`)
 and the augmentations fastai 0.7's lesson 1 uses (`RandomRotate`, `RandomLighting`, ...).
-fastai's presets and `tfms_from_model` live in `fastai_transforms.py`; torchvision's other
+fastai's presets and `tfms_from_model` live in `fastai_transforms.py`, its rotation in
+`rotation.py` (re-exported here); torchvision's other
 everyday transforms (`Lambda`, `ToPILImage`, `Grayscale`, `Pad`, `RandomResizedCrop`, ...) in
 `torchvision_transforms.py`, re-exported here so that `transforms.Lambda` reads as torchvision's.
 
@@ -13,13 +14,12 @@ comes from minigrad's seeded source (`random_source.rng()`), so a run repeats ex
 Order: PIL steps (resize, zoom, rotate, flip, crop), then `ToArray`/`ToTensor` (CHW float32
 in [0, 1]), then array steps (lighting), then `Normalize`.
 """
-import math
-
 import numpy as np
 from PIL import Image
 
 from ..array_module import get_array_module
 from ..random_source import rng
+from .rotation import RandomRotate, rotate_reflect  # noqa: F401  (fastai's rotation, re-exported)
 from .torchvision_transforms import (Grayscale, InterpolationMode, Lambda, Pad, RandomApply,  # noqa: F401
                                      RandomResizedCrop, RandomVerticalFlip, ToPILImage, pad, pil_filter,
                                      setup_size)
@@ -152,27 +152,6 @@ class RandomHorizontalFlip:
 
     def __repr__(self):
         return f"{type(self).__name__}(p={self.p})"
-
-
-class RandomRotate:
-    """Rotate by U(-degrees, degrees) with probability p (fastai: 10 degrees, p=0.75). The corners
-    that rotation uncovers are filled by reflecting the image, as fastai's BORDER_REFLECT."""
-
-    def __init__(self, degrees=10, p=0.75):
-        self.degrees, self.p = degrees, p
-
-    def __call__(self, img):
-        if rng().random() >= self.p:
-            return img
-        angle = rng().uniform(-self.degrees, self.degrees)
-        w, h = img.size
-        pad = int(math.ceil(max(w, h) * math.sin(math.radians(abs(angle))))) + 1
-        padded = np.pad(np.asarray(img), ((pad, pad), (pad, pad), (0, 0)), mode="symmetric")
-        rotated = Image.fromarray(padded).rotate(angle, resample=Image.BILINEAR)
-        return rotated.crop((pad, pad, pad + w, pad + h))
-
-    def __repr__(self):
-        return f"RandomRotate({self.degrees}, p={self.p})"
 
 
 class RandomDihedral:
