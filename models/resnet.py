@@ -9,10 +9,14 @@ reshapes x to match. resnet18/34 use BasicBlock (two 3x3 convs); resnet50 uses
 Bottleneck (1x1 down, 3x3, 1x1 up, four times wider). For transfer learning the
 body is everything before the pooling and `fc`: fastai cuts at the 8th child.
 """
+import os
 import warnings
+
+import numpy as np
 
 import minigrad.nn as nn
 from minigrad.nn import init
+from minigrad.nn.module import StateDictError
 from minigrad.weights import load_weights
 
 from .weights import ResNet18_Weights, ResNet34_Weights, ResNet50_Weights, resolve
@@ -110,17 +114,56 @@ class ResNet(nn.Module):
 def _build(block, layers, num_classes, weights):
     """ResNet with weights from a file (.pth, .safetensors, .npz) or a state dict (minigrad's extension)."""
     model = ResNet(block, layers, num_classes)
-    if weights is not None:
-        state = load_weights(weights) if not isinstance(weights, dict) else weights
-        if num_classes != 1000:  # ImageNet's classifier does not fit: keep the body's weights only
-            state = {k: v for k, v in state.items() if not k.startswith("fc.")}
-            model.load_state_dict(state, strict=False)
-            missing = [k for k in model.state_dict() if k not in state and not k.startswith("fc.")]
-            if missing:
-                raise KeyError(f"weights for the body are missing: {', '.join(missing)}")
-        else:
-            model.load_state_dict(state)
+    if weights is None:
+        return model
+    source = "the state dict" if isinstance(weights, dict) else os.fspath(weights)
+    state = load_weights(weights) if not isinstance(weights, dict) else weights
+    own = model.state_dict()
+    fc = state.get("fc.weight")
+    new_head = num_classes != 1000 and (fc is None or tuple(fc.shape) != tuple(own["fc.weight"].shape))
+    if new_head:  # ImageNet's classifier does not fit num_classes: a new (random) fc, the body's weights only
+        state = {k: v for k, v in state.items() if not k.startswith("fc.")}
+        state.update({k: v for k, v in own.items() if k.startswith("fc.")})
+    missing, unexpected = [k for k in own if k not in state], [k for k in state if k not in own]
+    try:  # strict, as torchvision's load: a body of another depth must not half-load
+        model.load_state_dict(state)
+    except StateDictError as err:
+        if not (missing or unexpected):
+            raise
+        head, _, keys = str(err).partition(": ")  # the summary first: a one-line report may cut the key list
+        raise StateDictError(f"{head}: {source} does not fit {model_name(block, layers)} ({len(missing)} missing, "
+                             f"{len(unexpected)} unexpected keys): it is probably for another architecture (its keys "
+                             f"look like {_file_arch(state)}); pass the matching arch, or weights made for this one "
+                             f"| {keys}") from None
+    bad = [k for k, v in state.items() if np.asarray(_host(v)).dtype.kind == "f" and not np.isfinite(_host(v)).all()]
+    if bad:
+        raise ValueError(f"{source}: {len(bad)} arrays hold NaN or inf{_first(bad)}: the file is damaged or was "
+                         "saved from a run that diverged; use another weight file")
     return model
+
+
+def _first(keys, n=3):
+    return f" ({', '.join(keys[:n])}{', ...' if len(keys) > n else ''})" if keys else ""
+
+
+def _host(value):
+    value = getattr(value, "array", value)
+    return value.get() if hasattr(value, "get") else value
+
+
+def model_name(block, layers):
+    for name, (b, ls) in ARCHS.items():
+        if b is block and ls == list(layers):
+            return name
+    return f"ResNet({block.__name__}, {list(layers)})"
+
+
+def _file_arch(state):
+    """The ResNet a state dict was saved from, read off its keys: blocks per stage, and Bottleneck if a
+    block has conv3."""
+    counts = [len({k.split(".")[1] for k in state if k.startswith(f"layer{i}.")}) for i in range(1, 5)]
+    block = Bottleneck if any(k.endswith(".conv3.weight") for k in state) else BasicBlock
+    return model_name(block, counts) if any(counts) else "not a ResNet"
 
 
 def _resnet(block, layers, enum_class, weights, progress, pretrained, kwargs):
@@ -150,6 +193,11 @@ def _resnet(block, layers, enum_class, weights, progress, pretrained, kwargs):
     model = ResNet(block, layers, **kwargs)
     model.load_state_dict(member.get_state_dict(progress=progress, check_hash=True))
     return model
+
+
+ARCHS = {"resnet18": (BasicBlock, [2, 2, 2, 2]), "resnet34": (BasicBlock, [3, 4, 6, 3]),
+         "resnet50": (Bottleneck, [3, 4, 6, 3]), "resnet101": (Bottleneck, [3, 4, 23, 3]),
+         "resnet152": (Bottleneck, [3, 8, 36, 3])}  # torchvision's depths (101 and 152: named, not built here)
 
 
 def resnet18(*, weights=None, progress=True, pretrained=None, **kwargs):

@@ -112,3 +112,17 @@ def test_a_checkpoint_with_a_damaged_record_is_refused_in_one_line(tmp_path, fie
                   "meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}, path)
     with pytest.raises(ResumeRefused, match=f"is damaged: {field}="):
         read_meta(path)
+
+
+def test_the_same_data_folder_spelled_another_way_is_the_same_data_set(tmp_path, monkeypatch):
+    """--resume with --data ./data where the first run had --data data: one data set, one fingerprint."""
+    from minigrad.train.precompute import data_fingerprint
+    root = _make(tmp_path)
+    monkeypatch.chdir(os.path.dirname(root))
+    name = os.path.basename(root)
+    samples = [(os.path.join(name, "train", "circles", "circle_0000.png"), 0),
+               (os.path.join(name, "valid", "crosses", "crosse_0000.png"), 1)]
+    spelled = [(os.path.join(".", p), y) for p, y in samples]
+    absolute = [(os.path.join(os.getcwd(), p), y) for p, y in samples]
+    assert data_fingerprint(samples) == data_fingerprint(spelled) == data_fingerprint(absolute)
+    assert data_fingerprint(samples) != data_fingerprint(samples[:1])

@@ -110,6 +110,24 @@ def test_lr_find_follows_fastais_lr_finder_schedule_and_stopping_rule(shapes, tm
     np.testing.assert_allclose(result.lrs[:3], [1e-5 * 1e6 ** (i / n) for i in range(3)], rtol=1e-12)
 
 
+def test_lr_find_warns_that_a_short_curve_says_little_and_its_plot_shows_the_last_rate(shapes, tmp_path, capsys,
+                                                                                      monkeypatch):
+    pytest.importorskip("matplotlib")
+    from matplotlib.axes import Axes
+    learn = make_learner(shapes, tmp_path, verbose=True)  # a handful of mini-batches
+    learn.lr_find()
+    assert "says little" in capsys.readouterr().out
+    learn = make_learner(shapes, tmp_path, bs=1)  # enough points for fastai's plot to leave 15 out
+    learn.train_step = lambda x, y, optimizer, check=True: 1.0
+    learn.lr_find()
+    assert len(learn.sched.lrs) > 20
+    drawn = []
+    plot = Axes.plot
+    monkeypatch.setattr(Axes, "plot", lambda self, x, y, *a, **k: drawn.append(list(x)) or plot(self, x, y, *a, **k))
+    learn.sched.plot()
+    assert max(max(x) for x in drawn) == learn.sched.lrs[-1]  # the rate where it stopped is on the picture
+
+
 def test_precompute_caches_activations_and_notices_changes(shapes, tmp_path, monkeypatch):
     monkeypatch.setenv("MINIGRAD_CACHE", str(tmp_path / "cache"))
     import minigrad.train.precompute as pre

@@ -130,6 +130,14 @@ class _ClassFolders(ImageFolder):
 def folder_source(path, folder, skip_bad=False):
     """(fnames relative to path, labels, classes) of path/folder/<class>/**/<image>."""
     images = _ClassFolders(os.path.join(path, folder), skip_bad=skip_bad)
+    counts = np.bincount(np.array(images.targets, np.int64), minlength=len(images.classes))
+    empty = [c for c, n in zip(images.classes, counts) if n == 0]
+    if empty:  # every image of a class was unreadable and skipped: training on the rest is silently wrong
+        where = ", ".join(os.path.join(path, folder, c) for c in empty)
+        every = len(empty) == len(images.classes)
+        raise ValueError(f"{where}: no readable image left after skipping the unreadable ones (skip_bad / "
+                         f"--skip-bad), so {'all of ' + folder + '/' if every else 'that class'} would be empty; "
+                         f"replace the bad images{'' if every else ' (or remove the class from train/ and valid/)'}")
     return [os.path.relpath(p, path) for p, _ in images.samples], np.array(images.targets, np.int64), images.classes
 
 
@@ -139,7 +147,11 @@ def read_dir(path, folder, skip_bad=False):
     images = find_images(full) if os.path.isdir(full) else []
     if not images:
         raise FileNotFoundError(f"{full} doesn't exist or holds no images")
-    return [os.path.relpath(p, path) for p in _keep_readable(images, skip_bad)]
+    images = _keep_readable(images, skip_bad)
+    if not images:
+        raise ValueError(f"{full}: no readable image left after skipping the unreadable ones (skip_bad / "
+                         "--skip-bad); replace the bad images")
+    return [os.path.relpath(p, path) for p in images]
 
 
 def get_cv_idxs(n, cv_idx=0, val_pct=0.2, seed=42):

@@ -30,16 +30,20 @@ def suggest_lr(lrs, losses):
     """A rate to train with, and why. Where the loss clearly fell, a tenth of the rate at its
     lowest point (still falling steadily there, not yet unstable). Where it never clearly fell
     (a randomly initialised network, or a very short epoch), a hundredth of the rate at which
-    it blew up (1.3x the median loss before it)."""
+    it first rose clearly (above 1.3x the median loss before it): words that never contradict the
+    reason the run stopped (a finished epoch is no blow-up)."""
+    if not losses:
+        raise ValueError("suggest_lr: no finite loss to read a rate from (every loss was NaN or inf, or none was "
+                         "recorded)")
     best = min(range(len(losses)), key=lambda i: losses[i])
     if losses[best] < 0.9 * losses[0]:
         return lrs[best] / 10, (f"the smoothed loss was lowest ({losses[best]:.3f}) at lr {lrs[best]:.2g}; "
                                 f"a tenth of that is where it still falls steadily")
     for i in range(3, len(losses)):
         if losses[i] > 1.3 * sorted(losses[:i])[i // 2]:
-            return lrs[i] / 100, (f"the loss never clearly fell, and blew up at lr {lrs[i]:.2g}; "
+            return lrs[i] / 100, (f"the loss never clearly fell, and rose above 1.3x its median at lr {lrs[i]:.2g}; "
                                   f"a hundredth of that stays well clear")
-    return lrs[-1] / 100, "the loss neither fell nor blew up; a hundredth of the largest rate tried"
+    return lrs[-1] / 100, "the loss neither fell nor rose clearly; a hundredth of the largest rate tried"
 
 
 def lr_find(learner, start_lr=1e-5, end_lr=10.0, beta=0.98, stop_factor=4.0, plot=False, name=""):
@@ -50,9 +54,9 @@ def lr_find(learner, start_lr=1e-5, end_lr=10.0, beta=0.98, stop_factor=4.0, plo
     start = learner.group_lrs(start_lr)
     batches = learner.train_batches()
     n = len(batches)
-    if n < 2:  # fastai runs its one iteration; say why the curve is a single point
-        learner.log(f"lr_find: the training set is {n} mini-batch, so the curve has {n} point: use a smaller "
-                    "batch size (bs=) for a curve to read")
+    if n < 10:  # fastai runs them all the same; say that such a curve cannot be read
+        learner.log(f"lr_find: the training set is {n} mini-batch(es), so the curve has at most {n} point(s) and "
+                    "says little: use a smaller batch size (bs=, --bs) for a curve to read")
     growth = (end_lr / start[-1]) ** (1 / max(n, 1))  # fastai's lr_mult: end_lr / start_lr over n steps
     optimizer = learner.make_optimizer(start)
     smoothed, best = SmoothedLoss(beta), math.inf
@@ -80,6 +84,10 @@ def lr_find(learner, start_lr=1e-5, end_lr=10.0, beta=0.98, stop_factor=4.0, plo
     finally:
         learner.model.load_state_dict(snapshot)  # weights and running statistics exactly as before
     finite = [(lr, loss) for lr, loss in zip(lrs, losses) if math.isfinite(loss)]
+    if lrs and not finite:  # NaN at a tiny rate, before any step could blow up: the input already holds it
+        raise ValueError(f"lr_find: the loss was {loss} from the very first mini-batch (lr {lrs[0]:.2g}, "
+                               "before any step), so no rate can be suggested: the weights or the images hold "
+                               "NaN or inf (check the weight file, e.g. --weights, and the data)")
     suggestion, why = suggest_lr([lr for lr, _ in finite], [loss for _, loss in finite])
     sched.suggestion = suggestion
     keep = [i for i, loss in enumerate(sched.losses) if math.isfinite(loss)]

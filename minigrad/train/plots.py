@@ -59,14 +59,19 @@ def finish(fig, path, plt):
     return path
 
 
-def plot_lr_find(lrs, losses, path=None, suggestion=None, which="", chosen=None):
+def plot_lr_find(lrs, losses, path=None, suggestion=None, which="", chosen=None, shown=None):
     """Smoothed training loss against the learning rate, on a log scale; the suggested rate
-    (and the rate actually chosen, where the caller says) marked."""
+    (and the rate actually chosen, where the caller says) marked. `shown=(first, end)`: the points
+    fastai's plot draws; the ones it leaves out (the first ten, the last five) are drawn in grey,
+    so that the rate where the run stopped, which lr_find's message names, is on the picture."""
     plt = _pyplot()
     if plt is None:
         return None
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(lrs, losses)
+    first, end = shown or (0, len(lrs))
+    if (first, end) != (0, len(lrs)):
+        ax.plot(lrs, losses, color="lightgrey", label="left out by fastai's plot")
+    ax.plot(lrs[first:end], losses[first:end])
     ax.set_xscale("log")
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("smoothed training loss")
@@ -75,7 +80,7 @@ def plot_lr_find(lrs, losses, path=None, suggestion=None, which="", chosen=None)
         ax.axvline(suggestion, color="red", linestyle="--", label=f"suggested {suggestion:.2g}")
     if chosen:
         ax.axvline(chosen, color="green", linestyle="-", label=f"chosen {chosen:.2g}")
-    if suggestion or chosen:
+    if suggestion or chosen or (first, end) != (0, len(lrs)):
         ax.legend()
     return finish(fig, path, plt)
 

@@ -11,7 +11,10 @@ next). The key hashes everything the activations depend on:
 Memory and disk are looked up under the same key, so after unfreeze -> fit ->
 freeze, or a new `learn.data`, the key changes and the activations are computed
 again: a precomputed activation always equals a fresh forward pass of the
-current body (fastai 0.7 kept stale caches; this does better).
+current body (fastai 0.7 kept stale caches; this does better). A file on disk
+also stores its own key and a digest of its images and labels: one copied or
+renamed over another's name, cut short or damaged is noticed (key, row count,
+labels) and computed again, with one line saying why.
 
 The training images go through the VALIDATION transforms: an augmented image
 would be a different image every epoch, which a cache cannot hold, so
@@ -26,7 +29,7 @@ from .. import array_module, random_source
 from ..download import cache_dir
 from ..autograd import no_grad
 from ..tensor import Tensor
-from ..weights import load_weights, save_weights
+from ..weights import WeightsError, load_weights, save_weights
 
 
 def _as_array(value):
@@ -54,12 +57,27 @@ def describe(obj, depth=0):
 
 
 def data_fingerprint(samples):
-    """A hex digest of the image files (path, label, size, modification time)."""
+    """A hex digest of the image files (path, label, size, modification time). Each path counts
+    relative to the folder all of them share, after resolving links and `.`, so that `--data ./data`,
+    `data/` and `/home/me/data` are one data set (and a folder moved whole is still itself)."""
+    real = [os.path.realpath(path) for path, _ in samples]
+    root = os.path.commonpath(real) if real else ""
+    root = os.path.dirname(root) if len(real) == 1 else root
+    h = hashlib.sha256()
+    for path, (_, label) in zip(real, samples):
+        stat = os.stat(path)
+        h.update(os.fsencode(os.path.relpath(path, root)) + f"|{label}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:24]
+
+
+def samples_digest(samples):
+    """The SHA-256 of the (path, label) list in order, as 32 uint8 numbers: a cache file stores it,
+    so activations read back are known to be of these images with these labels. (os.fsencode: a
+    file name that is not valid UTF-8 still hashes.)"""
     h = hashlib.sha256()
     for path, label in samples:
-        stat = os.stat(path)
-        h.update(f"{path}|{label}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:24]
+        h.update(os.fsencode(path) + f"|{int(label)}\n".encode())
+    return np.frombuffer(h.digest(), np.uint8)
 
 
 def cache_key(body, size, transform, samples):
@@ -99,18 +117,42 @@ class PrecomputeCache:
         if key in self.memory:
             return self.memory[key]
         path = os.path.join(self.folder, f"{key}.npz")
-        if os.path.exists(path):
-            state = load_weights(path)
-            x, y = state["x"], state["y"]
+        digest = samples_digest(dataset.samples)
+        labels = (np.array([label for _, label in dataset.samples], np.int64)  # what the loader yields as y
+                  if getattr(dataset, "target_transform", None) is None else None)
+        cached = self._read(path, key, digest, len(dataset), labels) if os.path.exists(path) else None
+        if cached is not None:
+            x, y = cached
             self.log(f"precompute: reusing cached activations {path}")
         else:
             self.log(f"precompute: computing activations of {len(dataset)} images once ({path})")
             body.eval()
             x, y = compute_activations(features, loader, device)
-            save_weights({"x": x, "y": y}, path)
+            save_weights({"x": x, "y": y, "key": np.frombuffer(key.encode(), np.uint8), "samples": digest}, path)
         if len(self.memory) >= self.keep:
             self.memory.pop(next(iter(self.memory)))
         self.memory[key] = (x, y)
+        return x, y
+
+    def _read(self, path, key, digest, n, labels=None):
+        """(x, y) from the cache file at `path` if it holds this key's activations of these `n`
+        images (its stored key, row count, image/label digest and labels `y` all agree), else None,
+        after one line saying why it is computed again."""
+        try:
+            state = load_weights(path)
+        except (WeightsError, OSError) as err:
+            self.log(f"precompute: the cache file {path} cannot be read ({err}); computing it again")
+            return None
+        x, y, stored = state.get("x"), state.get("y"), state.get("key")
+        rows = len(x) if x is not None and x.ndim else 0
+        stored = bytes(stored.astype(np.uint8)).decode("ascii", "replace") if stored is not None else None
+        if (rows != n or y is None or y.shape != (n,) or stored != key
+                or not np.array_equal(state.get("samples"), digest)
+                or (labels is not None and not np.array_equal(y, labels))):
+            why = "another data set or body" if stored else "a run that did not record its data set"
+            self.log(f"precompute: the cache file {path} holds {rows} rows of {why}, not the activations of "
+                     f"these {n} images and labels; computing it again")
+            return None
         return x, y
 
     def clear(self):

@@ -58,5 +58,5 @@ class Sched:
         end = len(self.lrs) - (n_skip_end + 1)
         if end - n_skip < 2:
             n_skip, end = 0, len(self.lrs)
-        return plots.plot_lr_find(self.lrs[n_skip:end], self.losses[n_skip:end], self._path("find", path),
-                                  suggestion=self.suggestion, which=self.name, chosen=chosen)
+        return plots.plot_lr_find(self.lrs, self.losses, self._path("find", path), suggestion=self.suggestion,
+                                  which=self.name, chosen=chosen, shown=(n_skip, end))

@@ -1,5 +1,6 @@
 """`python -m minigrad.weights convert IN OUT` and `python -m minigrad.weights download resnet34`."""
 import argparse
+import os
 import sys
 
 from minigrad.download import DownloadError
@@ -27,7 +28,24 @@ def main(argv=None):
     except (WeightsError, DownloadError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:  # a target under a file, onto a folder, unwritable, a full disk: one line
+        print(f"error: {_os_problem(err, getattr(args, 'target', None))}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _os_problem(err, target):
+    """One line for an OSError: which path, what is wrong with it, how to fix it."""
+    where = err.filename or target
+    if isinstance(err, (FileExistsError, NotADirectoryError)):
+        where = os.path.dirname(os.path.abspath(target))
+        while where != os.path.dirname(where) and not os.path.exists(where):
+            where = os.path.dirname(where)  # the nearest existing part of the path: the file in the way
+        return (f"cannot write {target}: {where} is a file, not a folder; give a path whose folders are "
+                "folders (or move that file away yourself)")
+    if isinstance(err, IsADirectoryError):
+        return f"cannot write {target}: it is a folder; give a file name (e.g. {os.path.join(target, 'weights.npz')})"
+    return f"cannot write {where}: {err.strerror or err}"
 
 
 if __name__ == "__main__":
