@@ -58,6 +58,9 @@ def parse_args(argv=None):
     p.add_argument("--workers", type=int, default=2, help="threads that decode and augment images")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last finished epoch")
     p.add_argument("--skip-bad", action="store_true", help="skip unreadable images (each named) instead of stopping")
+    p.add_argument("--valid-pct", type=float, default=None,
+                   help="for a --data folder of class folders alone (no train/, valid/): hold out this fraction of "
+                        "the images for validation, seeded by --seed; no file is moved")
     return p.parse_args(argv)
 
 
@@ -69,6 +72,8 @@ def check_args(args):
              (args.cycles < 1, f"--cycles must be at least 1 (got {args.cycles})"),
              (args.workers < 0, f"--workers must be 0 (load in the main thread) or more (got {args.workers})"),
              (args.seed < 0, f"--seed must be 0 or more (got {args.seed})"),
+             (args.valid_pct is not None and not 0 < args.valid_pct < 1,
+              f"--valid-pct must lie between 0 and 1, e.g. 0.2 (got {args.valid_pct})"),
              (args.data is not None and args.download is not None, "give --data or --download, not both"),
              (args.data is not None and not os.path.isdir(args.data),
               f"--data {args.data}: no such folder (it needs train/<class>/ and valid/<class>/)"),
@@ -128,10 +133,11 @@ def step(n, title, concept):
     print(f"\n=== step {n}/8: {title}\n    ({concept})", flush=True)
 
 
-def lesson_data(path, arch, size, bs, workers, skip_bad):
+def lesson_data(path, arch, size, bs, workers, skip_bad, valid_pct=None, seed=42):
     """The notebook's two lines: tfms_from_model, then ImageClassifierData.from_paths."""
     tfms = tfms_from_model(arch, size, aug_tfms=transforms_side_on, max_zoom=1.1)
-    return ImageClassifierData.from_paths(path, bs=bs, tfms=tfms, num_workers=workers, skip_bad=skip_bad)
+    return ImageClassifierData.from_paths(path, bs=bs, tfms=tfms, num_workers=workers, skip_bad=skip_bad,
+                                          valid_pct=valid_pct, seed=seed)
 
 
 def main(argv=None):
@@ -163,7 +169,7 @@ def run(args):
     out = args.out or default_out(path if real else None)
     print(f"data: {path}" if real else f"data: minigrad's built-in generated images (circles vs crosses), {path}")
     arch = ARCHS[args.arch]
-    data = lesson_data(path, arch, size, args.bs, args.workers, args.skip_bad)  # a bad folder stops here, first
+    data = lesson_data(path, arch, size, args.bs, args.workers, args.skip_bad, args.valid_pct, args.seed)  # first
     os.makedirs(out, exist_ok=True)  # only for a data set that loaded: a refused one leaves no empty folder
     args.out_dir = out
     if finished_stages(out) and not args.resume:

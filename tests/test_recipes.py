@@ -175,3 +175,18 @@ def test_classify_prints_the_imagenet_top_five(tmp_path):
     short.write_text("tench\ngoldfish\n")  # 2 names for 1000 classes: one line, not an IndexError
     with pytest.raises(SystemExit, match="has 2 lines, but the ImageNet model has 1000 classes"):
         classify.main([str(image), "--weights", str(weights), "--arch", "resnet18", "--labels", str(short)])
+
+
+def test_a_folder_of_class_folders_alone_is_split_seeded_with_valid_pct(tmp_path):
+    folder = tmp_path / "pets"
+    for cls in ("cats", "dogs"):
+        (folder / cls).mkdir(parents=True)
+        for i in range(10):
+            Image.new("RGB", (40, 40), (i * 20, 0, 0)).save(folder / cls / f"{i}.png")
+    with pytest.raises(FileNotFoundError, match="--valid-pct 0.2"):  # the refusal says how to split
+        lesson1.lesson_data(str(folder), lesson1.resnet18, 32, 4, 0, False)
+    data = lesson1.lesson_data(str(folder), lesson1.resnet18, 32, 4, 0, False, valid_pct=0.2, seed=3)
+    again = lesson1.lesson_data(str(folder), lesson1.resnet18, 32, 4, 0, False, valid_pct=0.2, seed=3)
+    assert len(data.val_ds) == 4 and len(data.trn_ds) == 16 and data.classes == ["cats", "dogs"]
+    assert list(data.val_ds.fnames) == list(again.val_ds.fnames)  # seeded
+    assert sorted(os.listdir(folder)) == ["cats", "dogs"]  # nothing moved

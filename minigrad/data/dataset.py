@@ -204,21 +204,31 @@ class ImageClassifierData:
     @classmethod
     def from_paths(cls, path, bs=64, tfms=(None, None), trn_name="train", val_name="valid", test_name=None,
                    test_with_labels=False, num_workers=8, *, skip_bad=False, size=None, aug_tfms=None,
-                   max_zoom=None):
+                   max_zoom=None, valid_pct=None, seed=42):
         """fastai 0.7's from_paths: labels from the class folders of path/trn_name and path/val_name.
 
         `tfms` is `tfms_from_model(arch, sz, ...)`'s pair. minigrad's additions (keyword only):
         `skip_bad=True` leaves unreadable images out (each named in a warning) instead of failing;
         `size=`, `aug_tfms=`, `max_zoom=` build ImageNet-normalised tfms in place of `tfms`
         (no augmentation unless aug_tfms/max_zoom ask for it, as tfms_from_model). `num_workers`
-        counts threads. Unlabelled test images (test_with_labels=False) get label 0."""
+        counts threads. Unlabelled test images (test_with_labels=False) get label 0. A folder of class
+        folders alone (no train/, valid/) takes `valid_pct=0.2`: get_cv_idxs(n, val_pct, seed) picks the
+        validation images, as fastai's from_csv does; no file is moved."""
         path = os.fspath(path)
         tfms = cls._tfms(tfms, size, aug_tfms, max_zoom)
+        if valid_pct is not None:
+            names, y, classes = folder_source(path, "", skip_bad)
+            is_val = np.zeros(len(names), bool)
+            is_val[get_cv_idxs(len(names), val_pct=valid_pct, seed=seed)] = True
+            names = np.array(names)
+            datasets = cls.get_ds((names[~is_val], y[~is_val]), (names[is_val], y[is_val]), tfms, path)
+            return cls(path, datasets, bs, num_workers, classes=classes)
         for name in (trn_name, val_name):
             if not os.path.isdir(os.path.join(path, name)):
                 raise FileNotFoundError(
                     f"{os.path.join(path, name)} not found: a data folder needs {trn_name}/<class>/ and "
-                    f"{val_name}/<class>/ (the dogscats layout)")
+                    f"{val_name}/<class>/ (the dogscats layout); a folder of class folders alone can be split, "
+                    "seeded, without moving a file: valid_pct=0.2 (--valid-pct 0.2 for recipes/lesson1.py)")
         trn, val = [folder_source(path, name, skip_bad) for name in (trn_name, val_name)]
         if trn[2] != val[2]:
             raise ValueError(f"{path}: train classes {trn[2]} differ from valid classes {val[2]}")
