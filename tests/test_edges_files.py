@@ -126,3 +126,26 @@ def test_the_same_data_folder_spelled_another_way_is_the_same_data_set(tmp_path,
     absolute = [(os.path.join(os.getcwd(), p), y) for p, y in samples]
     assert data_fingerprint(samples) == data_fingerprint(spelled) == data_fingerprint(absolute)
     assert data_fingerprint(samples) != data_fingerprint(samples[:1])
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory):
+    return synthetic.make_shapes_dataset(str(tmp_path_factory.mktemp("data")), n_train=16, n_valid=8, size=32)
+
+
+def test_a_finished_stage_keeps_no_optimizer_state_and_still_resumes(shapes, tmp_path):
+    """A run's outputs keep what resume needs: a finished fit call's checkpoint drops the momentum
+    (as large as the trainable weights); resuming it still loads its weights and history."""
+    from minigrad.weights import load_weights
+    from test_learner import make_learner, weights
+    learn = make_learner(shapes, tmp_path)
+    learn.unfreeze()
+    learn.fit(0.01, 2, checkpoint="stage")
+    path = os.path.join(learn.out_dir, "checkpoints", "stage.npz")
+    assert not [k for k in load_weights(path) if k.startswith("optim/")]
+    again = make_learner(shapes, tmp_path)
+    again.unfreeze()
+    again.fit(0.01, 2, checkpoint="stage", resume=True)
+    assert again.history == learn.history
+    after, before = weights(again.model), weights(learn.model)
+    assert all(np.array_equal(after[k], before[k]) for k in before)

@@ -81,11 +81,14 @@ def _unflatten(obj, arrays):
     return obj
 
 
-def write(learner, path, call, start, epochs_done):
+def write(learner, path, call, start, epochs_done, finished=False):
+    """Save the fit call's state after an epoch. A `finished` call's checkpoint keeps no optimizer state
+    (momentum, as large as the trainable weights): the next call makes a new optimizer, and resuming a
+    finished call only needs its weights and history."""
     if not learner.parallel.is_main_process:
         return  # data-parallel: rank 0 alone writes; the others read its checkpoints on --resume
     arrays = {f"model/{k}": _array(v) for k, v in learner.model.state_dict().items()}
-    optim = _flatten(learner.opt.state_dict(), "optim", arrays)
+    optim = {} if finished else _flatten(learner.opt.state_dict(), "optim", arrays)
     meta = {"run": learner.run_record(), "call": call, "start": start, "epochs_done": epochs_done,
             "history": learner.history, "lr_history": learner.lr_history, "fit_ends": learner.fit_ends,
             "optim": optim, "rng": random_source.rng().bit_generator.state, "seconds": learner.seconds}
@@ -150,7 +153,8 @@ def restore(learner, state, meta):
     """Put the learner back exactly as it was when the checkpoint was written."""
     learner.model.load_state_dict({k[6:]: v for k, v in state.items() if k.startswith("model/")})
     arrays = {k: v for k, v in state.items() if k.startswith("optim/")}
-    learner.opt.load_state_dict(_unflatten(meta["optim"], arrays))
+    if meta["optim"]:  # a finished call's checkpoint has none: its optimizer is not used again
+        learner.opt.load_state_dict(_unflatten(meta["optim"], arrays))
     learner.history, learner.lr_history = meta["history"], meta["lr_history"]
     learner.fit_ends = meta.get("fit_ends", [])
     learner.carry_seconds(meta.get("seconds", 0.0))

@@ -186,7 +186,7 @@ class Learner(LayerGroups, Predictions):
                 self._record(epoch, train_loss, val_loss, acc, time.time() - began, call_id)
                 self._check_finite(val_loss)
                 if ckpt:
-                    ckpts.write(self, ckpt, call, start, epoch + 1)
+                    ckpts.write(self, ckpt, call, start, epoch + 1, finished=epoch + 1 == epochs)
                 cycles_done = _ends_cycle(epoch + 1, n_cycle, cycle_len, cycle_mult)
                 if cycle_save_name and cycles_done:
                     self.save(f"{cycle_save_name}_cyc_{cycles_done - 1}")
