@@ -25,7 +25,9 @@ def _dead_pid():
 
 
 def test_cleaning_an_output_folder_never_deletes_the_users_own_tmp_files(tmp_path):
-    mine = [tmp_path / ".tmp-session", tmp_path / "notes" / ".tmp-draft.md", tmp_path / ".tmp-a-b"]
+    mine = [tmp_path / ".tmp-session", tmp_path / "notes" / ".tmp-draft.md", tmp_path / ".tmp-a-b",
+            tmp_path / f".tmp-photos-{_dead_pid()}-holidays.zip",  # the shape of a temp name, but the user's
+            tmp_path / "checkpoints" / ".tmp-photos-2019-holidays.zip"]
     for path in mine:
         path.parent.mkdir(exist_ok=True)
         path.write_text("the user's own")
@@ -35,8 +37,8 @@ def test_cleaning_an_output_folder_never_deletes_the_users_own_tmp_files(tmp_pat
 
 def test_a_write_in_progress_of_a_live_process_survives_another_runs_start(tmp_path):
     """Two runs with the same --out: the second's start must not delete the first's temporary file."""
-    alive = tmp_path / f".tmp-3-head.npz-{os.getpid()}-abcd_123.npz"  # this process: alive
-    dead = tmp_path / "models" / f".tmp-3-head.npz-{_dead_pid()}-efgh_456.npz"
+    alive = tmp_path / f".tmp-minigrad-3-head.npz-{os.getpid()}-abcd_123.npz"  # this process: alive
+    dead = tmp_path / "checkpoints" / f".tmp-minigrad-3-head.npz-{_dead_pid()}-efgh_456.npz"
     dead.parent.mkdir()
     alive.write_bytes(b"half")
     dead.write_bytes(b"half")
@@ -149,3 +151,49 @@ def test_a_finished_stage_keeps_no_optimizer_state_and_still_resumes(shapes, tmp
     assert again.history == learn.history
     after, before = weights(again.model), weights(learn.model)
     assert all(np.array_equal(after[k], before[k]) for k in before)
+
+
+def test_a_truncated_or_deeply_damaged_checkpoint_is_refused_with_the_fix(shapes, tmp_path):
+    from minigrad.train.checkpoint import ResumeRefused
+    from test_learner import make_learner
+    learn = make_learner(shapes, tmp_path)
+    learn.fit(0.01, 1, checkpoint="stage")
+    path = os.path.join(learn.out_dir, "checkpoints", "stage.npz")
+    whole = open(path, "rb").read()
+    open(path, "wb").write(whole[:len(whole) // 2])  # a copy cut short
+    with pytest.raises(ResumeRefused, match="delete it to train the stage again"):
+        make_learner(shapes, tmp_path).fit(0.01, 1, checkpoint="stage", resume=True)
+    state = load_weights_dict(whole)
+    meta = json.loads(bytes(state.pop("meta")).decode())
+    meta["history"] = {"epoch": [0]}  # the right types, the learner's keys missing
+    save_weights({**state, "meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}, path)
+    with pytest.raises(ResumeRefused, match="is damaged: its history has"):
+        make_learner(shapes, tmp_path).fit(0.01, 1, checkpoint="stage", resume=True)
+
+
+def load_weights_dict(data):
+    import io
+    with np.load(io.BytesIO(data)) as f:
+        return {k: f[k] for k in f.files}
+
+
+def test_a_loader_timeout_without_workers_is_refused_as_torch_does():
+    from minigrad.utils.data import DataLoader
+    with pytest.raises(AssertionError, match="requires timeout == 0"):
+        next(iter(DataLoader(list(range(4)), batch_size=2, timeout=1)))
+
+
+def test_a_frozen_stage_checkpoint_holds_the_trained_part_and_resumes_identically(shapes, tmp_path):
+    """The lesson's first stages train the head of a frozen body: their checkpoints leave the body out
+    (85 MB for resnet34), and resuming still gives every weight back exactly."""
+    from minigrad.weights import load_weights
+    from test_learner import make_learner, weights
+    learn = make_learner(shapes, tmp_path)  # frozen body
+    learn.fit(0.01, 2, checkpoint="head")
+    saved = load_weights(os.path.join(learn.out_dir, "checkpoints", "head.npz"))
+    frozen = [n for n, p in learn.model.named_parameters() if not p.requires_grad]
+    assert frozen and not [n for n in frozen if f"model/{n}" in saved]
+    again = make_learner(shapes, tmp_path)
+    again.fit(0.01, 2, checkpoint="head", resume=True)
+    after, before = weights(again.model), weights(learn.model)
+    assert all(np.array_equal(after[k], before[k]) for k in before) and again.history == learn.history

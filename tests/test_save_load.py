@@ -115,9 +115,9 @@ def test_save_is_atomic_and_leaves_no_temporary_file(tmp_path, monkeypatch):
 @pytest.mark.skipif(os.name != "posix", reason="stale temporary files are recognised by process id on POSIX only")
 def test_a_write_removes_temporary_files_that_killed_writers_left(tmp_path):
     """kill -9 during a save cannot clean up after itself; the next save of that file does."""
-    dead = tmp_path / ".tmp-ckpt.pt-999999999-abc_1234.pt"   # no such process (mkstemp: 8 random characters)
-    live = tmp_path / f".tmp-ckpt.pt-{os.getpid()}-def_1234.pt"  # a writer still at work (this process)
-    other = tmp_path / ".tmp-other.pt-999999999-ghi_1234.pt"  # another file's: not ours to judge now
+    dead = tmp_path / ".tmp-minigrad-ckpt.pt-999999999-abc_1234.pt"   # no such process (mkstemp: 8 random characters)
+    live = tmp_path / f".tmp-minigrad-ckpt.pt-{os.getpid()}-def_1234.pt"  # a writer still at work (this process)
+    other = tmp_path / ".tmp-minigrad-other.pt-999999999-ghi_1234.pt"  # another file's: not ours to judge now
     for p in (dead, live, other):
         p.write_bytes(b"PK partial")
     minigrad.save({"w": np.zeros(2)}, tmp_path / "ckpt.pt")

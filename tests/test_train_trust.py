@@ -121,7 +121,7 @@ def test_stale_temporary_files_are_removed_when_a_learner_starts(shapes, tmp_pat
     learn.fit(0.01, 1, checkpoint="x")
     killed = subprocess.Popen([sys.executable, "-c", "pass"])  # a writer that is gone (killed -9, say)
     killed.wait()
-    stale = os.path.join(learn.out_dir, "checkpoints", f".tmp-x.npz-{killed.pid}-abcd1234.npz")  # atomic_write's name
+    stale = os.path.join(learn.out_dir, "checkpoints", f".tmp-minigrad-x.npz-{killed.pid}-abcd1234.npz")  # atomic_write's name
     open(stale, "wb").write(b"half a file")
     make_learner(shapes, tmp_path)
     assert not os.path.exists(stale)

@@ -249,6 +249,9 @@ class DataLoader:
                 return self.dataset[index]
 
         if self.num_workers <= 0:
+            if self.timeout:  # torch's loader refuses it too: the main thread cannot time itself out
+                raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0: timeout= needs "
+                                     "num_workers > 0 (the batches are then read by worker threads)")
             while (batch := next_batch()) is not None:
                 yield self._batch([load(i) for i in batch])
             return

@@ -15,12 +15,13 @@ checkpoint is not loaded and the stage trains again.
 """
 import hashlib
 import json
+import os
 
 import numpy as np
 
 from .. import array_module, random_source
 from ..tensor import Tensor
-from ..weights import load_weights, save_weights
+from ..weights import WeightsError, load_weights, save_weights
 from ..weights.writer import remove_dead_writers_files
 from .precompute import data_fingerprint, describe
 
@@ -53,9 +54,10 @@ def run_record(learner):
 
 
 def remove_stale_temp_files(folder):
-    """Delete the temporary files killed writes left in `folder` (weights/writer.py's exact names, and
-    only where their writing process is gone: another run writing into the same folder keeps its own)."""
-    return remove_dead_writers_files(folder)
+    """Delete the temporary files killed writes left in a run's folder and its checkpoints/ (weights/
+    writer.py's exact names, and only where their writing process is gone: another run writing into the
+    same folder keeps its own; the user's own files, there or in any other subfolder, are never read)."""
+    return remove_dead_writers_files(folder, os.path.join(folder, "checkpoints"))
 
 
 def _flatten(obj, prefix, arrays):
@@ -82,12 +84,15 @@ def _unflatten(obj, arrays):
 
 
 def write(learner, path, call, start, epochs_done, finished=False):
-    """Save the fit call's state after an epoch. A `finished` call's checkpoint keeps no optimizer state
-    (momentum, as large as the trainable weights): the next call makes a new optimizer, and resuming a
-    finished call only needs its weights and history."""
+    """Save the fit call's state after an epoch: what resume needs, no more. The frozen parameters are
+    left out: a fit call never changes them, and resuming checks that the weights it starts from are
+    the ones this call started from (`start`), so they are already in place (a frozen resnet34 body is
+    85 MB of a head's few). A `finished` call's checkpoint keeps no optimizer state either (momentum,
+    as large as the trainable weights): the next call makes a new optimizer."""
     if not learner.parallel.is_main_process:
         return  # data-parallel: rank 0 alone writes; the others read its checkpoints on --resume
-    arrays = {f"model/{k}": _array(v) for k, v in learner.model.state_dict().items()}
+    frozen = {name for name, p in learner.model.named_parameters() if not p.requires_grad}
+    arrays = {f"model/{k}": _array(v) for k, v in learner.model.state_dict().items() if k not in frozen}
     optim = {} if finished else _flatten(learner.opt.state_dict(), "optim", arrays)
     meta = {"run": learner.run_record(), "call": call, "start": start, "epochs_done": epochs_done,
             "history": learner.history, "lr_history": learner.lr_history, "fit_ends": learner.fit_ends,
@@ -99,7 +104,10 @@ def write(learner, path, call, start, epochs_done, finished=False):
 def read_meta(path):
     """The checkpoint's arrays and its record, checked: a damaged or hand-edited record is refused with
     one line naming the field (ResumeRefused), never a TypeError from deep inside the resume."""
-    state = load_weights(path)
+    try:
+        state = load_weights(path)
+    except WeightsError as e:  # truncated by a full disk or a copy cut short
+        raise ResumeRefused(f"--resume refused: {e}; delete it to train the stage again") from None
     if "meta" not in state:
         raise ResumeRefused(f"--resume refused: {path} is not a minigrad checkpoint (it has no record of the run "
                             "that made it); delete it to train the stage again")
@@ -124,6 +132,10 @@ def _check_record(path, meta):
     if not isinstance(meta, dict):
         raise ResumeRefused(f"--resume refused: {path}'s record is not a checkpoint record; delete it to train the "
                             "stage again")
+    history = meta.get("history")
+    if isinstance(history, dict) and not all(isinstance(v, list) for v in history.values()):
+        raise ResumeRefused(f"--resume refused: {path} is damaged: its history holds {history!r:.60}, not lists of "
+                            "numbers; delete it to train the stage again")
     for field, (kind, meaning) in _RECORD.items():
         value = meta.get(field, [] if field == "fit_ends" else 0.0 if field == "seconds" else None)
         wrong = not isinstance(value, kind) or isinstance(value, bool) or (field == "epochs_done" and value < 0)
@@ -149,9 +161,18 @@ def check(path, meta, run, call, start):
     return None
 
 
-def restore(learner, state, meta):
+def restore(learner, state, meta, path="the checkpoint"):
     """Put the learner back exactly as it was when the checkpoint was written."""
-    learner.model.load_state_dict({k[6:]: v for k, v in state.items() if k.startswith("model/")})
+    if set(meta["history"]) != set(learner.history):
+        raise ResumeRefused(f"--resume refused: {path} is damaged: its history has {sorted(meta['history'])}, not "
+                            f"{sorted(learner.history)}; delete it to train the stage again")
+    saved = {k[6:]: v for k, v in state.items() if k.startswith("model/")}
+    frozen = {name for name, p in learner.model.named_parameters() if not p.requires_grad}
+    missing = set(learner.model.state_dict()) - set(saved) - frozen
+    if missing:
+        raise ResumeRefused(f"--resume refused: {path} lacks {len(missing)} of the model's weights (e.g. "
+                            f"{sorted(missing)[0]}); delete it to train the stage again")
+    learner.model.load_state_dict(saved, strict=False)  # the frozen weights stay: `start` matched them
     arrays = {k: v for k, v in state.items() if k.startswith("optim/")}
     if meta["optim"]:  # a finished call's checkpoint has none: its optimizer is not used again
         learner.opt.load_state_dict(_unflatten(meta["optim"], arrays))

@@ -204,7 +204,7 @@ class Learner(LayerGroups, Predictions):
         if stale:
             self.log(f"fit: not resuming from {ckpt}: {stale}; training this stage again")
             return 0
-        done = ckpts.restore(self, state, meta)
+        done = ckpts.restore(self, state, meta, ckpt)
         self.log(f"fit: '{ckpt}' already finished ({epochs} epochs); loaded its result" if done >= epochs
                  else f"fit: resuming '{ckpt}' after epoch {done} of {epochs}")
         return done

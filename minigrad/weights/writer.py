@@ -3,10 +3,10 @@
 A file is written to a temporary name in the same folder, flushed to disk, then renamed over the
 target (`os.replace` is atomic): a crash, a full disk or Ctrl-C leaves the old file whole and no
 temporary file behind. A kill -9 cannot be caught, so the temporary name carries the writer's
-process id, `.tmp-<name>-<pid>-<8 random characters><suffix>`, and the next write of the same file
-(or `remove_dead_writers_files`) removes what dead writers left: only files of exactly that form,
-only when no process of that id is alive, so neither another run's write in progress nor a user's
-own `.tmp-notes` is ever touched. The file gets the permissions a new file gets (0644 under umask
+process id, `.tmp-minigrad-<name>-<pid>-<8 random characters><suffix>`, and the next write of the
+same file (or `remove_dead_writers_files`, in the folders it is given, not below) removes what dead
+writers left: only files of exactly that form, only when no process of that id is alive, so neither
+another run's write in progress nor a user's own `.tmp-notes` or `.tmp-photos-2019-x.zip` is touched. The file gets the permissions a new file gets (0644 under umask
 022), as torch.save's do, not mkstemp's 0600.
 """
 import contextlib
@@ -28,7 +28,7 @@ def atomic_write(path, suffix=""):
         raise IsADirectoryError(f"cannot write {path}: it is a folder; give a file name")
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    prefix = f".tmp-{os.path.basename(path)}-"
+    prefix = f"{TEMP_PREFIX}{os.path.basename(path)}-"
     _remove_stale(folder, prefix)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{prefix}{os.getpid()}-", suffix=suffix)
     try:
@@ -44,7 +44,8 @@ def atomic_write(path, suffix=""):
         raise
 
 
-TEMP_NAME = re.compile(r"\.tmp-(?P<name>.+)-(?P<pid>\d+)-[a-z0-9_]{8}(?P<suffix>\.[\w.]+)?")  # atomic_write's
+TEMP_PREFIX = ".tmp-minigrad-"  # atomic_write's temporary names start so: no user names a file like that
+TEMP_NAME = re.compile(r"\.tmp-minigrad-(?P<name>.+)-(?P<pid>\d+)-[a-z0-9_]{8}(?P<suffix>\.[\w.]+)?")
 
 
 def _writer_is_dead(pid):
@@ -69,17 +70,20 @@ def _remove_stale(folder, prefix):
                 os.remove(os.path.join(folder, name))
 
 
-def remove_dead_writers_files(folder):
-    """Delete, in `folder` and below, the temporary files atomic_write left when its process was
-    killed: names of exactly atomic_write's form whose process no longer exists. Returns their paths."""
+def remove_dead_writers_files(*folders):
+    """Delete, in these folders (not below: the folders minigrad writes into), the temporary files
+    atomic_write left when its process was killed: names of exactly atomic_write's form whose process
+    no longer exists. Returns their paths."""
     removed = []
-    for parent, _, names in os.walk(folder):  # followlinks=False: never wander outside the folder
-        for name in names:
+    for folder in folders:
+        if not os.path.isdir(folder):
+            continue
+        for name in os.listdir(folder):
             m = TEMP_NAME.fullmatch(name)
-            if m and _writer_is_dead(m["pid"]):
+            if m and _writer_is_dead(m["pid"]) and os.path.isfile(os.path.join(folder, name)):
                 with contextlib.suppress(OSError):
-                    os.remove(os.path.join(parent, name))
-                    removed.append(os.path.join(parent, name))
+                    os.remove(os.path.join(folder, name))
+                    removed.append(os.path.join(folder, name))
     return removed
 
 
