@@ -79,7 +79,8 @@ def main(argv=None):
     for name in ("image", "model", "weights", "labels"):
         value = getattr(args, name)
         if value is not None and not os.path.isfile(value):
-            raise SystemExit(f"classify: {value}: no such file")
+            raise SystemExit(f"classify: {value}: " + ("a folder; give a file" if os.path.isdir(value)
+                                                        else "no such file"))
     if args.weights and os.path.exists(info_path(args.weights)):
         raise SystemExit(f"classify: {args.weights} is a model the lesson trained: pass it with --model")
     if args.device == "cuda" and not minigrad.cuda_available():

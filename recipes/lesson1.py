@@ -16,6 +16,7 @@ The calls are the notebook's (recipes/lesson1.ipynb): tfms_from_model, ImageClas
 ConvLearner.pretrained, learn.fit, learn.TTA, accuracy_np.
 """
 import argparse
+import errno
 import hashlib
 import json
 import os
@@ -26,7 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import minigrad  # noqa: E402
 from minigrad import distributed  # noqa: E402
 from minigrad import data as mdata  # noqa: E402
-from minigrad.download import DownloadError  # noqa: E402
+from minigrad.download import DownloadError, cache_dir  # noqa: E402
 from minigrad.fastai import (ConvLearner, ImageClassifierData, accuracy_np, confusion_matrix, np,  # noqa: E402
                              plot_confusion_matrix, resnet18, resnet34, resnet50, tfms_from_model,
                              transforms_side_on)
@@ -77,7 +78,9 @@ def check_args(args):
              (args.data is not None and args.download is not None, "give --data or --download, not both"),
              (args.data is not None and not os.path.isdir(args.data),
               f"--data {args.data}: no such folder (it needs train/<class>/ and valid/<class>/)"),
-             (args.weights is not None and not os.path.isfile(args.weights), f"--weights {args.weights}: no such file"),
+             (args.weights is not None and not os.path.isfile(args.weights),
+              f"--weights {args.weights}: " + ("a folder; give the weight file in it"
+                                               if args.weights and os.path.isdir(args.weights) else "no such file")),
              (args.device == "cuda" and not minigrad.cuda_available(), f"--device cuda: CuPy or a GPU is missing; {GPU_HINT}")]
     for broken, message in rules:
         if broken:
@@ -144,12 +147,42 @@ def main(argv=None):
     args = parse_args(argv)
     check_args(args)
     try:
+        return _main(args)
+    except BaseException:
+        remove_an_empty_run_folder(args)  # a run that stopped before writing anything leaves no folder
+        raise
+
+
+def remove_an_empty_run_folder(args):
+    """The run folder this run created, if it holds nothing but what the run wrote first (its data
+    record, empty checkpoints/ and models/): removed, so a refused run leaves nothing behind."""
+    out = getattr(args, "out_dir", None)
+    if not out or not getattr(args, "created_out", False) or not os.path.isdir(out):
+        return
+    inside = set(os.listdir(out))
+    if not inside <= {DATA_SOURCE, "checkpoints", "models"}:
+        return
+    if any(os.listdir(os.path.join(out, d)) for d in ("checkpoints", "models") if d in inside):
+        return
+    for name in inside:
+        path = os.path.join(out, name)
+        os.rmdir(path) if os.path.isdir(path) else os.remove(path)
+    os.rmdir(out)
+
+
+def _main(args):
+    try:
         return run(args)
     except KeyboardInterrupt:
         raise SystemExit(f"lesson1: stopped (Ctrl-C). {saved_so_far(getattr(args, 'out_dir', None))}") from None
     except (ResumeRefused, TrainingDiverged, mdata.BadImageError, DownloadError) as e:
         raise SystemExit(f"lesson1: {e}") from None
     except (OSError, ValueError, KeyError) as e:  # a folder, a download, a weight file: the user's to fix
+        if getattr(e, "errno", None) == errno.ENOSPC:
+            raise SystemExit(f"lesson1: no space left on the disk while writing {e.filename or 'the run'} (the run "
+                             f"folder {getattr(args, 'out_dir', '-')}, or minigrad's cache {cache_dir()}): free some "
+                             f"space, then run the same command with --resume. "
+                             f"{saved_so_far(getattr(args, 'out_dir', None))}") from None
         message = " ".join(str(e).split())
         raise SystemExit(f"lesson1: {type(e).__name__}: {message[:400]}{' ...' if len(message) > 400 else ''}") from None
 
@@ -170,6 +203,7 @@ def run(args):
     print(f"data: {path}" if real else f"data: minigrad's built-in generated images (circles vs crosses), {path}")
     arch = ARCHS[args.arch]
     data = lesson_data(path, arch, size, args.bs, args.workers, args.skip_bad, args.valid_pct, args.seed)  # first
+    args.created_out = not os.path.exists(out)
     os.makedirs(out, exist_ok=True)  # only for a data set that loaded: a refused one leaves no empty folder
     args.out_dir = out
     if finished_stages(out) and not args.resume:

@@ -192,3 +192,39 @@ def test_image_folder_refuses_a_class_that_skip_bad_emptied(tmp_path):
     (tmp_path / "dogs" / "b.png").write_bytes(b"broken")
     with pytest.raises(ValueError, match="dogs has no readable image left"):
         ImageFolder(str(tmp_path), skip_bad=True)
+
+
+def test_an_unreadable_subfolder_is_named_not_silently_left_out(tmp_path, monkeypatch):
+    from minigrad.data.folder import find_images
+    (tmp_path / "cats" / "more").mkdir(parents=True)
+    Image.new("RGB", (8, 8)).save(tmp_path / "cats" / "a.png")
+    Image.new("RGB", (8, 8)).save(tmp_path / "cats" / "more" / "b.png")
+    scandir = os.scandir
+
+    def denied(path="."):  # chmod 000 as a user (root reads through it, so the test plays the refusal)
+        if str(path).endswith("more"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+    monkeypatch.setattr(os, "scandir", denied)
+    with pytest.raises(PermissionError, match="cannot read the folder .*more: Permission denied"):
+        find_images(str(tmp_path / "cats"))
+
+
+def test_one_float_pixel_above_one_does_not_blacken_a_zero_to_one_image(tmp_path):
+    from minigrad.data.folder import load_image
+    f = np.full((8, 8), 0.5, np.float32)
+    f[0, 0] = 1.0001  # a rounding overshoot
+    Image.fromarray(f, "F").save(tmp_path / "x.tif")
+    a = np.asarray(load_image(str(tmp_path / "x.tif")))
+    assert a[1, 1, 0] == 127 and a[0, 0, 0] == 255
+
+
+def test_a_large_16_bit_image_is_converted_without_float_copies(tmp_path):
+    from minigrad.data.folder import to_rgb
+    img = Image.fromarray(np.full((1000, 1000), 65535, np.uint16))
+    assert img.mode.startswith("I;16")
+    tracemalloc.start()
+    out = np.asarray(to_rgb(img))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert out[0, 0, 0] == 255 and peak < 12e6  # the float64 path took 8 MB a copy, 30 MB in all

@@ -190,3 +190,33 @@ def test_a_folder_of_class_folders_alone_is_split_seeded_with_valid_pct(tmp_path
     assert len(data.val_ds) == 4 and len(data.trn_ds) == 16 and data.classes == ["cats", "dogs"]
     assert list(data.val_ds.fnames) == list(again.val_ds.fnames)  # seeded
     assert sorted(os.listdir(folder)) == ["cats", "dogs"]  # nothing moved
+    (folder / "cats").rename(folder / "train")  # a train/ folder: valid_pct would learn "train vs valid"
+    with pytest.raises(ValueError, match="already has train/ and valid/ folders"):
+        lesson1.lesson_data(str(folder), lesson1.resnet18, 32, 4, 0, False, valid_pct=0.2)
+
+
+def test_a_bad_image_found_mid_run_leaves_no_run_folder_and_a_full_disk_names_the_fix(small, tmp_path, monkeypatch):
+    import shutil
+    folder = tmp_path / "bad"
+    shutil.copytree(small, folder)
+    (folder / "train" / "circles" / "broken.png").write_bytes(b"not an image")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit, match="cannot read image"):
+        lesson1.main(["--data", str(folder), "--arch", "resnet18", "--size", "32"])
+    assert not (tmp_path / "runs" / "lesson1-bad").exists()  # nothing of this run was left behind
+
+    from minigrad.train import Learner
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(28, "No space left on device", "runs/x/checkpoints/3-head-precomputed.npz")
+    monkeypatch.setattr(Learner, "fit", full_disk)
+    with pytest.raises(SystemExit, match="no space left on the disk while writing .*free some space, then run the "
+                                         "same command with --resume"):
+        lesson1.main(["--data", small, "--arch", "resnet18", "--size", "32", "--out", str(tmp_path / "o")])
+
+
+def test_a_folder_given_for_a_file_says_so():
+    with pytest.raises(SystemExit, match="--weights .*: a folder; give the weight file in it"):
+        lesson1.main(["--weights", RECIPES])
+    with pytest.raises(SystemExit, match="a folder; give a file"):
+        classify.main([RECIPES, "--model", RECIPES])

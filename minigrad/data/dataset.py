@@ -217,6 +217,9 @@ class ImageClassifierData:
         path = os.fspath(path)
         tfms = cls._tfms(tfms, size, aug_tfms, max_zoom)
         if valid_pct is not None:
+            if os.path.isdir(os.path.join(path, trn_name)) or os.path.isdir(os.path.join(path, val_name)):
+                raise ValueError(f"{path} already has {trn_name}/ and {val_name}/ folders: valid_pct (--valid-pct) "
+                                 "splits a folder of class folders alone; leave it out")
             names, y, classes = folder_source(path, "", skip_bad)
             is_val = np.zeros(len(names), bool)
             is_val[get_cv_idxs(len(names), val_pct=valid_pct, seed=seed)] = True

@@ -38,22 +38,28 @@ def load_image(path, draft=None):
 def to_rgb(img):
     """Any Pillow mode -> RGB: alpha is composited on white, 16-bit and float images are
     rescaled to 8 bits (a plain convert would clip them to white). The white level: 65535 for
-    16-bit images (or 32-bit ones with values above 255), 1.0 for a float image whose values all
-    lie in [0, 1] (the usual float convention), else 255, read from the finite pixels only. A NaN
-    pixel becomes black and +inf white, that pixel alone (torchvision's ToTensor would keep the NaN)."""
+    16-bit images (or 32-bit ones with values above 255), 1.0 for a float image whose values lie
+    in [0, 1] but for a few overshoots (the usual float convention: 99% of its pixels at most 1, the
+    overshoots clipped to white), else 255, read from the finite pixels only. A NaN pixel becomes
+    black and +inf white, that pixel alone (torchvision's ToTensor would keep the NaN). 16-bit images
+    are divided in integers (a // 257), without a float copy of a large image."""
     if img.mode == "RGB":
         return img
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        a = np.asarray(img, dtype=np.float64)
+    if img.mode.startswith("I;16"):
+        return Image.fromarray((np.asarray(img) // 257).astype(np.uint8)).convert("RGB")  # 65535 * 255 / 65535
+    if img.mode in ("I", "F"):
+        a = np.array(img, dtype=np.float32)  # a copy: scaled in place below
         finite = a[np.isfinite(a)]  # a NaN/inf pixel neither sets the white level nor blackens the image
         lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
-        if img.mode.startswith("I;16") or hi > 255:
+        if hi > 255:
             top = 65535.0
-        elif img.mode == "F" and lo >= 0 and hi <= 1:
+        elif img.mode == "F" and lo >= 0 and (hi <= 1 or np.percentile(finite, 99) <= 1):
             top = 1.0
         else:
             top = 255.0
-        a = np.clip(np.nan_to_num(a, nan=0.0, posinf=top, neginf=0.0) / top * 255.0, 0, 255).astype(np.uint8)
+        a = np.nan_to_num(a, nan=0.0, posinf=top, neginf=0.0, copy=False)
+        a *= np.float32(255.0 / top)
+        a = np.clip(a, 0, 255, out=a).astype(np.uint8)
         return Image.fromarray(a).convert("RGB")  # uint8 2-D: mode L
     if img.mode == "P" or img.mode == "PA":
         img = img.convert("RGBA")
@@ -82,9 +88,9 @@ def walk_once(folder):
     left out, so a link loop neither repeats images nor walks forever. A folder reached
     without following a link keeps its own path; one reached only through links, the first
     path the walk finds."""
-    inside = {here for here, _, _ in os.walk(folder)}  # no links followed: no loop possible
+    inside = {here for here, _, _ in os.walk(folder, onerror=_unreadable)}  # no links followed: no loop
     seen = {_identity(here) for here in inside}
-    for here, dirs, files in os.walk(folder, followlinks=True):
+    for here, dirs, files in os.walk(folder, followlinks=True, onerror=_unreadable):
         keep = []
         for d in sorted(dirs):
             path, key = os.path.join(here, d), _identity(os.path.join(here, d))
@@ -93,6 +99,12 @@ def walk_once(folder):
                 keep.append(d)
         dirs[:] = keep
         yield here, dirs, files
+
+
+def _unreadable(err):
+    """os.walk's onerror: a folder it cannot list would otherwise be left out without a word."""
+    raise PermissionError(f"cannot read the folder {err.filename}: {err.strerror}; fix its permissions "
+                          "(chmod u+rx) or move it out of the data folder") from None
 
 
 def find_images(folder, is_valid_file=None):
@@ -168,5 +180,6 @@ def _readable(path):
         load_image(path, draft=(64, 64))
         return True
     except BadImageError as err:
-        warnings.warn(f"skipping {err}", stacklevel=3)
+        why = str(err).split(". Delete or replace the file")[0]  # the advice to skip is already taken
+        warnings.warn(f"skipping {why}", stacklevel=3)
         return False

@@ -73,10 +73,14 @@ def data_fingerprint(samples):
 def samples_digest(samples):
     """The SHA-256 of the (path, label) list in order, as 32 uint8 numbers: a cache file stores it,
     so activations read back are known to be of these images with these labels. (os.fsencode: a
-    file name that is not valid UTF-8 still hashes.)"""
+    file name that is not valid UTF-8 still hashes.) Paths count as data_fingerprint counts them,
+    relative to the folder they share after resolving links and `.`: `--data ./d` is `--data d`."""
+    real = [os.path.realpath(path) for path, _ in samples]
+    root = os.path.commonpath(real) if real else ""
+    root = os.path.dirname(root) if len(real) == 1 else root
     h = hashlib.sha256()
-    for path, label in samples:
-        h.update(os.fsencode(path) + f"|{int(label)}\n".encode())
+    for path, (_, label) in zip(real, samples):
+        h.update(os.fsencode(os.path.relpath(path, root)) + f"|{int(label)}\n".encode())
     return np.frombuffer(h.digest(), np.uint8)
 
 
