@@ -157,7 +157,7 @@ def remove_an_empty_run_folder(args):
     """The run folder this run created, if it holds nothing but what the run wrote first (its data
     record, empty checkpoints/ and models/): removed, so a refused run leaves nothing behind."""
     out = getattr(args, "out_dir", None)
-    if not out or not getattr(args, "created_out", False) or not os.path.isdir(out):
+    if not out or not getattr(args, "created_out", None) or not os.path.isdir(out):
         return
     inside = set(os.listdir(out))
     if not inside <= {DATA_SOURCE, "checkpoints", "models"}:
@@ -167,7 +167,20 @@ def remove_an_empty_run_folder(args):
     for name in inside:
         path = os.path.join(out, name)
         os.rmdir(path) if os.path.isdir(path) else os.remove(path)
-    os.rmdir(out)
+    for folder in args.created_out:  # the run folder, then the parents it made (runs/), if empty
+        try:
+            os.rmdir(folder)
+        except OSError:
+            break
+
+
+def _missing_folders(out):
+    """`out` and those of its parents that do not exist yet, deepest first."""
+    missing, folder = [], os.path.abspath(out)
+    while not os.path.exists(folder) and folder != os.path.dirname(folder):
+        missing.append(folder)
+        folder = os.path.dirname(folder)
+    return missing
 
 
 def _main(args):
@@ -179,10 +192,14 @@ def _main(args):
         raise SystemExit(f"lesson1: {e}") from None
     except (OSError, ValueError, KeyError) as e:  # a folder, a download, a weight file: the user's to fix
         if getattr(e, "errno", None) == errno.ENOSPC:
+            out = getattr(args, "out_dir", None)
+            if out is None:  # before the run folder: downloading or generating the data into the cache
+                raise SystemExit(f"lesson1: no space left on the disk while writing {e.filename or 'the data set'} "
+                                 f"into minigrad's cache ({cache_dir()}; MINIGRAD_CACHE moves it): free some space "
+                                 "and run the same command again") from None
             raise SystemExit(f"lesson1: no space left on the disk while writing {e.filename or 'the run'} (the run "
-                             f"folder {getattr(args, 'out_dir', '-')}, or minigrad's cache {cache_dir()}): free some "
-                             f"space, then run the same command with --resume. "
-                             f"{saved_so_far(getattr(args, 'out_dir', None))}") from None
+                             f"folder {out}): free some space, then run the same command with --resume. "
+                             f"{saved_so_far(out)}") from None
         message = " ".join(str(e).split())
         raise SystemExit(f"lesson1: {type(e).__name__}: {message[:400]}{' ...' if len(message) > 400 else ''}") from None
 
@@ -203,7 +220,7 @@ def run(args):
     print(f"data: {path}" if real else f"data: minigrad's built-in generated images (circles vs crosses), {path}")
     arch = ARCHS[args.arch]
     data = lesson_data(path, arch, size, args.bs, args.workers, args.skip_bad, args.valid_pct, args.seed)  # first
-    args.created_out = not os.path.exists(out)
+    args.created_out = _missing_folders(out)  # this one and the parents this run makes
     os.makedirs(out, exist_ok=True)  # only for a data set that loaded: a refused one leaves no empty folder
     args.out_dir = out
     if finished_stages(out) and not args.resume:

@@ -197,3 +197,17 @@ def test_a_frozen_stage_checkpoint_holds_the_trained_part_and_resumes_identicall
     again.fit(0.01, 2, checkpoint="head", resume=True)
     after, before = weights(again.model), weights(learn.model)
     assert all(np.array_equal(after[k], before[k]) for k in before) and again.history == learn.history
+
+
+@pytest.mark.parametrize("damage", ["short", "text"])
+def test_a_history_that_is_not_one_number_per_epoch_is_refused(tmp_path, damage):
+    from minigrad.train.checkpoint import ResumeRefused, read_meta
+    history = {"epoch": [0, 1], "val_loss": [0.5, 0.4], "accuracy": [0.5, 0.6], "overfitting": []}
+    history["val_loss" if damage == "short" else "accuracy"] = [0.5] if damage == "short" else [0.5, "x"]
+    meta = {"run": {}, "call": {}, "start": None, "epochs_done": 2, "history": history, "lr_history": [],
+            "fit_ends": [], "optim": {}, "rng": {}, "seconds": 1.0}
+    path = str(tmp_path / "stage.npz")
+    save_weights({"model/w": np.zeros(2, np.float32), "meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)},
+                 path)
+    with pytest.raises(ResumeRefused, match="not one number per epoch"):
+        read_meta(path)

@@ -217,6 +217,9 @@ def test_one_float_pixel_above_one_does_not_blacken_a_zero_to_one_image(tmp_path
     Image.fromarray(f, "F").save(tmp_path / "x.tif")
     a = np.asarray(load_image(str(tmp_path / "x.tif")))
     assert a[1, 1, 0] == 127 and a[0, 0, 0] == 255
+    f[0, :21] = 1.2  # highlights on more than 1% of the pixels
+    Image.fromarray(f, "F").save(tmp_path / "y.tif")
+    assert np.asarray(load_image(str(tmp_path / "y.tif")))[1, 1, 0] == 127
 
 
 def test_a_large_16_bit_image_is_converted_without_float_copies(tmp_path):

@@ -203,7 +203,10 @@ def test_a_bad_image_found_mid_run_leaves_no_run_folder_and_a_full_disk_names_th
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit, match="cannot read image"):
         lesson1.main(["--data", str(folder), "--arch", "resnet18", "--size", "32"])
-    assert not (tmp_path / "runs" / "lesson1-bad").exists()  # nothing of this run was left behind
+    assert not (tmp_path / "runs").exists()  # nothing of this run was left behind, runs/ included
+    with pytest.raises(SystemExit, match="cannot read image"):
+        lesson1.main(["--data", str(folder), "--arch", "resnet18", "--size", "32", "--out", "new/x"])
+    assert not (tmp_path / "new").exists()
 
     from minigrad.train import Learner
 
@@ -213,6 +216,12 @@ def test_a_bad_image_found_mid_run_leaves_no_run_folder_and_a_full_disk_names_th
     with pytest.raises(SystemExit, match="no space left on the disk while writing .*free some space, then run the "
                                          "same command with --resume"):
         lesson1.main(["--data", small, "--arch", "resnet18", "--size", "32", "--out", str(tmp_path / "o")])
+
+    def full_cache(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(lesson1.mdata, "make_shapes_dataset", full_cache)
+    with pytest.raises(SystemExit, match="into minigrad's cache .*MINIGRAD_CACHE moves it"):
+        lesson1.main(["--arch", "resnet18", "--size", "32", "--out", str(tmp_path / "p")])
 
 
 def test_a_folder_given_for_a_file_says_so():

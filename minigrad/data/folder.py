@@ -39,8 +39,8 @@ def to_rgb(img):
     """Any Pillow mode -> RGB: alpha is composited on white, 16-bit and float images are
     rescaled to 8 bits (a plain convert would clip them to white). The white level: 65535 for
     16-bit images (or 32-bit ones with values above 255), 1.0 for a float image whose values lie
-    in [0, 1] but for a few overshoots (the usual float convention: 99% of its pixels at most 1, the
-    overshoots clipped to white), else 255, read from the finite pixels only. A NaN pixel becomes
+    in [0, 1] but for overshoots (the usual float convention with highlights: all at most 2, or 99% at
+    most 1; the overshoots clipped to white), else 255, read from the finite pixels only. A NaN pixel becomes
     black and +inf white, that pixel alone (torchvision's ToTensor would keep the NaN). 16-bit images
     are divided in integers (a // 257), without a float copy of a large image."""
     if img.mode == "RGB":
@@ -53,7 +53,7 @@ def to_rgb(img):
         lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
         if hi > 255:
             top = 65535.0
-        elif img.mode == "F" and lo >= 0 and (hi <= 1 or np.percentile(finite, 99) <= 1):
+        elif img.mode == "F" and lo >= 0 and (hi <= 2 or np.percentile(finite, 99) <= 1):
             top = 1.0
         else:
             top = 255.0

@@ -133,9 +133,13 @@ def _check_record(path, meta):
         raise ResumeRefused(f"--resume refused: {path}'s record is not a checkpoint record; delete it to train the "
                             "stage again")
     history = meta.get("history")
-    if isinstance(history, dict) and not all(isinstance(v, list) for v in history.values()):
-        raise ResumeRefused(f"--resume refused: {path} is damaged: its history holds {history!r:.60}, not lists of "
-                            "numbers; delete it to train the stage again")
+    if isinstance(history, dict):
+        numbers = all(isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+                      for v in history.values())
+        lengths = {len(v) for k, v in history.items() if k != "overfitting" and isinstance(v, list)}
+        if not numbers or len(lengths) > 1:
+            raise ResumeRefused(f"--resume refused: {path} is damaged: its history is not one number per epoch for "
+                                "each measure; delete it to train the stage again")
     for field, (kind, meaning) in _RECORD.items():
         value = meta.get(field, [] if field == "fit_ends" else 0.0 if field == "seconds" else None)
         wrong = not isinstance(value, kind) or isinstance(value, bool) or (field == "epochs_done" and value < 0)
