@@ -221,7 +221,14 @@ def run(args):
     arch = ARCHS[args.arch]
     data = lesson_data(path, arch, size, args.bs, args.workers, args.skip_bad, args.valid_pct, args.seed)  # first
     args.created_out = _missing_folders(out)  # this one and the parents this run makes
-    os.makedirs(out, exist_ok=True)  # only for a data set that loaded: a refused one leaves no empty folder
+    try:
+        os.makedirs(out, exist_ok=True)  # only for a data set that loaded: a refused one leaves no empty folder
+    except OSError as e:  # a file in the way
+        raise SystemExit(f"lesson1: --out {out}: cannot make this folder ({e.strerror}: {e.filename}): give "
+                         "another --out") from None
+    for folder in (out, os.path.join(out, "checkpoints")):  # found now, not after an epoch's training
+        if os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):
+            raise SystemExit(f"lesson1: {folder} is not writable: `chmod u+w {folder}`, or give another --out")
     args.out_dir = out
     if finished_stages(out) and not args.resume:
         print(f"note: {os.path.join(out, 'checkpoints')} holds stages of an earlier run "

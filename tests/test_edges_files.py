@@ -211,3 +211,13 @@ def test_a_history_that_is_not_one_number_per_epoch_is_refused(tmp_path, damage)
                  path)
     with pytest.raises(ResumeRefused, match="not one number per epoch"):
         read_meta(path)
+
+
+def test_a_damaged_image_of_the_built_in_data_is_noticed(tmp_path, capsys):
+    root = _make(tmp_path)
+    victim = os.path.join(root, "train", "circles", "circle_0001.png")
+    open(victim, "wb").write(b"garbage")
+    _make(tmp_path)
+    assert "circle_0001.png is damaged" in capsys.readouterr().out
+    from minigrad.data.folder import load_image
+    load_image(victim)  # made again, whole

@@ -231,3 +231,13 @@ def test_a_large_16_bit_image_is_converted_without_float_copies(tmp_path):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert out[0, 0, 0] == 255 and peak < 12e6  # the float64 path took 8 MB a copy, 30 MB in all
+
+
+def test_a_link_that_puts_one_image_in_two_classes_is_refused(tmp_path):
+    from minigrad.data.folder import ImageFolder
+    for cls in ("circles", "crosses"):
+        (tmp_path / cls).mkdir()
+        Image.new("RGB", (8, 8)).save(tmp_path / cls / "a.png")
+    os.symlink("../crosses", tmp_path / "circles" / "xlink")  # crosses' images would be circles too
+    with pytest.raises(ValueError, match="is in two classes, .*remove the link"):
+        ImageFolder(str(tmp_path))

@@ -195,6 +195,20 @@ def test_weights_convert_to_a_path_it_cannot_write_says_one_line(tmp_path, capsy
     assert (tmp_path / "afile").read_text() == "the user's file"
 
 
+def test_weights_convert_into_a_read_only_folder_names_the_target_and_the_fix(tmp_path, capsys, monkeypatch):
+    import tempfile
+    save_weights({"a": np.ones(3, np.float32)}, str(tmp_path / "in.npz"))
+    (tmp_path / "ro").mkdir()
+
+    def denied(*args, dir=None, prefix="", suffix="", **kwargs):  # a read-only folder, for root too
+        raise PermissionError(13, "Permission denied", os.path.join(dir or "", prefix + "abcd1234" + suffix))
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    assert weights_cli(["convert", str(tmp_path / "in.npz"), str(tmp_path / "ro" / "x.npz")]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot write {tmp_path / 'ro' / 'x.npz'}: Permission denied; make {tmp_path / 'ro'} writable" in err
+    assert ".tmp-minigrad-" not in err
+
+
 # ---- one NaN pixel in a float TIFF stays one pixel ---------------------------------------------------
 
 def test_a_nan_pixel_in_a_float_tiff_stays_one_black_pixel(tmp_path):

@@ -229,3 +229,16 @@ def test_a_folder_given_for_a_file_says_so():
         lesson1.main(["--weights", RECIPES])
     with pytest.raises(SystemExit, match="a folder; give a file"):
         classify.main([RECIPES, "--model", RECIPES])
+
+
+def test_an_out_folder_that_cannot_be_written_is_refused_before_training(small, tmp_path, monkeypatch):
+    (tmp_path / "afile").write_text("the user's")
+    for out, says in ((tmp_path / "afile", "cannot make this folder"), (tmp_path / "afile" / "sub", "cannot make")):
+        with pytest.raises(SystemExit, match=f"--out .*: {says}.*give another --out"):
+            lesson1.main(["--data", small, "--arch", "resnet18", "--size", "32", "--out", str(out)])
+    assert (tmp_path / "afile").read_text() == "the user's"
+    access = os.access  # read-only as a user (root writes through it, so the test plays the refusal)
+    monkeypatch.setattr(os, "access", lambda path, mode: False if str(path).endswith("ro") else access(path, mode))
+    (tmp_path / "ro").mkdir()
+    with pytest.raises(SystemExit, match="ro is not writable: `chmod u\\+w"):
+        lesson1.main(["--data", small, "--arch", "resnet18", "--size", "32", "--out", str(tmp_path / "ro")])

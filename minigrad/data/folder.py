@@ -101,6 +101,19 @@ def walk_once(folder):
         yield here, dirs, files
 
 
+def _refuse_an_image_in_two_classes(samples, classes):
+    """A link inside one class folder to another class's folder would give the same images two labels:
+    training on them is silently wrong, so it is refused, naming the link."""
+    first = {}
+    for path, label in samples:
+        real = os.path.realpath(path)
+        if first.setdefault(real, (path, label))[1] != label:
+            other = first[real][0]
+            raise ValueError(f"the image {real} is in two classes, {classes[first[real][1]]} ({other}) and "
+                             f"{classes[label]} ({path}), through a link: remove the link so each image has one "
+                             "label")
+
+
 def _unreadable(err):
     """os.walk's onerror: a folder it cannot list would otherwise be left out without a word."""
     raise PermissionError(f"cannot read the folder {err.filename}: {err.strerror}; fix its permissions "
@@ -140,6 +153,7 @@ class ImageFolder:
                 raise ValueError(f"class folder {os.path.join(root, c)} has no images "
                                  f"(looked for {', '.join(IMG_EXTENSIONS)})")
             self.samples += [(p, self.class_to_idx[c]) for p in images]
+        _refuse_an_image_in_two_classes(self.samples, self.classes)
         if skip_bad:
             self.samples = [s for s in self.samples if _readable(s[0])]
             left = {label for _, label in self.samples}

@@ -94,6 +94,12 @@ def damage(root, settings):
             missing = [n for n in _names(cls, count) if n not in names]
             if missing:
                 return f"{len(missing)} image(s) of {split}/{cls} missing, e.g. {missing[0]}"
+            for name in _names(cls, count):  # each one whole (a PNG's checksums; a fraction of a ms each)
+                try:
+                    with Image.open(os.path.join(folder, name)) as img:
+                        img.verify()
+                except Exception:  # noqa: BLE001 - any failure to read is damage, whatever Pillow raised
+                    return f"{split}/{cls}/{name} is damaged"
     return None
 
 

@@ -45,6 +45,11 @@ def _os_problem(err, target):
                 "folders (or move that file away yourself)")
     if isinstance(err, IsADirectoryError):
         return f"cannot write {target}: it is a folder; give a file name (e.g. {os.path.join(target, 'weights.npz')})"
+    if where and os.path.basename(str(where)).startswith(".tmp-minigrad-") and target:
+        where = target  # the temporary file is an internal name: the user asked for the target
+    if isinstance(err, PermissionError) and target:
+        folder = os.path.dirname(os.path.abspath(target))
+        return f"cannot write {target}: {err.strerror}; make {folder} writable (chmod u+w) or write elsewhere"
     return f"cannot write {where}: {err.strerror or err}"
 
 
