@@ -241,3 +241,13 @@ def test_a_link_that_puts_one_image_in_two_classes_is_refused(tmp_path):
     os.symlink("../crosses", tmp_path / "circles" / "xlink")  # crosses' images would be circles too
     with pytest.raises(ValueError, match="is in two classes, .*remove the link"):
         ImageFolder(str(tmp_path))
+
+
+def test_a_broken_link_among_the_images_is_named_with_the_fix(tmp_path):
+    from minigrad.data.folder import BadImageError, ImageFolder
+    (tmp_path / "cats").mkdir()
+    Image.new("RGB", (8, 8)).save(tmp_path / "cats" / "a.png")
+    os.symlink("/nonexistent/x.png", tmp_path / "cats" / "zz.png")
+    with pytest.raises(BadImageError, match="zz.png is a link to /nonexistent/x.png, which does not exist: delete"):
+        ImageFolder(str(tmp_path))
+    assert len(ImageFolder(str(tmp_path), skip_bad=True).samples) == 1

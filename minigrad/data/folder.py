@@ -161,6 +161,12 @@ class ImageFolder:
             if empty:
                 raise ValueError(f"class folder {os.path.join(root, empty[0])} has no readable image left after "
                                  "skipping the unreadable ones (skip_bad=True); replace the bad images or remove it")
+        else:
+            for path, _ in self.samples:
+                if not os.path.exists(path):  # a link to nothing: name the link, not where it points
+                    raise BadImageError(f"{path} is a link to {os.readlink(path)}, which does not exist: delete "
+                                        "the link, or leave bad images out: --skip-bad for recipes/lesson1.py, "
+                                        "skip_bad=True in Python")
         self.targets = [label for _, label in self.samples]
 
     def find_classes(self, directory):
