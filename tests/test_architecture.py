@@ -161,3 +161,11 @@ def test_files_stay_short():
     long_files = [f"{os.path.relpath(p, ROOT)} ({n} lines)" for p in MODULES.values()
                   for n in [sum(1 for _ in open(p))] if n > 330]
     assert not long_files, "keep each file readable in one sitting (~300 lines): " + ", ".join(long_files)
+
+
+def test_threadpoolctl_is_a_run_time_dependency():
+    """Without it the fast convolution's BLAS threads fight minigrad's (1.2-3x slower), silently."""
+    import configparser
+    cfg = configparser.ConfigParser()
+    cfg.read(os.path.join(ROOT, "setup.cfg"))
+    assert "threadpoolctl" in cfg["options"]["install_requires"].split()

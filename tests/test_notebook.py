@@ -18,6 +18,7 @@ def test_the_lesson_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     path = data.make_shapes_dataset(str(tmp_path / "data"), n_train=4, n_valid=2, size=32)
     monkeypatch.setenv("MINIGRAD_LESSON1_PATH", path.rstrip("/"))  # no final "/": the notebook adds it
     monkeypatch.setenv("MINIGRAD_LESSON1_SZ", "32")
+    monkeypatch.delenv("MINIGRAD_WEIGHTS", raising=False)
     monkeypatch.setenv("MINIGRAD_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("PYTHONPATH", ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
@@ -29,3 +30,6 @@ def test_the_lesson_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     assert images >= 8  # plots shown inline: the pictures, lr_find, schedules, confusion matrix
     text = "".join(str(o.get("data", {}).get("text/plain", "")) for cell in outputs.values() for o in cell)
     assert "(4, 2)" in text  # log_preds.shape: 4 validation images, 2 classes
+    printed = "".join(o.get("text", "") for cell in outputs.values() for o in cell if o.get("output_type") == "stream")
+    assert "starts from RANDOM weights" in printed  # no MINIGRAD_WEIGHTS: the notebook says the body is random
+    assert "saved " in printed and " MB)" in printed  # learn.save says where it wrote, and how big
