@@ -9,29 +9,13 @@ import numpy as np
 import pytest
 
 import models
-from minigrad import no_grad
-from minigrad.data import ImageClassifierData, make_shapes_dataset
+from minigrad.data import ImageClassifierData
 from minigrad.train import suggest_lr
 from minigrad.train.precompute import PrecomputeCache, data_fingerprint
 from minigrad.weights import load_weights, save_weights
 from minigrad.weights.__main__ import main as weights_cli
 from test_learner import make_learner
-
-
-@pytest.fixture(scope="module")
-def shapes(tmp_path_factory):
-    return make_shapes_dataset(str(tmp_path_factory.mktemp("data")), n_train=16, n_valid=8, size=32)
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("MINIGRAD_CACHE", str(tmp_path / "cache"))
-
-
-def fresh_features(learn, loader):
-    learn.model.eval()
-    with no_grad():
-        return np.concatenate([learn.features(x).numpy() for x, _ in loader])
+from test_train_trust import fresh_features, own_cache, shapes  # noqa: F401  (the same data and cache fixtures)
 
 
 def cached_learner(shapes, tmp_path, lines):
