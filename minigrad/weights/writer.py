@@ -29,7 +29,7 @@ def atomic_write(path, suffix=""):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     prefix = f"{TEMP_PREFIX}{os.path.basename(path)}-"
-    _remove_stale(folder, prefix)
+    remove_dead_writers_files(folder, prefix=prefix)  # only this target's, in its folder
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{prefix}{os.getpid()}-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -61,29 +61,21 @@ def _writer_is_dead(pid):
     return False
 
 
-def _remove_stale(folder, prefix):
-    """Delete the temporary files of `prefix` (one target file) whose writing process is gone."""
-    for name in os.listdir(folder):
-        m = TEMP_NAME.fullmatch(name)
-        if m and name.startswith(prefix) and _writer_is_dead(m["pid"]):
-            with contextlib.suppress(OSError):  # another process may have removed it first
-                os.remove(os.path.join(folder, name))
-
-
-def remove_dead_writers_files(*folders):
+def remove_dead_writers_files(*folders, prefix=TEMP_PREFIX):
     """Delete, in these folders (not below: the folders minigrad writes into), the temporary files
-    atomic_write left when its process was killed: names of exactly atomic_write's form whose process
-    no longer exists. Returns their paths."""
+    atomic_write left when its process was killed: names of exactly atomic_write's form (starting with
+    `prefix`: one target's, for atomic_write itself) whose process no longer exists. Returns their paths."""
     removed = []
     for folder in folders:
         if not os.path.isdir(folder):
             continue
         for name in os.listdir(folder):
             m = TEMP_NAME.fullmatch(name)
-            if m and _writer_is_dead(m["pid"]) and os.path.isfile(os.path.join(folder, name)):
-                with contextlib.suppress(OSError):
-                    os.remove(os.path.join(folder, name))
-                    removed.append(os.path.join(folder, name))
+            path = os.path.join(folder, name)
+            if m and name.startswith(prefix) and _writer_is_dead(m["pid"]) and os.path.isfile(path):
+                with contextlib.suppress(OSError):  # another process may have removed it first
+                    os.remove(path)
+                    removed.append(path)
     return removed
 
 
