@@ -56,31 +56,34 @@ def describe(obj, depth=0):
     return f"{type(obj).__name__}({inner})"
 
 
-def data_fingerprint(samples):
-    """A hex digest of the image files (path, label, size, modification time). Each path counts
-    relative to the folder all of them share, after resolving links and `.`, so that `--data ./data`,
-    `data/` and `/home/me/data` are one data set (and a folder moved whole is still itself)."""
+def _resolved(samples):
+    """(real path, the path relative to the folder all of them share, label) for each sample, after
+    resolving links and `.`: `--data ./data`, `data/` and `/home/me/data` name one data set (and a
+    folder moved whole is still itself)."""
     real = [os.path.realpath(path) for path, _ in samples]
     root = os.path.commonpath(real) if real else ""
     root = os.path.dirname(root) if len(real) == 1 else root
+    return [(path, os.path.relpath(path, root), label) for path, (_, label) in zip(real, samples)]
+
+
+def data_fingerprint(samples):
+    """A hex digest of the image files (path, label, size, modification time), each path relative to
+    the folder all of them share (_resolved)."""
     h = hashlib.sha256()
-    for path, (_, label) in zip(real, samples):
+    for path, relative, label in _resolved(samples):
         stat = os.stat(path)
-        h.update(os.fsencode(os.path.relpath(path, root)) + f"|{label}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        h.update(os.fsencode(relative) + f"|{label}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     return h.hexdigest()[:24]
 
 
 def samples_digest(samples):
     """The SHA-256 of the (path, label) list in order, as 32 uint8 numbers: a cache file stores it,
     so activations read back are known to be of these images with these labels. (os.fsencode: a
-    file name that is not valid UTF-8 still hashes.) Paths count as data_fingerprint counts them,
-    relative to the folder they share after resolving links and `.`: `--data ./d` is `--data d`."""
-    real = [os.path.realpath(path) for path, _ in samples]
-    root = os.path.commonpath(real) if real else ""
-    root = os.path.dirname(root) if len(real) == 1 else root
+    file name that is not valid UTF-8 still hashes.) Paths count as data_fingerprint counts them
+    (_resolved): `--data ./d` is `--data d`."""
     h = hashlib.sha256()
-    for path, (_, label) in zip(real, samples):
-        h.update(os.fsencode(os.path.relpath(path, root)) + f"|{int(label)}\n".encode())
+    for _, relative, label in _resolved(samples):
+        h.update(os.fsencode(relative) + f"|{int(label)}\n".encode())
     return np.frombuffer(h.digest(), np.uint8)
 
 
