@@ -135,7 +135,8 @@ def _build(block, layers, num_classes, weights):
                              f"{len(unexpected)} unexpected keys): it is probably for another architecture (its keys "
                              f"look like {_file_arch(state)}); pass the matching arch, or weights made for this one "
                              f"| {keys}") from None
-    bad = [k for k, v in state.items() if np.asarray(_host(v)).dtype.kind == "f" and not np.isfinite(_host(v)).all()]
+    bad = [k for k, v in ((k, np.asarray(_host(v))) for k, v in state.items())
+           if v.dtype.kind == "f" and not np.isfinite(v).all()]
     if bad:
         raise ValueError(f"{source}: {len(bad)} arrays hold NaN or inf{_first(bad)}: the file is damaged or was "
                          "saved from a run that diverged; use another weight file")
@@ -204,14 +205,14 @@ def resnet18(*, weights=None, progress=True, pretrained=None, **kwargs):
     """ResNet-18, as torchvision.models.resnet18: `weights` None (random), ResNet18_Weights.DEFAULT /
     .IMAGENET1K_V1 or its name (downloaded once, SHA-256 checked), or a weight file or state dict;
     kwargs: num_classes."""
-    return _resnet(BasicBlock, [2, 2, 2, 2], ResNet18_Weights, weights, progress, pretrained, kwargs)
+    return _resnet(*ARCHS["resnet18"], ResNet18_Weights, weights, progress, pretrained, kwargs)
 
 
 def resnet34(*, weights=None, progress=True, pretrained=None, **kwargs):
     """ResNet-34, the lecture's model; `weights` as for resnet18 (ResNet34_Weights)."""
-    return _resnet(BasicBlock, [3, 4, 6, 3], ResNet34_Weights, weights, progress, pretrained, kwargs)
+    return _resnet(*ARCHS["resnet34"], ResNet34_Weights, weights, progress, pretrained, kwargs)
 
 
 def resnet50(*, weights=None, progress=True, pretrained=None, **kwargs):
     """ResNet-50 (bottleneck blocks); `weights` as for resnet18 (ResNet50_Weights: DEFAULT is IMAGENET1K_V2)."""
-    return _resnet(Bottleneck, [3, 4, 6, 3], ResNet50_Weights, weights, progress, pretrained, kwargs)
+    return _resnet(*ARCHS["resnet50"], ResNet50_Weights, weights, progress, pretrained, kwargs)

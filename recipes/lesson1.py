@@ -230,9 +230,10 @@ def run(args):
         if os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):
             raise SystemExit(f"lesson1: {folder} is not writable: `chmod u+w {folder}`, or give another --out")
     args.out_dir = out
-    if finished_stages(out) and not args.resume:
+    earlier = finished_stages(out)
+    if earlier and not args.resume:
         print(f"note: {os.path.join(out, 'checkpoints')} holds stages of an earlier run "
-              f"({', '.join(finished_stages(out))}); this run trains them again. Pass --resume to reuse them.")
+              f"({', '.join(earlier)}); this run trains them again. Pass --resume to reuse them.")
     if real and not args.out:
         record_data_source(out, path)
     if args.weights is None:
