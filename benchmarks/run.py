@@ -61,8 +61,33 @@ def set_precision(torch, device, tf32):
     return f"precision: minigrad (cupy) FP32; torch {torch_side}"
 
 
+# the vector extensions that decide how fast each library's kernels can be, as /proc/cpuinfo names them
+VECTOR_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile")
+
+
+def cpu_name():
+    """The CPU's model and its vector extensions, from /proc/cpuinfo (Linux), e.g.
+    "AMD EPYC (avx2 fma)" or "Intel(R) Xeon(R) Platinum 8480+ (avx2 fma avx512f ... amx_tile)".
+    The same numbers mean different things on AVX2 and AVX-512 machines: PyTorch's oneDNN
+    convolutions use AVX-512 where it exists, numpy's GEMM only through OpenBLAS's kernel."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    model = value.strip()
+                elif key.strip() == "flags":
+                    flags = set(value.split())
+                    break
+    except OSError:
+        pass
+    vector = [flag for flag in VECTOR_FLAGS if flag in flags]
+    return f"{model} ({' '.join(vector) or 'vector extensions unknown'})"
+
+
 def machine_header(threads, device):
-    lines = [f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+    lines = [f"machine: {cpu_name()}, {os.cpu_count()} cores; "
              f"python {platform.python_version()}, numpy {np.__version__}"]
     try:
         from threadpoolctl import threadpool_info
@@ -236,16 +261,17 @@ def layer_cases(fw, batch, scale):
 
 
 def resnet_cases(fw, batch, scale):
-    """resnet34 eval forward at batch 8 and 32, and a training step (forward, backward, SGD) at 16 and 32."""
+    """resnet34 eval forward at batch 8 and 32, and a training step (forward, backward, SGD) at 16 and 32,
+    and at batch 8 on 112px images: the small-image regime the lesson runs in on a laptop, where
+    each step's fixed costs (optimizer passes, thread hand-offs, small products) weigh most."""
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
     import models
     from torch_reference import torch_resnet
-    size = 224 // scale
     mg_model = models.resnet34().to(fw.device)
     t_model = torch_resnet("resnet34").to(fw.tdev)
     rng = np.random.default_rng(0)
-    for b, train in ((8, False), (32, False), (16, True), (32, True)):
-        b = max(2, b * batch // 32)
+    for b, train, size in ((8, False, 224), (32, False, 224), (16, True, 224), (32, True, 224), (8, True, 112)):
+        b, size = max(2, b * batch // 32), size // scale
         x = rng.standard_normal((b, 3, size, size), dtype=np.float32)
         y = rng.integers(0, 1000, b)
         mx, tx, ty = fw.mg(x), fw.th(x), fw.torch.tensor(y, device=fw.tdev)
