@@ -84,6 +84,19 @@ def test_conv2d_module_matches_torch_module_with_copied_weights(op_version):
                                rtol=1e-4, atol=1e-5)
 
 
+def test_geometry_takes_numpy_and_tensor_integers_as_torch_does_but_no_bool_or_float(op_version):
+    """torch takes any integer Python can index with (np.int64, a 0-d integer tensor) for a size,
+    stride or padding; minigrad refused them with 'must be an int'."""
+    x, w = randn(1, 2, 8, 8), randn(3, 2, 3, 3)
+    out = F.conv2d(minigrad.tensor(x), minigrad.tensor(w), stride=np.int64(2), padding=(np.int32(1), minigrad.tensor(0)))
+    assert out.shape == (1, 3, 4, 3)
+    assert F.max_pool2d(minigrad.tensor(x), np.int64(2)).shape == (1, 2, 4, 4)
+    assert minigrad.nn.Conv2d(2, 3, np.int64(3), padding=np.int64(1))(minigrad.tensor(x)).shape == (1, 3, 8, 8)
+    for bad in (True, np.bool_(True), 1.0, np.float64(1)):
+        with pytest.raises(TypeError, match="padding must be an int"):
+            F.conv2d(minigrad.tensor(x), minigrad.tensor(w), padding=bad)
+
+
 def test_conv2d_geometry_errors():
     x, w = minigrad.tensor(np.ones((1, 4, 8, 8))), minigrad.tensor(np.ones((6, 2, 3, 3)))
     with pytest.raises(ValueError, match="padding='same' is not supported for strided"):

@@ -107,6 +107,36 @@ def test_shifted_columns_hold_each_kernel_row_of_im2col():
         np.testing.assert_array_equal(shifted[:, ky * 6:ky * 6 + 42], cols[:, ky].reshape(9, 42))
 
 
+@pytest.mark.parametrize("x_shape, kernel, stride, padding", [
+    ((2, 3, 9, 8), (3, 3), (2, 2), ((1, 1), (1, 1))),  # resnet's 3x3/2, odd height
+    ((1, 2, 12, 11), (7, 7), (2, 2), ((3, 3), (3, 3))),  # the stem
+    ((3, 2, 10, 13), (3, 5), (3, 2), ((0, 2), (1, 0))),  # uneven stride and padding
+    ((2, 1, 5, 5), (4, 4), (3, 3), ((0, 0), (0, 0))),    # the last input rows unused
+])
+def test_phase_columns_hold_im2col_columns_plus_junk_that_the_product_drops(x_shape, kernel, stride, padding):
+    """phase_columns' first OW columns of each output row are im2col's, whatever the junk after them."""
+    from minigrad.ops.fast.stride_phases import phase_columns
+    from minigrad.ops.geometry import window
+    x = randn(*x_shape).astype(np.float32)
+    win = window("conv2d", x.shape, kernel, stride, padding)
+    (oh, ow), (m, c) = win.out, x_shape[:2]
+    cols = phase_columns(x, win).reshape(c, *kernel, m, oh, -1)[..., :ow].copy()
+    np.testing.assert_array_equal(cols, conv_cpu.im2col(x, win).reshape(c, *kernel, m, oh, ow))
+
+
+def test_strided_convolutions_keep_nan_and_inf_where_the_reference_has_them(threads_on):
+    """A NaN or inf next to a strided window's junk columns stays out of every real output."""
+    rng = np.random.default_rng(3)
+    for k, s, p in [(3, 2, 1), (7, 2, 3), (3, 3, 0), (5, 2, 2)]:
+        x = rng.standard_normal((3, 4, 13, 12)).astype(np.float32)
+        x[0, 1, 0, -1], x[1, 2, -1, 0], x[2, 0, 6, 11] = np.nan, np.inf, -np.inf
+        w = rng.standard_normal((5, 4, k, k)).astype(np.float32)
+        out = F.conv2d(minigrad.tensor(x), minigrad.tensor(w), stride=s, padding=p).numpy()
+        with minigrad.ops.use_reference():
+            ref = F.conv2d(minigrad.tensor(x), minigrad.tensor(w), stride=s, padding=p).numpy()
+        np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5)  # NaN where ref is NaN, inf where inf
+
+
 def test_chunk_sizes_cover_the_batch():
     assert conv_cpu.chunk_size(32, 3136, 2) == 1  # layer1: one image already makes a wide product
     assert conv_cpu.chunk_size(32, 49, 2) == 16   # layer4: a thread's whole share

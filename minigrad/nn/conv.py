@@ -8,6 +8,7 @@ padding_mode 'reflect', 'replicate' or 'circular' pads the input with F.pad firs
 without padding, as PyTorch does."""
 import math
 
+from ..ops.geometry import as_int
 from . import functional as F
 from . import init
 from .factory import empty_parameter
@@ -17,13 +18,18 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def ntuple(value, n, name, op):
-    """PyTorch accepts 3 or (3,) for one dimension, 3 or (3, 5) for two."""
-    if isinstance(value, bool) or not isinstance(value, (int, tuple, list)):
+    """PyTorch accepts 3 or (3,) for one dimension, 3 or (3, 5) for two; any integer Python can
+    index with (np.int64(3)) where it takes an int, never a bool or float."""
+    if isinstance(value, (tuple, list)):
+        value = tuple(value)
+    elif as_int(value) is None:
         raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-    value = (value,) * n if isinstance(value, int) else tuple(value)
-    if len(value) != n or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    else:
+        value = (value,) * n
+    ints = tuple(as_int(v) for v in value)
+    if len(ints) != n or None in ints:
         raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-    return value
+    return ints
 
 
 class ConvNd(Module):

@@ -6,6 +6,7 @@ padded-input pixels (SH*y + DH*i, SW*x + DW*j) for i < KH, j < KW. So for each k
 offset (i, j) the pixels under it, for ALL outputs at once, are one strided slice of the
 padded input: every op here loops over the KH*KW offsets, never over pixels.
 """
+import operator
 from collections import namedtuple
 
 from ..array_module import get_array_module
@@ -13,13 +14,28 @@ from .arithmetic import ShapeError  # PyTorch raises RuntimeError where numpy wo
 
 
 def pair(value, name, op):
-    """PyTorch accepts 3 or (3, 5) for height and width."""
-    if isinstance(value, bool) or not isinstance(value, (int, tuple, list)):
+    """PyTorch accepts 3 or (3, 5) for height and width, and any integer that Python can index
+    with (numpy's np.int64(3), a 0-d integer tensor) where it takes an int; never a bool or float."""
+    if isinstance(value, (tuple, list)):
+        value = tuple(value)
+    elif as_int(value) is None:
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    value = (value, value) if isinstance(value, int) else tuple(value)
-    if len(value) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    else:
+        value = (value, value)
+    ints = tuple(as_int(v) for v in value)
+    if len(ints) != 2 or None in ints:
         raise ValueError(f"{op}: {name} must be an int or a pair (height, width) of ints, got {value!r}")
-    return value
+    return ints
+
+
+def as_int(value):
+    """value as a Python int if it is an integer (not a bool), else None."""
+    if isinstance(value, bool) or getattr(value, "dtype", None) == bool:
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 def output_size(size, kernel, stride, before, after, dilation=1, ceil_mode=False):

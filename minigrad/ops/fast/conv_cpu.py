@@ -30,7 +30,7 @@ per kernel row, each reading its columns at an offset of ky rows (`multiply_shif
 import numpy as np
 
 from ..geometry import valid_range, window_parts
-from .stride_phases import strided_reader
+from .stride_phases import phase_columns, strided_reader
 from .workspace import chunks, gemm_threads, over_batch, workspace
 
 MIN_COLUMNS = 2048  # a chunk holds enough images for this many output pixels: fewer make thin products
@@ -153,6 +153,21 @@ def multiply_into(wmat, cols, out):
         out[...] = (wmat @ cols).reshape(o, m, *out.shape[2:]).transpose(1, 0, 2, 3)
 
 
+def strided(win):
+    """Does this convolution take phase_columns: a stride, no dilation, and a kernel with more
+    offsets than the stride has phases (3x3/2 and 7x7/2, not 1x1/2)?"""
+    (kh, kw), (sh, sw) = win.kernel, win.stride
+    return (sh, sw) != (1, 1) and win.dilation == (1, 1) and kh * kw > sh * sw
+
+
+def multiply_dropping(wmat, cols, out):
+    """out (M, O, OH, OW) = wmat (G, O/G, K) @ phase_columns' cols (K, M*OH*PW), in NCHW,
+    dropping the PW - OW junk columns of each output row."""
+    m, o, oh, ow = out.shape
+    result = wmat @ cols.reshape(wmat.shape[0], wmat.shape[2], -1)
+    out[...] = result.reshape(o, m, oh, -1)[:, :, :, :ow].transpose(1, 0, 2, 3)
+
+
 def conv_forward(x, weight, win, groups):
     """out = conv2d(x, weight) in NCHW, the images shared between threads."""
     n, o, (oh, ow) = x.shape[0], weight.shape[0], win.out
@@ -167,7 +182,10 @@ def conv_forward(x, weight, win, groups):
                 multiply_shifted(rows, shifted_columns(x[i], win), out[i].reshape(o, -1), ow)
             return
         for a, b in chunks(start, stop, size):
-            multiply_into(wmat, im2col(x[a:b], win).reshape(groups, -1, (b - a) * oh * ow), out[a:b])
+            if strided(win):  # columns copied from the stride phases as long runs
+                multiply_dropping(wmat, phase_columns(x[a:b], win), out[a:b])
+            else:
+                multiply_into(wmat, im2col(x[a:b], win).reshape(groups, -1, (b - a) * oh * ow), out[a:b])
     over_batch(np, n, work, x.size * win.kernel[0] * win.kernel[1], threads)
     return out
 
