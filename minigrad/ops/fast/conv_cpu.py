@@ -231,10 +231,13 @@ def conv_backward(grad, x, weight, win, groups, x_shape, flipped=None):
     parts = over_batch(np, n, work, grad.size * win.kernel[0] * win.kernel[1], threads)
     if x is None:
         return gx, None
+    gw = parts[0]
+    for part in parts[1:]:  # each thread's share of dW, added in place (sum() would copy twice)
+        gw += part
     if shifted:  # (KH, O, C, KW) -> (O, C, KH, KW)
         kh, kw = win.kernel
-        return gx, np.ascontiguousarray(sum(parts).reshape(kh, o, -1, kw).transpose(1, 2, 0, 3))
-    return gx, sum(parts).reshape(o, x_shape[1] // groups, *win.kernel)
+        return gx, np.ascontiguousarray(gw.reshape(kh, o, -1, kw).transpose(1, 2, 0, 3))
+    return gx, gw.reshape(o, x_shape[1] // groups, *win.kernel)
 
 
 def shifted_weight_grad(grad, x, win):
