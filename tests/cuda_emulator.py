@@ -9,7 +9,10 @@ arguments a cupy RawKernel takes, and checks each against the C signature first:
 pointer parameter needs a C-contiguous numpy array of the pointed-to type, an `int`
 an np.int32, a `long long` an np.int64, a `float` an np.float32, a `double` an np.float64
 (what the real launch would read as garbage instead). Memory is host memory, so
-pointers inside tables are host addresses (`array.ctypes.data`).
+pointers inside tables are host addresses (`array.ctypes.data`). `__launch_bounds__` vanishes,
+and a kernel that calls `__trap()` (a GPU would abort it) makes its launch raise RuntimeError.
+`elementwise` runs the body of a cupy.ElementwiseKernel (conv_cuda.py's im2col and col2im) the
+same way, one thread per output index.
 
 This checks the kernels' arithmetic, indexing, reductions and argument lists; it cannot
 check what only a GPU shows (NVRTC's dialect, timing, memory coalescing).
@@ -24,6 +27,7 @@ import tempfile
 import numpy as np
 
 PRELUDE = r"""
+#include <atomic>
 #include <barrier>
 #include <functional>
 #include <math.h>
@@ -36,7 +40,11 @@ static std::barrier<>* emu_barrier;
 #define __global__
 #define __device__
 #define __shared__ static
+#define __launch_bounds__(...)
 static void __syncthreads() { emu_barrier->arrive_and_wait(); }
+static std::atomic<int> emu_traps{0};
+static void __trap() { ++emu_traps; }  // the launch raises RuntimeError afterwards (a GPU aborts the kernel)
+extern "C" int emu_take_traps() { return emu_traps.exchange(0); }
 
 static void emu_run(unsigned grid, unsigned block, const std::function<void()>& body)
 {
@@ -55,7 +63,7 @@ static void emu_run(unsigned grid, unsigned block, const std::function<void()>& 
 
 SCALARS = {"int": (np.int32, ctypes.c_int), "long long": (np.int64, ctypes.c_longlong),
            "float": (np.float32, ctypes.c_float), "double": (np.float64, ctypes.c_double)}
-SIGNATURE = re.compile(r'extern "C" __global__ void (\w+)\(([^)]*)\)')
+SIGNATURE = re.compile(r'extern "C" __global__ void\s+(?:__launch_bounds__\(\w+\)\s*)?(\w+)\(([^)]*)\)')
 
 
 def available():
@@ -79,7 +87,7 @@ def signatures(source):
 class Kernel:
     def __init__(self, library, name, params):
         self.name, self.params = name, params
-        self.fn = getattr(library, "emu_" + name)
+        self.fn, self.traps = getattr(library, "emu_" + name), library.emu_take_traps
         self.fn.argtypes = [ctypes.c_uint, ctypes.c_uint] + [
             ctypes.c_void_p if pointer else SCALARS[ctype][1] for ctype, pointer, _, _ in params]
         self.fn.restype = None
@@ -102,6 +110,8 @@ class Kernel:
                 values.append(a.item())
         (g,), (b,) = grid, block
         self.fn(int(g), int(b), *values)
+        if self.traps():
+            raise RuntimeError(f"{self.name}: the kernel called __trap() (on a GPU: an unspecified launch failure)")
 
 
 _libraries = {}
@@ -125,3 +135,39 @@ def compile_source(source):
         library = ctypes.CDLL(stem + ".so")
         _libraries[source] = {name: Kernel(library, name, params) for name, params in sigs.items()}
     return _libraries[source]
+
+
+ELEMENTWISE_TYPES = {"int32": ("int", np.int32), "int64": ("long long", np.int64),
+                     "float32": ("float", np.float32), "float64": ("double", np.float64)}
+
+
+def elementwise(in_params, out_param, body, dtype):
+    """A cupy.ElementwiseKernel (its input parameters, one output parameter, its body) as a
+    function called like one, `fn(*inputs, out)`: the body runs once per output index i (one
+    thread each, a grid-stride loop over 256-thread blocks), `raw T a` parameters are pointers,
+    the output a reference to out[i], T the given dtype. Only what minigrad's elementwise
+    kernels use: raw arrays and scalars in, one array out."""
+    ctype = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}[np.dtype(dtype)]
+    decls, kinds = [], []
+    for param in in_params.split(","):
+        words = param.split()
+        if words[0] == "raw":
+            decls.append(f"const {ctype}* {words[2]}")
+            kinds.append(None)
+        else:
+            decls.append(f"{ELEMENTWISE_TYPES[words[0]][0]} {words[1]}")
+            kinds.append(ELEMENTWISE_TYPES[words[0]][1])
+    out_name = out_param.split()[1]  # "T name": the output has the kernel's type T
+    source = (f"typedef {ctype} T;\n#include <cstddef>\n"
+              f'extern "C" __global__ void elementwise({", ".join(decls)}, {ctype}* out_, long long total)\n{{\n'
+              f"    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;\n"
+              f"         i += (long long)gridDim.x * blockDim.x) {{\n"
+              f"        T& {out_name} = out_[i];\n{body}\n    }}\n}}\n")
+    kernel = compile_source(source)["elementwise"]
+
+    def call(*args):
+        *inputs, out = args
+        values = [a if kind is None else kind(a) for a, kind in zip(inputs, kinds)]
+        kernel((max(1, min(64, -(-out.size // 256))),), (256,), (*values, out, np.int64(out.size)))
+        return out
+    return call

@@ -4,7 +4,8 @@
    without nvcc), and defines exactly the kernels the registry lists;
 2. the kernels' logic runs on the CPU (tests/cuda_emulator.py: the same source built by g++,
    each argument checked against the C signature) through the real Python glue, with numpy
-   standing in for cupy, against the reference ops and the per-parameter SGD;
+   standing in for cupy, against the reference ops and the per-parameter SGD (more in
+   tests/test_cuda_kernels_more.py: max pooling's NaN routing against torch, conv_cuda.py);
 3. on a GPU (the `device` fixture's cuda case), the ops and SGD against the CPU and torch.
 """
 import os
@@ -71,7 +72,7 @@ def test_kernels_fit_their_largest_block_on_an_h100(name, dtype, tmp_path):
 def test_registered_kernel_names_are_the_ones_defined(name, dtype):
     source, kernels = cuda_kernels.SOURCES[name]
     text = cuda_kernels.instantiate(source, dtype)
-    defined = re.findall(r'extern "C" __global__ void (\w+)\(', text)
+    defined = [name for name, _ in cuda_emulator.SIGNATURE.findall(text)]
     assert sorted(defined) == sorted(f"{k}_{cuda_kernels.suffix(dtype)}" for k in kernels)
     assert not re.search(r"\bT\b|\bSQRT\b|_T\(", text), "a placeholder was left in the instantiated source"
 
@@ -146,6 +147,72 @@ def test_batch_norm_statistics_do_not_cancel_in_float32(emulated):
     mean, var = batch_norm_cuda.stats(x)
     np.testing.assert_allclose(mean, x.astype(np.float64).mean(axis=(0, 2, 3)), rtol=1e-7)
     np.testing.assert_allclose(var, x.astype(np.float64).var(axis=(0, 2, 3)), rtol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(8, 3), (4, 3, 7), (5, 2, 9, 11)])
+def test_batch_norm_reductions_split_channels_over_blocks_and_repeat_bitwise(shape, emulated, monkeypatch):
+    """Several blocks a channel (parts of uneven length, fewer blocks than (channel, part) pairs,
+    elementwise kernels striding over the grid) give the reference's numbers, the same bits twice."""
+    monkeypatch.setattr(batch_norm_cuda, "MIN_SHARE", 7)  # many parts even at these sizes
+    monkeypatch.setattr(cuda_kernels, "MAX_GRID", 5)  # grid-stride loops in every kernel
+    assert batch_norm_cuda._parts(np.empty(shape)) > 1
+    rng = np.random.default_rng(5)
+    x, g = (rng.standard_normal(shape) * 3 + 2).astype(np.float32), rng.standard_normal(shape).astype(np.float32)
+    w, b = rng.standard_normal(shape[1]).astype(np.float32), rng.standard_normal(shape[1]).astype(np.float32)
+    ref = normalization.BatchNorm()
+    want = [ref.forward(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), None, None, training=True),
+            *ref.backward(g.astype(np.float64))]
+    runs = []
+    for _ in range(2):
+        mean, var = batch_norm_cuda.stats(x)
+        sums = batch_norm_cuda.sums(g, x, mean, var, 1e-5)
+        runs.append([mean, var, batch_norm_cuda.normalize(x, mean, var, 1e-5, w, b),
+                     batch_norm_cuda.input_grad(g, x, mean, var, 1e-5, w, sums, True), sums[1], sums[0]])
+    for a, b_ in zip(*runs):
+        np.testing.assert_array_equal(a, b_)
+    axes = (0,) + tuple(range(2, len(shape)))
+    np.testing.assert_allclose(runs[0][0], x.astype(np.float64).mean(axis=axes), rtol=1e-12)
+    np.testing.assert_allclose(runs[0][1], x.astype(np.float64).var(axis=axes), rtol=1e-12)
+    for got, w_ in zip(runs[0][2:], want):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, w_, rtol=1e-5, atol=1e-5)
+
+
+def test_batch_norm_fills_a_gpu_at_64_channels():
+    """resnet's first layers: 64 channels of 32 x 112 x 112 values are ~1024 blocks, not 64."""
+    x = np.lib.stride_tricks.as_strided(np.empty(1, np.float32), (32, 64, 112, 112), (0, 0, 0, 0))
+    assert batch_norm_cuda._parts(x) * 64 >= 1024
+    assert batch_norm_cuda._parts(np.empty((256, 2048))) == 1  # (N, C): already 2048 blocks
+
+
+def test_batch_norm_float32_at_a_large_mean_normalises_as_float64(emulated):
+    """Mean 1000, spread 0.01: the mean rounded to float32 (ulp 6e-5) would shift every xhat by
+    up to 3e-3; kept in double, out and dx are float64's to float32 rounding."""
+    rng = np.random.default_rng(0)
+    shape = (16, 2, 8, 8)
+    x = (1000 + 0.01 * rng.standard_normal(shape)).astype(np.float32)
+    g = rng.standard_normal(shape).astype(np.float32)
+    ref = normalization.BatchNorm()
+    want = [ref.forward(x.astype(np.float64), None, None, None, None, training=True), *ref.backward(g.astype(np.float64))]
+    fn = fast_normalization.BatchNormFast()
+    fn.needs_input_grad = (True,)
+    out = fn.forward_cuda(x, None, None, None, None, True, 0.1, 1e-5)
+    (dx,) = fn.backward(g)
+    assert out.dtype == dx.dtype == np.float32
+    np.testing.assert_allclose(out, want[0], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(dx, want[1], rtol=0, atol=1e-5 * np.abs(want[1]).max())
+
+
+def test_block_sum_refuses_a_block_of_other_than_rblock_threads(emulated):
+    """__launch_bounds__ refuses more threads; fewer would sum cells no thread wrote: __trap."""
+    x = np.ones((2, 3, 4), np.float32)
+    fn = cuda_kernels.kernel(batch_norm_cuda.SOURCE, "bn_moments", np.float32)
+    part = np.empty(3, np.float64)
+    with pytest.raises(RuntimeError, match="__trap"):
+        fn((3,), (batch_norm_cuda.REDUCE_BLOCK // 2,),
+           (x, np.int64(2), np.int64(3), np.int64(4), np.int64(1), np.int32(0), part, part))
+    source = cuda_kernels.SOURCES[batch_norm_cuda.SOURCE][0]
+    assert source.count("__launch_bounds__(RBLOCK)") == source.count("block_sum(scratch") - 1  # bn_grad_parts: 2 sums
 
 
 @pytest.mark.parametrize("needs", [(True, False, False), (False, True, True), (True, True, False)])

@@ -79,10 +79,9 @@ class _Bucket:
         self.buffer[self.offsets[-1] + i] = g is not None
         self.ready.add(i)
 
-    def write_back(self, world_size):
-        """Averages into each .grad, in place (another grad array would break aliasing assumptions)."""
-        used = self.buffer[self.offsets[-1]:]
-        used = used.get() if hasattr(used, "get") else used  # cupy -> host, for the Python loop
+    def write_back(self, world_size, used):
+        """Averages into each .grad, in place (another grad array would break aliasing assumptions);
+        `used`: the summed flags (used_flags), on the host."""
         for i, p in enumerate(self.params):
             if used[i] == 0:
                 continue  # no rank gave it a gradient: leave .grad alone, as PyTorch
@@ -92,6 +91,14 @@ class _Bucket:
                 p.grad = avg.astype(p.dtype, copy=False)
             else:
                 g[...] = avg
+
+
+def used_flags(buckets):
+    """Every bucket's summed 'had a gradient' flags, in bucket order, on the host: one device-to-host
+    copy (one wait for the GPU) a backward, not one a bucket."""
+    flags = [b.buffer[b.offsets[-1]:] for b in buckets]
+    used = get_array_module(flags[0]).concatenate(flags)
+    return used.get() if hasattr(used, "get") else used  # cupy -> host, for the Python loop
 
 
 class DistributedDataParallel(Module):
@@ -222,6 +229,9 @@ class DistributedDataParallel(Module):
         self._start_ready_buckets()
         for bucket in self._buckets:
             bucket.work.wait()
-            bucket.write_back(self._group.size)
+        used = used_flags(self._buckets)
+        for bucket in self._buckets:
+            bucket.write_back(self._group.size, used[:len(bucket.params)])
+            used = used[len(bucket.params):]
             bucket.ready, bucket.work = set(), None
         object.__setattr__(self, "_next", 0)

@@ -6,22 +6,25 @@ dominates resnet34's small layers. Each function here does the same work in one
 launch, one thread per output number, with the padding folded into a bounds check.
 col2im gathers rather than scatters: each input pixel sums the column entries it
 appears in, so no two threads write the same place. fast/conv.py uses them on cupy
-arrays; tests/test_conv_geometry.py checks them against the portable versions.
+arrays; tests/test_conv_geometry.py checks them against the portable versions on a GPU, and
+tests/test_cuda_kernels_more.py runs these same bodies on the CPU (tests/cuda_emulator.py).
 """
 from .cuda_kernels import window_args
 
 _kernels = {}
+GEOMETRY = ("int32 n, int32 c, int32 h, int32 w, int32 kh, int32 kw, int32 oh, int32 ow, "
+            "int32 sh, int32 sw, int32 ph, int32 pw, int32 dh, int32 dw")
+KERNELS = {}  # name -> (input parameters, output parameter, body) of a cupy.ElementwiseKernel
 
 
 def _kernel(name):
     if name not in _kernels:
         import cupy
-        if name == "im2col":
-            _kernels[name] = cupy.ElementwiseKernel(
-                "raw T x, int32 n, int32 c, int32 h, int32 w, int32 kh, int32 kw, int32 oh, int32 ow, "
-                "int32 sh, int32 sw, int32 ph, int32 pw, int32 dh, int32 dw",
-                "T col",
-                """
+        _kernels[name] = cupy.ElementwiseKernel(*KERNELS[name], "minigrad_" + name)
+    return _kernels[name]
+
+
+KERNELS["im2col"] = ("raw T x, " + GEOMETRY, "T col", """
                 // col is (C, KH, KW, N, OH, OW); i is this thread's flat index into it
                 ptrdiff_t t = i / ow;
                 int ox = i % ow;
@@ -31,14 +34,9 @@ def _kernel(name):
                 int ky = t % kh; int ch = t / kh;
                 int y = oy * sh + ky * dh - ph, xx = ox * sw + kx * dw - pw;
                 col = (y >= 0 && y < h && xx >= 0 && xx < w) ? x[(((ptrdiff_t)b * c + ch) * h + y) * w + xx] : (T)0;
-                """,
-                "minigrad_im2col")
-        else:
-            _kernels[name] = cupy.ElementwiseKernel(
-                "raw T col, int32 n, int32 c, int32 h, int32 w, int32 kh, int32 kw, int32 oh, int32 ow, "
-                "int32 sh, int32 sw, int32 ph, int32 pw, int32 dh, int32 dw",
-                "T dx",
-                """
+                """)
+
+KERNELS["col2im"] = ("raw T col, " + GEOMETRY, "T dx", """
                 // dx is (N, C, H, W): sum every column entry that pixel (y, xx) was copied to
                 ptrdiff_t t = i / w;
                 int xx = i % w;
@@ -55,9 +53,7 @@ def _kernel(name):
                     }
                 }
                 dx = sum;
-                """,
-                "minigrad_col2im")
-    return _kernels[name]
+                """)
 
 
 def im2col(x, cols, win):

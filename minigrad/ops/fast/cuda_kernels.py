@@ -12,7 +12,9 @@ as 64 bits and a Python float as a double whatever the C side expects, and a mis
 silent garbage. So every scalar passes as an explicit numpy type (np.int32 for `int`,
 np.int64 for `long long`, the array's dtype for `T`), and `launch` refuses plain Python
 numbers. Kernels are compiled with --fmad=false: each multiply and add rounds as numpy's
-do, so a kernel gives the CPU's numbers (up to the order of a sum).
+do, so a kernel gives the CPU's numbers (up to the order of a sum), with one exception: cupy
+appends -ftz=true to every compile, so float32 subnormals (below ~1.2e-38) flush to zero on
+the GPU, where numpy keeps them (../shared/tools/gpu_oneshot.py probes it).
 """
 import re
 

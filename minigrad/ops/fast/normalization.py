@@ -9,8 +9,8 @@ first) with fewer passes over memory and fewer arrays kept. Same arguments, same
   (BLAS streams the array once), not numpy's strided sum over axes (0, 2, 3).
 - An image batch on the CPU goes to batch_norm_cpu.py: eval as one affine map, every pass split
   over threads.
-- A float32/float64 cupy array goes to batch_norm_cuda.py: one reduction kernel and one
-  elementwise kernel each way; x itself is kept (xhat is recomputed from x, mean and var).
+- A float32/float64 cupy array goes to batch_norm_cuda.py: per-channel partial sums summed in a
+  fixed order, then one elementwise kernel each way; mean and variance kept in float64; x itself is kept (xhat is recomputed from x, mean and var).
 """
 import numpy as np
 
@@ -101,7 +101,7 @@ class BatchNormFast(Function):
     def backward_cuda(self, grad, needs):
         """One reduction kernel (dbias, dweight: when x was kept) and one kernel for dx."""
         x, mean, var, weight = self.saved
-        grad = get_array_module(grad).ascontiguousarray(grad, dtype=mean.dtype)
+        grad = get_array_module(grad).ascontiguousarray(grad, dtype=(x if x is not None else mean).dtype)
         gw = gb = gx = None
         sums = batch_norm_cuda.sums(grad, x, mean, var, self.eps) if x is not None else None
         if sums is not None:

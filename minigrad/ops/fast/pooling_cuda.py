@@ -2,8 +2,10 @@
 window loop in fast/pooling.py, which launches several small kernels per window offset).
 
     forward   one thread per output (n, c, oy, ox): the maximum of x over its window,
-              cells in the padding skipped; the first maximum wins a tie (a NaN wins, as
-              PyTorch's). When a backward will come it writes the winner's index y * W + x
+              cells in the padding skipped; PyTorch's rule (ops/pooling.py max_pool_winners):
+              the first maximum wins a tie, a NaN beats everything and the last NaN wins, a
+              window of -inf goes to its first cell inside the input. When a backward will
+              come it writes the winner's index y * W + x
               within its (H, W) plane as an int32.
     backward  one thread per input cell: the sum of the gradients of every output whose
               winner is this cell (the windows that contain it are found by inverting
