@@ -136,6 +136,8 @@ class Optimizer:
             if p.grad is not None:  # frozen, or not used this step: left alone
                 g = grad_array(p)
                 self.update(p, -g if group.get("maximize") else g, group, ArrayState(self.state[p]))
+                if not self.state[p]:  # a rule that keeps nothing (SGD without momentum): no entry, as PyTorch
+                    del self.state[p]
 
     def update(self, p, grad, group, state):
         """Change p.array in place from its gradient array, the group's settings and its state."""

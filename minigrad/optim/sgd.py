@@ -9,9 +9,9 @@ directions the gradients agree on, and cancel where they zig-zag:
     p   = p - lr * buf                 (nesterov: p - lr * (grad + momentum * buf))
 The first step starts the buffer at the gradient itself (PyTorch's rule). The learning
 rate is a plain number on each parameter group; schedules (SGDR) only change that number.
-On the GPU one kernel launch per dtype updates a group's parameters (sgd_cuda.py), same rule.
+Fused versions do the same, bitwise, faster: sgd_cuda.py (GPU), sgd_cpu.py (CPU, cache-sized blocks).
 """
-from . import sgd_cuda
+from . import sgd_cpu, sgd_cuda
 from .optimizer import ArrayStates, Optimizer
 
 
@@ -37,7 +37,8 @@ class SGD(Optimizer):
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = d_p.copy()
+                buf = state["momentum_buffer"] = p.array.copy()  # an array even where d_p is numpy's 0-d scalar
+                buf[...] = d_p  # PyTorch's first step: the buffer starts at d_p
             else:
                 buf *= momentum
                 buf += d_p if group["dampening"] == 0 else (1 - group["dampening"]) * d_p  # no temporary for 1 * d_p
@@ -45,10 +46,10 @@ class SGD(Optimizer):
         p.array -= lr * d_p  # gradient descent, the whole idea in one line
 
     def update_group(self, group, params):
-        """update() for each parameter of the group that has a gradient (Optimizer.update_group).
-        On the GPU, one fused kernel per dtype first applies the same rule to all the parameters it
-        can take (sgd_cuda.py: speed only, five launches per parameter become one per group), and
-        update() does the rest."""
+        """update() for each parameter of the group that has a gradient (Optimizer.update_group), after
+        a fused path did those it can take (speed only, bitwise the same: sgd_cuda.py, sgd_cpu.py)."""
         if sgd_cuda.on_gpu(params):  # on the GPU: one fused kernel (sgd_cuda.py)
             params = sgd_cuda.fused_step(group, params, ArrayStates(self.state), self._cuda_tables)
+        else:  # on the CPU: each parameter read once, in blocks, on threads (sgd_cpu.py)
+            params = sgd_cpu.fused_step(group, params, ArrayStates(self.state))
         super().update_group(group, params)
