@@ -11,6 +11,7 @@ import minigrad
 import minigrad.nn.functional as F
 from minigrad.ops.fast import blas
 from minigrad.ops.fast import conv_cpu, workspace
+from minigrad.ops.geometry import window
 from helpers import randn
 
 
@@ -58,10 +59,16 @@ CONVS = [  # (input, weight, kwargs): image sizes above and below conv_cpu.MIN_C
 ]
 
 
-@pytest.fixture(params=["shifted columns", "im2col"])
+@pytest.fixture(params=["shifted columns", "im2col", "winograd"])
 def shifted(monkeypatch, request):
-    """Stride-1 convolutions with kernel rows from shifted columns at every image size, or never."""
+    """Stride-1 convolutions with kernel rows from shifted columns at every image size, or never;
+    3x3 ones by Winograd at every image size, or never."""
     monkeypatch.setattr(conv_cpu, "MIN_SHIFT_PIXELS", 0 if request.param == "shifted columns" else 1 << 62)
+    fits = conv_cpu.winograd_fits
+    monkeypatch.setattr(conv_cpu, "winograd_fits", lambda win, groups: request.param == "winograd" and (
+        win.kernel == (3, 3) and win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1))
+    if request.param == "winograd":  # the real rule takes layer3 and layer4's sizes
+        assert fits(window("conv2d", (8, 256, 14, 14), (3, 3), (1, 1), ((1, 1), (1, 1))), 1)
 
 
 @pytest.mark.parametrize("x_shape, w_shape, kwargs", CONVS)

@@ -1,0 +1,179 @@
+"""Winograd F(2x2, 3x3) (minigrad/ops/fast/winograd.py) against a float64 convolution: odd and
+tiny images, one channel, asymmetric and zero padding, non-contiguous input, both thread
+plans, the stride-1 input gradient as a convolution, and NaN/inf (Winograd turns an inf
+into NaN, so conv3x3 returns None there and the caller runs im2col)."""
+import numpy as np
+import pytest
+
+import minigrad
+import minigrad.nn.functional as F
+from minigrad.ops.fast import blas, conv_cpu, winograd, workspace
+from minigrad.ops.geometry import window
+
+# float32 error of winograd against float64, relative to max |out|: measured <= 7e-7 up to
+# 512 channels (im2col's: <= 5e-7); the transforms add up to 4 values before and after the
+# products, so this bound leaves room for that and for larger channel counts.
+RTOL32 = 4e-6
+
+
+def pads(padding):
+    return ((padding, padding), (padding, padding)) if isinstance(padding, int) else padding
+
+
+def reference(x, weight, padding):
+    """conv2d in float64, stride 1: the sum over the 9 kernel cells of a shifted product."""
+    (t, b), (l, r) = pads(padding)
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (t, b), (l, r)))
+    oh, ow = xp.shape[2] - 2, xp.shape[3] - 2
+    out = np.zeros((x.shape[0], weight.shape[0], oh, ow))
+    for i in range(3):
+        for j in range(3):
+            out += np.einsum("nchw,oc->nohw", xp[:, :, i:i + oh, j:j + ow], weight[:, :, i, j].astype(np.float64))
+    return out
+
+
+def random(shape, dtype=np.float32, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+SHAPES = [  # (N, C, O, H, W, padding)
+    (2, 3, 4, 7, 7, 1),
+    (1, 1, 1, 5, 5, 0),
+    (3, 2, 5, 1, 1, 1),  # 1x1 images: one tile, mostly padding
+    (1, 1, 1, 3, 3, 0),  # a 1x1 output
+    (2, 4, 3, 6, 9, ((1, 0), (2, 1))),  # asymmetric padding, odd output width
+    (2, 5, 6, 2, 7, ((2, 2), (0, 1))),
+    (1, 3, 2, 4, 5, 3),  # padding wider than the kernel
+    (2, 16, 8, 14, 14, 1),
+    (4, 8, 16, 28, 28, 1),
+]
+
+
+@pytest.mark.parametrize("n, c, o, h, w, padding", SHAPES)
+def test_matches_float64(n, c, o, h, w, padding):
+    x, weight = random((n, c, h, w)), random((o, c, 3, 3), seed=1)
+    out = winograd.conv3x3(x, weight, pads(padding))
+    ref = reference(x, weight, padding)
+    assert out.dtype == np.float32 and out.shape == ref.shape
+    assert np.abs(out - ref).max() <= RTOL32 * np.abs(ref).max()
+
+
+def test_float64_stays_float64_and_exact():
+    x, weight = random((2, 3, 9, 8), np.float64), random((4, 3, 3, 3), np.float64, seed=1)
+    out = winograd.conv3x3(x, weight, pads(1))
+    ref = reference(x, weight, 1)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out, ref, rtol=0, atol=1e-13 * np.abs(ref).max())
+
+
+def test_non_contiguous_input_and_weight():
+    x = random((3, 4, 12, 10)).transpose(0, 1, 3, 2)[:, :, ::2]  # (3, 4, 5, 12), strided
+    weight = random((4, 6, 3, 3), seed=1).transpose(1, 0, 3, 2)  # (6, 4, 3, 3), transposed
+    out = winograd.conv3x3(x, weight, pads(1))
+    ref = reference(x, weight, 1)
+    assert np.abs(out - ref).max() <= RTOL32 * np.abs(ref).max()
+
+
+def test_matches_minigrad_reference_and_im2col():
+    """Same values as the reference conv2d (ops/conv.py) and the fast im2col path, to float32 rounding."""
+    x, weight = random((2, 8, 11, 11)), random((5, 8, 3, 3), seed=1)
+    with minigrad.ops.use_reference():
+        x64, w64 = minigrad.tensor(x.astype(np.float64)), minigrad.tensor(weight.astype(np.float64))
+        ref = F.conv2d(x64, w64, padding=1).array
+    out = winograd.conv3x3(x, weight, pads(1))
+    im2col = conv_cpu.conv_forward(x, weight, window("conv2d", x.shape, (3, 3), (1, 1), pads(1)), 1)
+    scale = np.abs(ref).max()
+    assert np.abs(out - ref).max() <= RTOL32 * scale
+    assert np.abs(out - im2col).max() <= 2 * RTOL32 * scale
+
+
+@pytest.mark.parametrize("per_thread", [True, False])
+def test_thread_plans(monkeypatch, per_thread):
+    """Each thread its own images (chunks of one image), or the whole batch on BLAS's threads."""
+    monkeypatch.setattr(winograd, "MIN_THREAD_TILES", 0 if per_thread else 1 << 62)
+    monkeypatch.setattr(winograd, "MIN_TILES", 1)
+    monkeypatch.setattr(workspace, "PARALLEL_MIN_SIZE", 0)
+    monkeypatch.setattr(winograd, "gemm_threads", lambda: 2)
+    before = workspace.get_num_threads()
+    workspace.set_num_threads(2)
+    try:
+        x, weight = random((5, 6, 9, 9)), random((7, 6, 3, 3), seed=1)
+        out = winograd.conv3x3(x, weight, pads(1))
+    finally:
+        workspace.set_num_threads(before)
+    ref = reference(x, weight, 1)
+    assert np.abs(out - ref).max() <= RTOL32 * np.abs(ref).max()
+
+
+def test_convolve_a_chunk_at_a_time():
+    """The chunk-level call conv_cpu's own loops can make: one kernel transform, then convolve
+    per chunk of images on one BLAS thread, each chunk saying whether its outputs are finite."""
+    x, weight = random((4, 6, 10, 9)), random((3, 6, 3, 3), seed=1)
+    u = winograd.kernel_transform(weight).copy()  # scratch memory: copied, as a caller keeping it would
+    out = np.empty((4, 3, 10, 9), np.float32)
+    with blas.one_blas_thread():
+        assert all(winograd.convolve(x[a:a + 2], u, pads(1), out[a:a + 2]) for a in (0, 2))
+        x[3, 2, 4, 4] = np.nan
+        assert winograd.convolve(x[:2], u, pads(1), out[:2])
+        assert not winograd.convolve(x[2:], u, pads(1), out[2:])
+    ref = reference(x[:2], weight, 1)
+    assert np.abs(out[:2] - ref).max() <= RTOL32 * np.abs(ref).max()
+
+
+@pytest.mark.parametrize("padding", [1, 0, ((1, 0), (0, 2))])
+def test_input_gradient_as_flipped_convolution(padding):
+    """The stride-1 input gradient of conv2d is conv3x3 of the output gradient with the kernel
+    flipped and its channels swapped, padded by 2 - padding (Convolution2dFast.flipped_conv)."""
+    torch = pytest.importorskip("torch")
+    (t, b), (l, r) = pads(padding)
+    x, weight = random((2, 4, 8, 7)), random((5, 4, 3, 3), seed=1)
+    grad = random((2, 5, 8 + t + b - 2, 7 + l + r - 2), seed=2)
+    flipped = np.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+    dx = winograd.conv3x3(grad, flipped, ((2 - t, 2 - b), (2 - l, 2 - r)))
+    xt = torch.tensor(np.pad(x, ((0, 0), (0, 0), (t, b), (l, r))), dtype=torch.float64, requires_grad=True)
+    out = torch.nn.functional.conv2d(xt, torch.tensor(weight, dtype=torch.float64))
+    out.backward(torch.tensor(grad, dtype=torch.float64))
+    ref = xt.grad.numpy()[:, :, t:t + 8, l:l + 7]
+    assert dx.shape == x.shape
+    assert np.abs(dx - ref).max() <= RTOL32 * np.abs(ref).max()
+
+
+@pytest.mark.parametrize("where, value", [("x", np.nan), ("x", np.inf), ("x", -np.inf), ("weight", np.inf),
+                                          ("weight", np.nan)])
+def test_non_finite_returns_none(where, value):
+    """Winograd's non-finite outputs are im2col's, but an inf comes out as NaN (inf * u1 - inf * u2
+    in the output transform), a silent difference from torch. So conv3x3 returns None and the
+    caller runs im2col (checked against torch here for the input; for a non-finite weight torch
+    skips the padding's 0 * inf, im2col does not: a difference of im2col's own, not tested here)."""
+    out = np.empty((2, 4, 8, 8), np.float32)
+    x, weight = random((2, 3, 8, 8)), random((4, 3, 3, 3), seed=1)
+    (x if where == "x" else weight)[0, 1, 2, 2] = value
+    with np.errstate(all="raise"):  # winograd's own NaN arithmetic stays quiet
+        assert winograd.conv3x3(x, weight, pads(1)) is None
+        assert not winograd.convolve(x, winograd.kernel_transform(weight), pads(1), out)
+    if value == np.inf:  # what the check guards against
+        assert np.isnan(out).any()
+    torch = pytest.importorskip("torch")
+    if where == "x":
+        with np.errstate(invalid="ignore", over="ignore"):
+            im2col = conv_cpu.conv_forward(x, weight, window("conv2d", x.shape, (3, 3), (1, 1), pads(1)), 1)
+        t = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(weight), padding=1).numpy()
+        np.testing.assert_array_equal(np.isnan(im2col), np.isnan(t))
+        np.testing.assert_array_equal(np.isposinf(im2col), np.isposinf(t))
+        np.testing.assert_array_equal(np.isneginf(im2col), np.isneginf(t))
+
+
+def test_overflow_returns_none():
+    """Finite numbers near float32's limit: the transforms' sums may overflow where im2col's do not."""
+    x, weight = random((1, 2, 6, 6)), random((3, 2, 3, 3), seed=1)
+    x[0, 0, 2, 2] = 3e38
+    with np.errstate(all="raise"):
+        assert winograd.conv3x3(x, weight, pads(1)) is None
+
+
+def test_empty_batch_and_errors():
+    assert winograd.conv3x3(np.zeros((0, 3, 5, 5), np.float32), random((2, 3, 3, 3)), pads(1)).shape == (0, 2, 5, 5)
+    with pytest.raises(ValueError, match="weight"):
+        winograd.conv3x3(random((1, 3, 5, 5)), random((2, 3, 5, 5)), pads(1))
+    with pytest.raises(ValueError, match="smaller than the 3x3 kernel"):
+        winograd.conv3x3(random((1, 3, 2, 2)), random((2, 3, 3, 3)), pads(0))
