@@ -92,9 +92,29 @@ def test_geometry_takes_numpy_and_tensor_integers_as_torch_does_but_no_bool_or_f
     assert out.shape == (1, 3, 4, 3)
     assert F.max_pool2d(minigrad.tensor(x), np.int64(2)).shape == (1, 2, 4, 4)
     assert minigrad.nn.Conv2d(2, 3, np.int64(3), padding=np.int64(1))(minigrad.tensor(x)).shape == (1, 3, 8, 8)
-    for bad in (True, np.bool_(True), 1.0, np.float64(1)):
+    for bad in (True, np.bool_(True), 1.0, np.float64(1), (1, 1.0)):
         with pytest.raises(TypeError, match="padding must be an int"):
             F.conv2d(minigrad.tensor(x), minigrad.tensor(w), padding=bad)
+
+
+def test_pool_and_conv_take_one_tuples_numpy_strides_and_groups_as_torch(op_version):
+    """torch reads (2,) as 2 for both sides, a numpy stride in a pool, and a numpy groups; minigrad
+    refused the first and the last, and the pool stride crashed inside numpy (`stride == []`)."""
+    x, t = randn(1, 4, 8, 8), minigrad.tensor(randn(1, 4, 8, 8))
+    w = randn(4, 2, 3, 3)
+    out = F.conv2d(t, minigrad.tensor(w), stride=(2,), padding=(1,), groups=np.int64(2))
+    if torch is not None:
+        want = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), stride=(2,), padding=(1,), groups=2)
+        np.testing.assert_allclose(out.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
+    assert F.max_pool2d(t, (3,), stride=(2,)).shape == F.avg_pool2d(t, (3,), stride=(2,)).shape == (1, 4, 3, 3)
+    assert F.max_pool2d(t, 3, stride=np.int64(2)).shape == (1, 4, 3, 3)
+    assert nn.MaxPool2d(np.int64(2))(t).shape == (1, 4, 4, 4)
+    for bad in ((), (1, 2, 3)):  # torch: RuntimeError
+        with pytest.raises(RuntimeError, match="expected stride to be a single integer value or a list of 2"):
+            F.conv2d(t, minigrad.tensor(w), stride=bad, groups=2)
+    for bad in (None, "2", (2, 1), 2.0):  # torch: TypeError
+        with pytest.raises(TypeError):
+            nn.Conv2d(4, 4, 3, groups=bad)
 
 
 def test_conv2d_geometry_errors():

@@ -40,7 +40,9 @@ class ConvNd(Module):
                  bias=True, padding_mode="zeros", output_padding=0, device=None, dtype=None):
         super().__init__()
         op, n = type(self).__name__, self.dims
-        if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
+        if as_int(groups) is None:
+            raise TypeError(f"{op}: groups must be an int, got {groups!r}")
+        if groups <= 0:
             raise ValueError("groups must be a positive integer")
         if in_channels % groups:
             raise ValueError("in_channels must be divisible by groups")

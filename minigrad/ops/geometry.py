@@ -14,17 +14,21 @@ from .arithmetic import ShapeError  # PyTorch raises RuntimeError where numpy wo
 
 
 def pair(value, name, op):
-    """PyTorch accepts 3 or (3, 5) for height and width, and any integer that Python can index
-    with (numpy's np.int64(3), a 0-d integer tensor) where it takes an int; never a bool or float."""
+    """PyTorch accepts 3, (3,) or (3, 5) for height and width, and any integer that Python can
+    index with (numpy's np.int64(3), a 0-d integer tensor) where it takes an int; never a float."""
     if isinstance(value, (tuple, list)):
-        value = tuple(value)
+        value = tuple(value) * 2 if len(value) == 1 else tuple(value)
     elif as_int(value) is None:
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     else:
         value = (value, value)
+    if len(value) != 2:
+        raise ShapeError(f"expected {name} to be a single integer value or a list of 2 values to match the "
+                         f"convolution dimensions, but got {name}={list(value)} ({op}: {name} must be an int or a pair "
+                         "(height, width) of ints)")
     ints = tuple(as_int(v) for v in value)
-    if len(ints) != 2 or None in ints:
-        raise ValueError(f"{op}: {name} must be an int or a pair (height, width) of ints, got {value!r}")
+    if None in ints:
+        raise TypeError(f"{op}: {name} must be an int or a pair (height, width) of ints, got {value!r}")
     return ints
 
 

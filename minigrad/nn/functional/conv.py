@@ -8,7 +8,7 @@ from ...ops import conv
 from ...ops.broadcast_errors import ShapeError
 from ...ops.conv_transpose import ConvolutionTranspose2d, check_conv_transpose
 from ...ops.fast import conv as fast_conv
-from ...ops.geometry import pair
+from ...ops.geometry import as_int, pair
 from ...ops.reference_switch import pick
 from ...tensor_math import same_dtype
 
@@ -36,7 +36,7 @@ def check_convolution(x, weight, bias, stride, padding, dilation, groups):
     """PyTorch's checks of a convolution's arguments, in its order and words (RuntimeError; as ShapeError,
     also a ValueError): stride, dilation and the (before, after) padding pairs are per spatial dimension
     of x, one for conv1d, two for conv2d."""
-    if not isinstance(groups, int) or isinstance(groups, bool):
+    if as_int(groups) is None:  # an int, or numpy's or a 0-d tensor's integer, as torch
         raise TypeError(f"conv: groups must be an int, got {groups!r}")
     if groups <= 0:
         raise ShapeError("non-positive groups is not supported")

@@ -19,7 +19,7 @@ def _pool_window(op, x, kernel_size, stride, padding, dilation=1, ceil_mode=Fals
     the (dilated) kernel. PyTorch's checks, in its order and words (RuntimeError; as ShapeError,
     also a ValueError)."""
     kernel = pair(kernel_size, "kernel_size", op)
-    stride = kernel if stride is None or stride == [] or stride == () else pair(stride, "stride", op)
+    stride = kernel if stride is None or (isinstance(stride, (list, tuple)) and not stride) else pair(stride, "stride", op)
     dilation, pads = pair(dilation, "dilation", op), pair(padding, "padding", op)
     out = []
     for size, k, s, p, d in zip(x.shape[2:], kernel, stride, pads, dilation):  # height, then width
