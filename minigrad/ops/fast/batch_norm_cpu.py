@@ -1,25 +1,40 @@
-"""Batch norm's CPU passes over an NCHW batch, in as few passes as the formulas allow,
-each pass split over threads by images (numpy releases the GIL inside a ufunc).
+"""Batch norm's CPU passes over an NCHW batch, with what each pass computes from a block while
+it is in the cache: the batch is cut into blocks of about BLOCK numbers (whole rows of the
+(N*C, H*W) matrix, one row per image and channel), split over threads (numpy releases the
+GIL inside a ufunc).
 
 Forward keeps c = x - mean rather than xhat = c / std: backward rewrites every xhat as
 c * inv_std, which saves the pass that would make xhat. Per channel (m values each):
 
-    training:  mean = sum(x) / m;   var = sum(c * c) / m
-    out = x * scale + (bias - mean * scale)                  (2 passes: multiply, add; eval too)
+    training:  mean = sum(x) / m;   var = sum(c * c) / m - (sum(c) / m)^2
+    out = x * scale + (bias - mean * scale)                  (eval: this alone)
     backward:  dbias = sum(g);   dweight = inv_std * sum(g * c)
                dx = (g - dbias / m - c * inv_std^2 * sum(g * c) / m) * scale   (training)
                dx = g * scale                                                  (eval)
 with scale = weight * inv_std, in the order PyTorch computes them (which decides where an inf
 weight gives NaN). ops/normalization.py is the same math, written plainly.
+
+Passes over memory (the same operations, one whole-array numpy call each, make 8 and 12):
+training forward reads x for the mean; reads x, writes c and sums c and c * c from the cache;
+reads x, writes out and adds the shift in the cache (5). Backward reads g and c for the sums;
+reads g and c and writes dx, every other step in the cache (5). Blocks of whole channels would
+read x once, but a channel of a small image is short rows far apart in memory (28x28: 3 KB
+every 400 KB), which numpy walks at half speed; measured slower on 28x28 and 14x14 images.
+Sums run over each row in the array's dtype (a matrix-vector product), then per channel in
+float64; sum(c) corrects the variance for the float32 mean's rounding.
 """
+import functools
+
 import numpy as np
 
 from ...array_module import get_array_module
 from .blas import one_blas_thread
 from ..normalization import channel_axes, per_channel
-from .workspace import over_batch
+from . import workspace
+from .workspace import chunks, over_batch
 
 GEMV_SUMS = True  # False: numpy's sum (kept for timing the two against each other)
+BLOCK = 1 << 18  # numbers per block (at least one row): 1 MB of float32, in L2 or L3 with what it writes
 
 
 def channel_sums(a, b=None):
@@ -40,72 +55,144 @@ def channel_sums(a, b=None):
     return sums.reshape(n, c).sum(axis=0)
 
 
-def parallel(x, work):
-    """work(start, stop) over slices of the images; the list of what each returned."""
-    return over_batch(np, x.shape[0], work, x.size)
+class Rows:
+    """An (N, C, ...) C-contiguous batch as an (N*C, L) matrix, one row per image and channel,
+    cut into blocks of whole rows (a batch too small for threads is one block: each numpy call
+    costs ~2 us); `run(work)` calls work(a, b) for each block's rows, split over threads."""
+    def __init__(self, x):
+        self.n, self.c = x.shape[:2]
+        self.length = x.size // (self.n * self.c) if x.size else 0
+        self.m = self.n * self.length  # numbers per channel
+        rows = self.n * self.c
+        small = x.size < workspace.PARALLEL_MIN_SIZE
+        self.blocks = chunks(0, rows, rows if small else max(1, BLOCK // max(1, self.length)))
+        self.ones = np.ones(self.length, dtype=x.dtype)
+        self.size = x.size
+
+    def of(self, a):
+        return a.reshape(self.n * self.c, self.length)
+
+    def per_row(self, v):
+        """A (C,) vector as an (N*C, 1) column: each row's channel's number."""
+        column = np.empty((self.n, self.c), dtype=v.dtype)
+        column[...] = v  # (np.broadcast_to costs ~20 us a call)
+        return column.reshape(-1, 1)
+
+    def dots(self, a, b):
+        """sum(a * b) of each row of two (k, L) blocks, without making a * b."""
+        if self.length >= 256:  # long rows: one BLAS dot product each
+            return np.matmul(a[:, None, :], b[:, :, None])[:, 0, 0]
+        return np.einsum("ij,ij->i", a, b)
+
+    def per_channel(self, rows):
+        """Per-row sums (N*C,) added up per channel, in float64."""
+        return rows.reshape(self.n, self.c).sum(axis=0, dtype=np.float64)
+
+    def run(self, work):
+        def blocks(i, j):
+            for a, b in self.blocks[i:j]:
+                work(a, b)
+        over_batch(np, len(self.blocks), blocks, self.size)
 
 
+def on_one_blas_thread(fn):
+    """fn with its matrix-vector products on one BLAS thread (blas.py says why), set once per call (~10 us)."""
+    @functools.wraps(fn)
+    def run(*args):
+        with one_blas_thread():
+            return fn(*args)
+    return run
+
+
+@on_one_blas_thread
 def train_forward(x, weight, bias, eps):
     """(out, c, mean, var, inv_std) of a training-mode batch norm."""
-    m = x.size // x.shape[1]
-    mean = sum(parallel(x, lambda a, b: channel_sums(x[a:b]))) / m
-    c = np.empty_like(x)
+    rows = Rows(x)
+    xr, sums = rows.of(x), np.empty(rows.n * rows.c, dtype=x.dtype)
 
-    def center(a, b):
-        np.subtract(x[a:b], per_channel(mean, x), out=c[a:b])
-        return channel_sums(c[a:b], c[a:b])
-    var = sum(parallel(x, center)) / m
+    def sum_rows(a, b):
+        sums[a:b] = xr[a:b] @ rows.ones
+    rows.run(sum_rows)
+    mean = (rows.per_channel(sums) / rows.m).astype(x.dtype)
+    c = np.empty_like(x)
+    cr, mean_r = rows.of(c), rows.per_row(mean)
+    s1, s2 = np.empty_like(sums), np.empty_like(sums)
+
+    def center(a, b):  # c = x - mean, then its sums while the block is in the cache
+        np.subtract(xr[a:b], mean_r[a:b], out=cr[a:b])
+        s1[a:b] = cr[a:b] @ rows.ones
+        s2[a:b] = rows.dots(cr[a:b], cr[a:b])
+    rows.run(center)
+    s1, s2 = rows.per_channel(s1) / rows.m, rows.per_channel(s2) / rows.m
+    var = np.maximum(s2 - s1 * s1, 0).astype(x.dtype)  # m * s1 is the mean's rounding error, summed
     inv_std = 1 / np.sqrt(var + x.dtype.type(eps))
     scale = inv_std * weight if weight is not None else inv_std
-    out = affine(x, scale, -mean * scale + bias if bias is not None else -mean * scale)
-    return out, c, mean, var, inv_std
+    shift = -mean * scale + bias if bias is not None else -mean * scale
+    return affine(x, scale, shift), c, mean, var, inv_std
 
 
+@on_one_blas_thread
 def affine(x, scale, shift):
-    """x * scale + shift, per channel (shift may be None), in two passes split over threads."""
+    """x * scale + shift, per channel (shift may be None), in one pass over x."""
+    rows = Rows(x)
     out = np.empty_like(x)
+    xr, outr, scale_r = rows.of(x), rows.of(out), rows.per_row(scale)
+    shift_r = rows.per_row(shift) if shift is not None else None
 
     def work(a, b):
-        np.multiply(x[a:b], per_channel(scale, x), out=out[a:b])
-        if shift is not None:
-            out[a:b] += per_channel(shift, x)
-    parallel(x, work)
+        np.multiply(xr[a:b], scale_r[a:b], out=outr[a:b])
+        if shift_r is not None:
+            np.add(outr[a:b], shift_r[a:b], out=outr[a:b])
+    rows.run(work)
     return out
 
 
 def times_scale(a, inv_std, weight, scale):
     """a *= scale (= inv_std * weight) per channel, in place. PyTorch multiplies by inv_std, then by the
     weight: where their product overflows (a weight near 3e38) it does the two, else one pass."""
+    for factor in _scale_factors(inv_std, weight, scale):
+        a *= per_channel(factor, a)
+
+
+def _scale_factors(inv_std, weight, scale):
+    """What times_scale multiplies by, in order: scale, or inv_std then weight where scale overflows."""
     if weight is None or get_array_module(scale).isfinite(scale).all():  # (C,) numbers: a cheap check
-        a *= per_channel(scale, a)
-    else:
-        a *= per_channel(inv_std, a)
-        a *= per_channel(weight, a)
+        return (scale,)
+    return (inv_std, weight)
 
 
+@on_one_blas_thread
 def backward(grad, c, inv_std, weight, training, need_w):
     """(dx, dweight, dbias) from the output gradient and the kept c = x - mean."""
-    m = grad.size // grad.shape[1]
+    rows = Rows(grad)
     scale = inv_std * weight if weight is not None else inv_std
+    gr, cr = rows.of(grad), rows.of(c) if c is not None else None
     sums = None
-    if need_w or training:  # per channel sum(g) and sum(g * c)
-        parts = parallel(grad, lambda a, b: (channel_sums(grad[a:b]), channel_sums(grad[a:b], c[a:b])))
-        sums = sum(p[0] for p in parts), sum(p[1] for p in parts)
+    if need_w or training:  # per channel sum(g) and sum(g * c): g and c read once
+        g_rows, gc_rows = np.empty(rows.n * rows.c, grad.dtype), np.empty(rows.n * rows.c, grad.dtype)
+
+        def sum_rows(a, b):
+            g_rows[a:b] = gr[a:b] @ rows.ones
+            gc_rows[a:b] = rows.dots(gr[a:b], cr[a:b])
+        rows.run(sum_rows)
+        sums = tuple(rows.per_channel(v).astype(grad.dtype) for v in (g_rows, gc_rows))
     if not training:
         gx = affine(grad, scale, None)
     else:
         g_sum, gc_sum = sums
-        k_c = per_channel(inv_std * inv_std * gc_sum / m, grad)
-        k_0 = per_channel(g_sum / m, grad)
+        k_c, k_0 = rows.per_row(inv_std * inv_std * gc_sum / rows.m), rows.per_row(g_sum / rows.m)
+        factors = [rows.per_row(f) for f in _scale_factors(inv_std, weight, scale)]
         gx = np.empty_like(grad)
+        gxr = rows.of(gx)
 
         def work(a, b):  # (g - (c * k_c + k_0)) * scale: PyTorch's order, a huge scale overflows only once
-            part = gx[a:b]
-            np.multiply(c[a:b], k_c, out=part)
-            part += k_0
-            np.subtract(grad[a:b], part, out=part)
-            times_scale(part, inv_std, weight, scale)
-        parallel(grad, work)
+            part = gxr[a:b]
+            np.multiply(cr[a:b], k_c[a:b], out=part)
+            part += k_0[a:b]
+            np.subtract(gr[a:b], part, out=part)
+            for factor in factors:
+                part *= factor[a:b]
+        rows.run(work)
     if sums is None:
         return gx, None, None
     return gx, inv_std * sums[1], sums[0]

@@ -37,11 +37,12 @@ class BatchNormFast(Function):
             return self.forward_cpu(x, weight, bias, running_mean, running_var, training, momentum, eps)
         axes = channel_axes(x)
         self.axes, self.training, self.count = axes, training, x.size // x.shape[1]
-        if training:
-            n = self.count
-            mean = channel_sums(x) / n
+        if training:  # sums in float64; the variance as E[c^2] - E[c]^2 cancels the mean's rounding
+            n, wide = self.count, xp.float64
+            mean = (x.sum(axis=axes, dtype=wide) / n).astype(x.dtype)
             centered = x - per_channel(mean, x)
-            var = channel_sums(centered, centered) / n  # the biased variance normalises
+            drift = centered.sum(axis=axes, dtype=wide) / n
+            var = ((centered * centered).sum(axis=axes, dtype=wide) / n - drift * drift).astype(x.dtype)
             update_running(running_mean, running_var, mean, var, n, momentum)
         else:
             mean = running_mean.astype(x.dtype, copy=False)  # x's dtype, even for float64 statistics
