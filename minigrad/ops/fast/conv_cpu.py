@@ -169,17 +169,19 @@ def multiply_dropping(wmat, cols, out):
     out[...] = result.reshape(o, m, oh, -1)[:, :, :, :ow].transpose(1, 0, 2, 3)
 
 
-def winograd_fits(win, groups):
+def winograd_fits(win, groups, n):
     """Winograd F(2x2, 3x3) (winograd.py) where it measured faster than the columns: 3x3, stride 1,
-    one group, outputs from 7x7 up to where shifted columns take over (layer3 and layer4 at 224px)."""
+    one group, outputs of 7x7 and more, and a batch of n too thin for the columns to share between
+    threads (`plan`). On the 2-core EPYC, quiet, A/B: layer4 b32 0.80x, layer3 b8 0.67x, layer4 b8
+    0.95x; but layer3 at b32, where each thread takes its own images, 1.10x: columns there."""
     (oh, ow) = win.out
     return (win.kernel == (3, 3) and win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1
-            and min(oh, ow) >= 7 and oh * ow < MIN_SHIFT_PIXELS)
+            and min(oh, ow) >= 7 and oh * ow < MIN_SHIFT_PIXELS and plan(n, oh * ow)[0] == 1)
 
 
 def conv_forward(x, weight, win, groups):
     """out = conv2d(x, weight) in NCHW, the images shared between threads."""
-    if winograd_fits(win, groups):
+    if winograd_fits(win, groups, x.shape[0]):
         out = winograd.conv3x3(x, weight, win.padding)
         if out is not None:  # None: an output is NaN or inf, where the columns give torch's values
             return out
@@ -214,7 +216,7 @@ def conv_backward(grad, x, weight, win, groups, x_shape, flipped=None):
     frows = None
     if weight is not None and flipped is not None:
         fw, fwin = flipped
-        gx = winograd.conv3x3(grad, fw, fwin.padding) if winograd_fits(fwin, 1) else None
+        gx = winograd.conv3x3(grad, fw, fwin.padding) if winograd_fits(fwin, 1, n) else None
         if gx is not None:  # dx done, by Winograd over the whole gradient
             if x is None:
                 return gx, None
@@ -233,6 +235,8 @@ def conv_backward(grad, x, weight, win, groups, x_shape, flipped=None):
             if x is not None:  # dW += grad @ cols^T, the columns rebuilt from the kept input
                 if shifted:
                     part = shifted_weight_grad(grad[a], x[a], win)
+                elif strided(win):
+                    part = strided_weight_grad(grad[a:b], x[a:b], win, groups)
                 else:
                     cols = im2col(x[a:b], win).reshape(groups, -1, (b - a) * oh * ow)
                     part = as_columns(grad[a:b], groups) @ cols.transpose(0, 2, 1)
@@ -258,6 +262,21 @@ def conv_backward(grad, x, weight, win, groups, x_shape, flipped=None):
         kh, kw = win.kernel
         return gx, np.ascontiguousarray(gw.reshape(kh, o, -1, kw).transpose(1, 2, 0, 3))
     return gx, gw.reshape(o, x_shape[1] // groups, *win.kernel)
+
+
+def strided_weight_grad(grad, x, win, groups):
+    """A chunk's dW (G, O/G, K/G) of a strided convolution from phase_columns: grad laid out with
+    the same PW - OW junk columns per row, zero there, and the columns' junk set to zero too, so
+    each junk product is 0 * 0 (a NaN or inf pixel in the junk must not reach dW)."""
+    m, o, oh, ow = grad.shape
+    cols = phase_columns(x, win)
+    pw = cols.shape[-1] // oh
+    cols = cols.reshape(-1, m, oh, pw)
+    cols[..., ow:] = 0
+    padded = workspace(np, "grad_rows", (o, m, oh, pw), grad.dtype)
+    padded[..., :ow] = grad.transpose(1, 0, 2, 3)
+    padded[..., ow:] = 0
+    return padded.reshape(groups, o // groups, -1) @ cols.reshape(groups, cols.shape[0] // groups, -1).transpose(0, 2, 1)
 
 
 def shifted_weight_grad(grad, x, win):
