@@ -106,7 +106,8 @@ def on_one_blas_thread(fn):
 
 @on_one_blas_thread
 def train_forward(x, weight, bias, eps):
-    """(out, c, mean, var, inv_std) of a training-mode batch norm."""
+    """(out, c, mean, var, inv_std, drift) of a training-mode batch norm; drift = the mean of c per
+    channel (float64), the float32 mean's rounding, which backward takes out of c again."""
     rows = Rows(x)
     xr, sums = rows.of(x), np.empty(rows.n * rows.c, dtype=x.dtype)
 
@@ -128,7 +129,7 @@ def train_forward(x, weight, bias, eps):
     inv_std = 1 / np.sqrt(var + x.dtype.type(eps))
     scale = inv_std * weight if weight is not None else inv_std
     shift = -mean * scale + bias if bias is not None else -mean * scale
-    return affine(x, scale, shift), c, mean, var, inv_std
+    return affine(x, scale, shift), c, mean, var, inv_std, s1
 
 
 @on_one_blas_thread
@@ -162,8 +163,10 @@ def _scale_factors(inv_std, weight, scale):
 
 
 @on_one_blas_thread
-def backward(grad, c, inv_std, weight, training, need_w):
-    """(dx, dweight, dbias) from the output gradient and the kept c = x - mean."""
+def backward(grad, c, inv_std, weight, training, need_w, drift=None):
+    """(dx, dweight, dbias) from the output gradient and the kept c = x - mean. drift (per channel,
+    or None for 0) is the mean of c: the sums and dx use c - drift, the exactly centred input
+    (at mean 1000, spread 0.01, the float32 mean's rounding alone doubled dweight's error)."""
     rows = Rows(grad)
     scale = inv_std * weight if weight is not None else inv_std
     gr, cr = rows.of(grad), rows.of(c) if c is not None else None
@@ -175,12 +178,17 @@ def backward(grad, c, inv_std, weight, training, need_w):
             g_rows[a:b] = gr[a:b] @ rows.ones
             gc_rows[a:b] = rows.dots(gr[a:b], cr[a:b])
         rows.run(sum_rows)
-        sums = tuple(rows.per_channel(v).astype(grad.dtype) for v in (g_rows, gc_rows))
+        g_sum, gc_sum = rows.per_channel(g_rows), rows.per_channel(gc_rows)
+        if drift is not None:  # sum(g * (c - drift))
+            gc_sum = gc_sum - drift * g_sum
+        sums = g_sum.astype(grad.dtype), gc_sum.astype(grad.dtype)
     if not training:
         gx = affine(grad, scale, None)
     else:
         g_sum, gc_sum = sums
-        k_c, k_0 = rows.per_row(inv_std * inv_std * gc_sum / rows.m), rows.per_row(g_sum / rows.m)
+        k_c = inv_std * inv_std * gc_sum / rows.m
+        k_0 = g_sum / rows.m - (drift * k_c if drift is not None else 0)  # (c - drift) * k_c + g_sum / m
+        k_c, k_0 = rows.per_row(k_c), rows.per_row(k_0.astype(grad.dtype))
         factors = [rows.per_row(f) for f in _scale_factors(inv_std, weight, scale)]
         gx = np.empty_like(grad)
         gxr = rows.of(gx)

@@ -25,6 +25,7 @@ class BatchNormFast(Function):
     backward_name = "NativeBatchNormBackward0"  # PyTorch's name of this node
     op = "batch_norm"
     cuda = False  # True when forward ran the CUDA kernels (batch_norm_cuda.py)
+    drift = None  # training on the CPU: the mean of c = x - mean per channel, its float32 rounding
 
     def forward(self, x, weight=None, bias=None, running_mean=None, running_var=None,
                 training=False, momentum=0.1, eps=1e-5):
@@ -41,7 +42,7 @@ class BatchNormFast(Function):
             n, wide = self.count, xp.float64
             mean = (x.sum(axis=axes, dtype=wide) / n).astype(x.dtype)
             centered = x - per_channel(mean, x)
-            drift = centered.sum(axis=axes, dtype=wide) / n
+            drift = self.drift = centered.sum(axis=axes, dtype=wide) / n
             var = ((centered * centered).sum(axis=axes, dtype=wide) / n - drift * drift).astype(x.dtype)
             update_running(running_mean, running_var, mean, var, n, momentum)
         else:
@@ -66,7 +67,7 @@ class BatchNormFast(Function):
         need_w = weight is not None and any(self.needs_input_grad[1:])
         self.training = training
         if training:
-            out, c, mean, var, inv_std = batch_norm_cpu.train_forward(x, weight, bias, eps)
+            out, c, mean, var, inv_std, self.drift = batch_norm_cpu.train_forward(x, weight, bias, eps)
             update_running(running_mean, running_var, mean, var, x.size // x.shape[1], momentum)
         else:
             inv_std = 1 / np.sqrt(running_var.astype(x.dtype, copy=False) + x.dtype.type(eps))
@@ -118,18 +119,22 @@ class BatchNormFast(Function):
         if self.threaded:
             c, inv_std, weight = self.saved
             gx, gw, gb = batch_norm_cpu.backward(np.ascontiguousarray(grad), c, inv_std, weight,
-                                                 self.training, c is not None)
+                                                 self.training, c is not None, self.drift)
             return wanted(needs, weight, gx, gw, gb)
         c, inv_std, weight = self.saved  # c = x - mean, so xhat = c * inv_std
         gx = gw = gb = None
         if c is not None:  # sums over each channel: dbias and dweight (sum(grad * xhat)), and what dx needs
             gb = channel_sums(grad)
-            gw = channel_sums(grad, c) * inv_std
+            gc = channel_sums(grad, c)
+            if self.drift is not None:  # c - drift is exactly centred (batch_norm_cpu.backward says why)
+                gc = (gc - self.drift * gb).astype(grad.dtype)
+            gw = gc * inv_std
         scale = inv_std * weight if weight is not None else inv_std  # d out / d x, per channel, at fixed stats
         if needs[0]:
             if self.training:  # dx = (grad - mean(grad) - xhat * mean(grad * xhat)) * scale, in PyTorch's order
-                gx = grad - per_channel(gb / self.count, grad)
-                gx -= c * per_channel(gw * inv_std / self.count, grad)
+                k_c = gw * inv_std / self.count
+                gx = grad - per_channel(gb / self.count - (self.drift * k_c if self.drift is not None else 0), grad)
+                gx -= c * per_channel(k_c, grad)
             else:
                 gx = grad.copy()
             batch_norm_cpu.times_scale(gx, inv_std, weight, scale)
