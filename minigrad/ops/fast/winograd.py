@@ -138,7 +138,8 @@ def plan(n, tiles, channels, itemsize):
 def conv3x3(x, weight, padding):
     """conv2d(x, weight, stride 1, dilation 1, groups 1) for a 3x3 weight (O, C, 3, 3), x (N, C, H, W)
     and padding ((top, bottom), (left, right)): the output (N, O, OH, OW), or None when it holds a
-    NaN or inf (Winograd turns inf into NaN: run im2col instead, whose values match PyTorch's).
+    NaN or inf (Winograd turns inf into NaN: run im2col instead, whose values match PyTorch's),
+    and None for a weight all within 1e4 of the smallest normal number (halving a subnormal loses bits).
     Any float dtype; float32 stays float32. The check costs one sum of each chunk's output."""
     n, c, h, w = x.shape
     o = weight.shape[0]
@@ -151,6 +152,8 @@ def conv3x3(x, weight, padding):
     out = np.empty((n, o, oh, ow), dtype=np.result_type(x, weight))
     if n == 0:
         return out
+    if weight.size and np.abs(weight).max() < 1e4 * np.finfo(out.dtype).tiny:
+        return None  # G's halves would drop the last bits of subnormal weights: im2col keeps them
     u = kernel_transform(weight.astype(out.dtype, copy=False))
     x = x.astype(out.dtype, copy=False)
     threads, size = plan(n, -(-oh // 2) * -(-ow // 2), c, out.dtype.itemsize)
