@@ -115,6 +115,10 @@ def test_pool_and_conv_take_one_tuples_numpy_strides_and_groups_as_torch(op_vers
     for bad in (None, "2", (2, 1), 2.0):  # torch: TypeError
         with pytest.raises(TypeError):
             nn.Conv2d(4, 4, 3, groups=bad)
+    assert nn.Conv2d(4, 4, 3, stride=(2,))(t).shape == (1, 4, 3, 3)
+    for divisor in (np.int64(2), minigrad.tensor(2)):
+        np.testing.assert_allclose(F.avg_pool2d(t, 2, divisor_override=divisor).numpy(),
+                                   F.avg_pool2d(t, 2, divisor_override=2).numpy())
 
 
 def test_conv2d_geometry_errors():

@@ -18,10 +18,10 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def ntuple(value, n, name, op):
-    """PyTorch accepts 3 or (3,) for one dimension, 3 or (3, 5) for two; any integer Python can
+    """PyTorch accepts 3 or (3,) for one dimension, 3, (3,) or (3, 5) for two; any integer Python can
     index with (np.int64(3)) where it takes an int, never a bool or float."""
     if isinstance(value, (tuple, list)):
-        value = tuple(value)
+        value = tuple(value) * n if len(value) == 1 else tuple(value)  # torch's F.conv2d reads (2,) as 2
     elif as_int(value) is None:
         raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
     else:

@@ -6,7 +6,7 @@ import numpy as np
 from ...ops import pooling
 from ...ops.broadcast_errors import ShapeError
 from ...ops.fast import pooling as fast_pooling
-from ...ops.geometry import output_size, pair, window
+from ...ops.geometry import as_int, output_size, pair, window
 from ...ops.reference_switch import pick, reference_enabled
 from ...factories import zeros
 from ...tensor import Tensor
@@ -84,9 +84,10 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     whole window, padding included; False divides by the input cells only; divisor_override
     (an int) divides every window's sum by itself. int64 stays int64, its means rounded toward
     zero, as PyTorch."""
-    if divisor_override is not None and (not isinstance(divisor_override, int) or isinstance(divisor_override, bool)):
+    if divisor_override is not None and as_int(divisor_override) is None:  # an int, or numpy's or a 0-d tensor's
         raise TypeError(f"avg_pool2d(): argument 'divisor_override' must be int, not "
                         f"{type(divisor_override).__name__}")
+    divisor_override = None if divisor_override is None else as_int(divisor_override)
     if divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     if x.ndim < 3:  # PyTorch reads the size of dimension -3
