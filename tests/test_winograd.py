@@ -188,3 +188,16 @@ def test_subnormal_weights_leave_winograd_to_im2col():
     w = rng.standard_normal((8, 16, 3, 3))
     assert winograd.conv3x3(x, (w * 1e-40).astype(np.float32), ((1, 1), (1, 1))) is None
     assert winograd.conv3x3(x, (w * 1e-30).astype(np.float32), ((1, 1), (1, 1))) is not None
+
+
+def test_a_flipped_kernel_is_read_in_place_with_the_same_result():
+    """The input gradient's kernel, turned 180 degrees with its channels swapped, is transformed
+    straight from the weight (no flipped copy): the same numbers as from the copied kernel, to the
+    last bit or so (BLAS may sum a transposed operand in another order)."""
+    rng = np.random.default_rng(2)
+    g = rng.standard_normal((3, 6, 9, 8)).astype(np.float32)   # 6 = the weight's out channels
+    w = rng.standard_normal((6, 4, 3, 3)).astype(np.float32)
+    copied = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+    for pad in (((1, 1), (1, 1)), ((2, 2), (2, 2)), ((0, 2), (2, 0))):
+        ours, copy = winograd.conv3x3(g, w, pad, flipped=True), winograd.conv3x3(g, copied, pad)
+        np.testing.assert_allclose(ours, copy, rtol=0, atol=1e-6 * np.abs(copy).max())

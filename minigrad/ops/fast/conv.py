@@ -141,10 +141,11 @@ class Convolution2dFast(Function):
         """dx[n, c, y, x] = sum over o, i, j of grad_padded[n, o, y + i, x + j] * W[o, c, KH-1-i, KW-1-j]:
         a stride-1 convolution of the output gradient (padded by kernel - 1 - padding) with the
         flipped kernel, its in and out channels swapped. Returns that kernel (C, O, KH, KW) and
-        its window over the gradient."""
+        its window over the gradient. The kernel is a view: each use copies it once, in the layout
+        it needs (kernel rows, a matrix), or not at all (Winograd's transform reads it flipped)."""
         (kh, kw), ((t, b), (l, r)) = self.win.kernel, self.win.padding
         win = window("conv2d", grad.shape, (kh, kw), (1, 1), ((kh - 1 - t, kh - 1 - b), (kw - 1 - l, kw - 1 - r)))
-        return np.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)), win
+        return weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3), win
 
     def scatter_strided(self, dx_pixels):
         """Put a strided 1x1 convolution's input gradient back at the sampled pixels."""

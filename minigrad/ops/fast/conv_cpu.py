@@ -216,7 +216,7 @@ def conv_backward(grad, x, weight, win, groups, x_shape, flipped=None):
     frows = None
     if weight is not None and flipped is not None:
         fw, fwin = flipped
-        gx = winograd.conv3x3(grad, fw, fwin.padding) if winograd_fits(fwin, 1, n) else None
+        gx = winograd.conv3x3(grad, weight, fwin.padding, flipped=True) if winograd_fits(fwin, 1, n) else None
         if gx is not None:  # dx done, by Winograd over the whole gradient
             if x is None:
                 return gx, None
@@ -224,7 +224,7 @@ def conv_backward(grad, x, weight, win, groups, x_shape, flipped=None):
         else:
             gx = np.empty(x_shape, dtype=grad.dtype)
             frows = kernel_rows(fw) if shifts(fwin, 1, fwin.out[0] * fwin.out[1]) else None
-            fmat = fw.reshape(1, fw.shape[0], -1)
+            fmat = fw.reshape(1, fw.shape[0], -1) if frows is None else None  # fw is a view: this copies
     wmat = weight.reshape(groups, o // groups, -1) if weight is not None else None
     if shifted or frows is not None:  # shifted columns go one image at a time
         size = 1

@@ -37,16 +37,18 @@ _G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 _GG = np.einsum("ai,bj->abij", _G, _G).reshape(16, 9)
 
 
-def kernel_transform(weight):
+def kernel_transform(weight, flipped=False):
     """(O, C, 3, 3) -> U (16, O, C) in this thread's scratch memory (valid until this thread's
     next kernel_transform; worker threads may read it meanwhile): one small product,
     (16, 9) @ (9, O*C). U is 16/9 the weight's size (17 MB at 512 channels): a fresh array
     would cost the OS's new pages on every call."""
     o, c = weight.shape[:2]
     u = workspace(np, "winograd_u", (16, o * c), weight.dtype)
+    gg = _GG[:, ::-1] if flipped else _GG  # the kernel turned 180 degrees: its 9 taps in reverse order
     with np.errstate(invalid="ignore", over="ignore"):  # a non-finite weight: convolve reports it
-        np.matmul(_GG.astype(weight.dtype), weight.reshape(o * c, 9).T, out=u)
-    return u.reshape(16, o, c)
+        np.matmul(gg.astype(weight.dtype), weight.reshape(o * c, 9).T, out=u)
+    # flipped: in and out channels swapped too, as a view (BLAS reads it transposed, no copy)
+    return u.reshape(16, o, c).transpose(0, 2, 1) if flipped else u.reshape(16, o, c)
 
 
 def input_transform(x, pad, tiles, v):
@@ -135,16 +137,18 @@ def plan(n, tiles, channels, itemsize):
     return threads, max(1, min(-(-MIN_TILES // tiles), fit, -(-n // threads)))
 
 
-def conv3x3(x, weight, padding):
+def conv3x3(x, weight, padding, flipped=False):
     """conv2d(x, weight, stride 1, dilation 1, groups 1) for a 3x3 weight (O, C, 3, 3), x (N, C, H, W)
-    and padding ((top, bottom), (left, right)): the output (N, O, OH, OW), or None when it holds a
+    and padding ((top, bottom), (left, right)) (flipped: with the weight (C, O, 3, 3) turned 180 degrees
+    and its channels swapped, a stride-1 input gradient, without copying it so): the output
+    (N, O, OH, OW), or None when it holds a
     NaN or inf (Winograd turns inf into NaN: run im2col instead, whose values match PyTorch's),
     and None for a weight all within 1e4 of the smallest normal number (halving a subnormal loses bits).
     Any float dtype; float32 stays float32. The check costs one sum of each chunk's output."""
     n, c, h, w = x.shape
-    o = weight.shape[0]
-    if weight.shape[1:] != (c, 3, 3):
-        raise ValueError(f"conv3x3 needs a (O, {c}, 3, 3) weight, got {weight.shape}")
+    o = weight.shape[1] if flipped else weight.shape[0]
+    if (weight.shape[0] if flipped else weight.shape[1]) != c or weight.shape[2:] != (3, 3):
+        raise ValueError(f"conv3x3 needs a ({'%d, O' % c if flipped else 'O, %d' % c}, 3, 3) weight, got {weight.shape}")
     (top, bottom), (left, right) = padding
     oh, ow = h + top + bottom - 2, w + left + right - 2
     if oh < 1 or ow < 1:
@@ -154,7 +158,7 @@ def conv3x3(x, weight, padding):
         return out
     if weight.size and np.abs(weight).max() < 1e4 * np.finfo(out.dtype).tiny:
         return None  # G's halves would drop the last bits of subnormal weights: im2col keeps them
-    u = kernel_transform(weight.astype(out.dtype, copy=False))
+    u = kernel_transform(weight.astype(out.dtype, copy=False), flipped)
     x = x.astype(out.dtype, copy=False)
     threads, size = plan(n, -(-oh // 2) * -(-ow // 2), c, out.dtype.itemsize)
 
