@@ -8,10 +8,11 @@ c * inv_std, which saves the pass that would make xhat. Per channel (m values ea
 
     training:  mean = sum(x) / m;   var = sum(c * c) / m - (sum(c) / m)^2
     out = x * scale + (bias - mean * scale)                  (eval: this alone)
-    backward:  dbias = sum(g);   dweight = inv_std * sum(g * c)
-               dx = (g - dbias / m - c * inv_std^2 * sum(g * c) / m) * scale   (training)
-               dx = g * scale                                                  (eval)
-with scale = weight * inv_std, in the order PyTorch computes them (which decides where an inf
+    backward:  dbias = sum(g);   dweight = inv_std * sum(g * c')
+               dx = (g - dbias / m - c' * inv_std^2 * sum(g * c') / m) * scale   (training)
+               dx = g * scale                                                    (eval)
+with c' = c - sum(c) / m, exactly centred (c carries the float32 mean's rounding; c' = c in eval)
+and scale = weight * inv_std, in the order PyTorch computes them (which decides where an inf
 weight gives NaN). ops/normalization.py is the same math, written plainly.
 
 Passes over memory (the same operations, one whole-array numpy call each, make 8 and 12):
@@ -23,8 +24,6 @@ every 400 KB), which numpy walks at half speed; measured slower on 28x28 and 14x
 Sums run over each row in the array's dtype (a matrix-vector product), then per channel in
 float64; sum(c) corrects the variance for the float32 mean's rounding.
 """
-import functools
-
 import numpy as np
 
 from ...array_module import get_array_module
@@ -95,16 +94,7 @@ class Rows:
         over_batch(np, len(self.blocks), blocks, self.size)
 
 
-def on_one_blas_thread(fn):
-    """fn with its matrix-vector products on one BLAS thread (blas.py says why), set once per call (~10 us)."""
-    @functools.wraps(fn)
-    def run(*args):
-        with one_blas_thread():
-            return fn(*args)
-    return run
-
-
-@on_one_blas_thread
+@one_blas_thread()  # each call's matrix-vector products on one BLAS thread (blas.py says why)
 def train_forward(x, weight, bias, eps):
     """(out, c, mean, var, inv_std, drift) of a training-mode batch norm; drift = the mean of c per
     channel (float64), the float32 mean's rounding, which backward takes out of c again."""
@@ -132,7 +122,7 @@ def train_forward(x, weight, bias, eps):
     return affine(x, scale, shift), c, mean, var, inv_std, s1
 
 
-@on_one_blas_thread
+@one_blas_thread()
 def affine(x, scale, shift):
     """x * scale + shift, per channel (shift may be None), in one pass over x."""
     rows = Rows(x)
@@ -162,7 +152,7 @@ def _scale_factors(inv_std, weight, scale):
     return (inv_std, weight)
 
 
-@on_one_blas_thread
+@one_blas_thread()
 def backward(grad, c, inv_std, weight, training, need_w, drift=None):
     """(dx, dweight, dbias) from the output gradient and the kept c = x - mean. drift (per channel,
     or None for 0) is the mean of c: the sums and dx use c - drift, the exactly centred input
