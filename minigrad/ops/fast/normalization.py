@@ -10,7 +10,10 @@ first) with fewer passes over memory and fewer arrays kept. Same arguments, same
 - An image batch on the CPU goes to batch_norm_cpu.py: eval as one affine map, every pass split
   over threads.
 - A float32/float64 cupy array goes to batch_norm_cuda.py: per-channel partial sums summed in a
-  fixed order, then one elementwise kernel each way; mean and variance kept in float64; x itself is kept (xhat is recomputed from x, mean and var).
+  fixed order, then one elementwise kernel each way; mean and variance kept in float64; x itself
+  is kept (xhat is recomputed from x, mean and var).
+- Elsewhere (2-D, 3-D, strided) the training statistics are numpy's float64 sums, and backward
+  takes the float32 mean's rounding out of c as batch_norm_cpu.py does.
 """
 import numpy as np
 
@@ -133,7 +136,7 @@ class BatchNormFast(Function):
         if needs[0]:
             if self.training:  # dx = (grad - mean(grad) - xhat * mean(grad * xhat)) * scale, in PyTorch's order
                 k_c = gw * inv_std / self.count
-                gx = grad - per_channel(gb / self.count - (self.drift * k_c if self.drift is not None else 0), grad)
+                gx = grad - per_channel(gb / self.count - self.drift * k_c, grad)  # (c - drift) * k_c
                 gx -= c * per_channel(k_c, grad)
             else:
                 gx = grad.copy()

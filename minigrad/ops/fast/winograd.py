@@ -39,7 +39,8 @@ _GG = np.einsum("ai,bj->abij", _G, _G).reshape(16, 9)
 
 def kernel_transform(weight, flipped=False):
     """(O, C, 3, 3) -> U (16, O, C) in this thread's scratch memory (valid until this thread's
-    next kernel_transform; worker threads may read it meanwhile): one small product,
+    next kernel_transform; worker threads may read it meanwhile); flipped: U (16, C, O) of the
+    kernel turned 180 degrees with its channels swapped (a stride-1 input gradient's). One small product,
     (16, 9) @ (9, O*C). U is 16/9 the weight's size (17 MB at 512 channels): a fresh array
     would cost the OS's new pages on every call."""
     o, c = weight.shape[:2]
@@ -113,8 +114,8 @@ def convolve(x, u, pad, out):
     """out (M, O, OH, OW) = the convolution of x (M, C, H, W), kernel transform u (16, O, C),
     padding pad ((top, bottom), (left, right)), on the calling thread (BLAS's threads for the
     products, unless inside one_blas_thread). Returns whether every output is finite: when
-    not, run im2col instead (conv3x3 says why). Usable a chunk at a time inside conv_cpu's
-    own loops (the input gradient of conv_backward), with u = kernel_transform(weight) once."""
+    not, run im2col instead (conv3x3 says why). conv3x3 calls it a chunk of images at a time,
+    with u = kernel_transform(weight) once."""
     m, c = x.shape[:2]
     o, (oh, ow) = u.shape[1], out.shape[2:]
     ty, tx = -(-oh // 2), -(-ow // 2)
