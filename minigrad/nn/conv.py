@@ -8,7 +8,7 @@ padding_mode 'reflect', 'replicate' or 'circular' pads the input with F.pad firs
 without padding, as PyTorch does."""
 import math
 
-from ..ops.geometry import as_int
+from ..ops.geometry import as_int, repeated
 from . import functional as F
 from . import init
 from .factory import empty_parameter
@@ -20,15 +20,12 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 def ntuple(value, n, name, op):
     """PyTorch accepts 3 or (3,) for one dimension, 3, (3,) or (3, 5) for two; any integer Python can
     index with (np.int64(3)) where it takes an int, never a bool or float."""
-    if isinstance(value, (tuple, list)):
-        value = tuple(value) * n if len(value) == 1 else tuple(value)  # torch's F.conv2d reads (2,) as 2
-    elif as_int(value) is None:
+    values = repeated(value, n)
+    if values is None:
         raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-    else:
-        value = (value,) * n
-    ints = tuple(as_int(v) for v in value)
+    ints = tuple(as_int(v) for v in values)
     if len(ints) != n or None in ints:
-        raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+        raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {values!r}")
     return ints
 
 

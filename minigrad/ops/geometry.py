@@ -16,20 +16,25 @@ from .arithmetic import ShapeError  # PyTorch raises RuntimeError where numpy wo
 def pair(value, name, op):
     """PyTorch accepts 3, (3,) or (3, 5) for height and width, and any integer that Python can
     index with (numpy's np.int64(3), a 0-d integer tensor) where it takes an int; never a float."""
-    if isinstance(value, (tuple, list)):
-        value = tuple(value) * 2 if len(value) == 1 else tuple(value)
-    elif as_int(value) is None:
+    values = repeated(value, 2)
+    if values is None:
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    else:
-        value = (value, value)
-    if len(value) != 2:
+    if len(values) != 2:
         raise ShapeError(f"expected {name} to be a single integer value or a list of 2 values to match the "
-                         f"convolution dimensions, but got {name}={list(value)} ({op}: {name} must be an int or a pair "
+                         f"convolution dimensions, but got {name}={list(values)} ({op}: {name} must be an int or a pair "
                          "(height, width) of ints)")
-    ints = tuple(as_int(v) for v in value)
+    ints = tuple(as_int(v) for v in values)
     if None in ints:
-        raise TypeError(f"{op}: {name} must be an int or a pair (height, width) of ints, got {value!r}")
+        raise TypeError(f"{op}: {name} must be an int or a pair (height, width) of ints, got {values!r}")
     return ints
+
+
+def repeated(value, n):
+    """value as a tuple of n, as torch reads a size: an integer, or a 1-tuple, repeated n times;
+    any other tuple or list as it is (the caller checks its length and entries); None for anything else."""
+    if isinstance(value, (tuple, list)):
+        return tuple(value) * n if len(value) == 1 else tuple(value)
+    return None if as_int(value) is None else (value,) * n
 
 
 def as_int(value):
