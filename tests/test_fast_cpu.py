@@ -64,7 +64,7 @@ def shifted(monkeypatch, request):
     """Stride-1 convolutions with kernel rows from shifted columns at every image size, or never;
     3x3 ones by Winograd at every image size, or never."""
     monkeypatch.setattr(conv_cpu, "MIN_SHIFT_PIXELS", 0 if request.param == "shifted columns" else 1 << 62)
-    monkeypatch.setattr(conv_cpu, "winograd_fits", lambda win, groups, n: request.param == "winograd" and (
+    monkeypatch.setattr(conv_cpu, "winograd_fits", lambda win, groups: request.param == "winograd" and (
         win.kernel == (3, 3) and win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1))
 
 
@@ -100,15 +100,14 @@ def test_plan_gives_threads_a_wide_share_or_the_whole_batch_to_blas(monkeypatch)
     assert conv_cpu.plan(32, 196) == (2, 11)  # layer3 at b32
 
 
-def test_winograd_takes_3x3_convolutions_whose_batch_is_too_thin_for_threads(monkeypatch):
-    """Where it measured faster: layer3 and layer4 at batch 8, layer4 at 32; not layer3 at 32 (each
-    thread has its own images there), 28x28 and up (shifted columns) or 4x4 (too few tiles)."""
-    monkeypatch.setattr(conv_cpu, "gemm_threads", lambda: 2)
+def test_winograd_takes_3x3_stride_1_convolutions_from_7x7_to_below_56x56():
+    """Where it measured faster: 7x7 to 28x28 outputs at any batch; not 56x56 (shifted columns on
+    the threads), 4x4 (too few tiles), nor other kernels, strides or groups."""
     def fits(n, size, kernel=(3, 3), stride=(1, 1), groups=1):
         pad = tuple((k // 2, k // 2) for k in kernel)
-        return conv_cpu.winograd_fits(window("conv2d", (n, 8, size, size), kernel, stride, pad), groups, n)
-    assert fits(8, 14) and fits(8, 7) and fits(32, 7)
-    assert not fits(32, 14) and not fits(8, 28) and not fits(8, 4)
+        return conv_cpu.winograd_fits(window("conv2d", (n, 8, size, size), kernel, stride, pad), groups)
+    assert fits(8, 14) and fits(8, 7) and fits(32, 7) and fits(32, 14) and fits(8, 28) and fits(32, 28)
+    assert not fits(32, 56) and not fits(8, 56) and not fits(8, 4)
     assert not fits(8, 14, kernel=(5, 5)) and not fits(8, 14, stride=(2, 2)) and not fits(8, 14, groups=2)
 
 

@@ -1,6 +1,6 @@
 """Winograd F(2x2, 3x3) (minigrad/ops/fast/winograd.py) against a float64 convolution: odd and
-tiny images, one channel, asymmetric and zero padding, non-contiguous input, both thread
-plans, the stride-1 input gradient as a convolution, and NaN/inf (Winograd turns an inf
+tiny images, one channel, asymmetric and zero padding, non-contiguous input, chunks of one
+image or all, the stride-1 input gradient as a convolution, and NaN/inf (Winograd turns an inf
 into NaN, so conv3x3 returns None there and the caller runs im2col)."""
 import numpy as np
 import pytest
@@ -87,22 +87,29 @@ def test_matches_minigrad_reference_and_im2col():
     assert np.abs(out - im2col).max() <= 2 * RTOL32 * scale
 
 
-@pytest.mark.parametrize("per_thread", [True, False])
-def test_thread_plans(monkeypatch, per_thread):
-    """Each thread its own images (chunks of one image), or the whole batch on BLAS's threads."""
-    monkeypatch.setattr(winograd, "MIN_THREAD_TILES", 0 if per_thread else 1 << 62)
-    monkeypatch.setattr(winograd, "MIN_TILES", 1)
-    monkeypatch.setattr(workspace, "PARALLEL_MIN_SIZE", 0)
-    monkeypatch.setattr(winograd, "gemm_threads", lambda: 2)
-    before = workspace.get_num_threads()
-    workspace.set_num_threads(2)
-    try:
-        x, weight = random((5, 6, 9, 9)), random((7, 6, 3, 3), seed=1)
-        out = winograd.conv3x3(x, weight, pads(1))
-    finally:
-        workspace.set_num_threads(before)
+@pytest.mark.parametrize("min_tiles", [1, 1 << 62])
+def test_chunks(monkeypatch, min_tiles):
+    """Chunks of one image each, or the whole batch as one chunk: the same numbers."""
+    monkeypatch.setattr(winograd, "MIN_TILES", min_tiles)
+    monkeypatch.setattr(winograd, "MAX_CHUNK_BYTES", 1 << 62)
+    x, weight = random((5, 6, 9, 9)), random((7, 6, 3, 3), seed=1)
+    assert winograd.chunk_size(5, 25, 6, 4) == (1 if min_tiles == 1 else 5)
+    out = winograd.conv3x3(x, weight, pads(1))
     ref = reference(x, weight, 1)
     assert np.abs(out - ref).max() <= RTOL32 * np.abs(ref).max()
+
+
+def test_transform_matrices_are_the_kronecker_products_of_lavin_and_gray():
+    """BB, GG and AA apply B^T d B, G g G^T and A^T m A to a flattened block."""
+    rng = np.random.default_rng(3)
+    d, g, m = rng.standard_normal((4, 4)), rng.standard_normal((3, 3)), rng.standard_normal((4, 4))
+    np.testing.assert_allclose(winograd._BB @ d.ravel(), (winograd._BT @ d @ winograd._BT.T).ravel(), atol=1e-14)
+    np.testing.assert_allclose(winograd._GG @ g.ravel(), (winograd._G @ g @ winograd._G.T).ravel(), atol=1e-14)
+    np.testing.assert_allclose(winograd._AA @ m.ravel(), (winograd._AT @ m @ winograd._AT.T).ravel(), atol=1e-14)
+    # and together they convolve: a 4x4 input block and a 3x3 kernel give the 2x2 valid correlation
+    out = (winograd._AA @ ((winograd._GG @ g.ravel()) * (winograd._BB @ d.ravel()))).reshape(2, 2)
+    direct = np.array([[(d[i:i + 3, j:j + 3] * g).sum() for j in range(2)] for i in range(2)])
+    np.testing.assert_allclose(out, direct, atol=1e-13)
 
 
 def test_convolve_a_chunk_at_a_time():

@@ -37,6 +37,7 @@ from .workspace import chunks, gemm_threads, over_batch, workspace
 MIN_COLUMNS = 2048  # a chunk holds enough images for this many output pixels: fewer make thin products
 MIN_THREAD_COLUMNS = 2048  # fewer output pixels per thread: one whole-batch product on BLAS's threads
 MIN_SHIFT_PIXELS = 784  # shifted columns from 28x28 outputs up; at 14x14 they measured no faster
+MAX_WINOGRAD_PIXELS = 56 * 56  # 3x3 stride-1 convolutions with smaller outputs take Winograd: winograd_fits
 
 
 def plan(n, out_pixels):
@@ -169,19 +170,20 @@ def multiply_dropping(wmat, cols, out):
     out[...] = result.reshape(o, m, oh, -1)[:, :, :, :ow].transpose(1, 0, 2, 3)
 
 
-def winograd_fits(win, groups, n):
+def winograd_fits(win, groups):
     """Winograd F(2x2, 3x3) (winograd.py) where it measured faster than the columns: 3x3, stride 1,
-    one group, outputs of 7x7 and more, and a batch of n too thin for the columns to share between
-    threads (`plan`). On the 2-core EPYC, quiet, A/B: layer4 b32 0.80x, layer3 b8 0.67x, layer4 b8
-    0.95x; but layer3 at b32, where each thread takes its own images, 1.10x: columns there."""
+    one group, outputs from 7x7 up to below MAX_WINOGRAD_PIXELS. On the 2-core EPYC, quiet A/B
+    against the columns, b32 forward: 128 channels at 28x28 0.85x, 256 at 14x14 0.68x; b8: 128 at
+    28x28 0.57x, 64 at 28x28 0.69x. But 64 channels at 56x56, b32: 1.15x (the shifted columns
+    there split well between threads, and few channels leave Winograd's copies the larger part)."""
     (oh, ow) = win.out
     return (win.kernel == (3, 3) and win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1
-            and min(oh, ow) >= 7 and oh * ow < MIN_SHIFT_PIXELS and plan(n, oh * ow)[0] == 1)
+            and min(oh, ow) >= 7 and oh * ow < MAX_WINOGRAD_PIXELS)
 
 
 def conv_forward(x, weight, win, groups):
     """out = conv2d(x, weight) in NCHW, the images shared between threads."""
-    if winograd_fits(win, groups, x.shape[0]):
+    if winograd_fits(win, groups):
         out = winograd.conv3x3(x, weight, win.padding)
         if out is not None:  # None: an output is NaN or inf, where the columns give torch's values
             return out
@@ -216,7 +218,7 @@ def conv_backward(grad, x, weight, win, groups, x_shape, flipped=None):
     frows = None
     if weight is not None and flipped is not None:
         fw, fwin = flipped
-        gx = winograd.conv3x3(grad, weight, fwin.padding, flipped=True) if winograd_fits(fwin, 1, n) else None
+        gx = winograd.conv3x3(grad, weight, fwin.padding, flipped=True) if x is None and winograd_fits(fwin, 1) else None
         if gx is not None:  # dx done, by Winograd over the whole gradient
             if x is None:
                 return gx, None
