@@ -62,8 +62,9 @@ CONVS = [  # (input, weight, kwargs): image sizes above and below conv_cpu.MIN_C
 @pytest.fixture(params=["shifted columns", "im2col", "winograd"])
 def shifted(monkeypatch, request):
     """Stride-1 convolutions with kernel rows from shifted columns at every image size, or never;
-    3x3 ones by Winograd at every image size, or never."""
+    3x3 ones by Winograd (forward, dx and dW) at every image size, or never."""
     monkeypatch.setattr(conv_cpu, "MIN_SHIFT_PIXELS", 0 if request.param == "shifted columns" else 1 << 62)
+    monkeypatch.setattr(conv_cpu, "MIN_WEIGHT_GRAD_TILES", 0)  # dW by Winograd too, wherever it fits
     monkeypatch.setattr(conv_cpu, "winograd_fits", lambda win, groups: request.param == "winograd" and (
         win.kernel == (3, 3) and win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1))
 

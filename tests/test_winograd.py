@@ -5,6 +5,8 @@ into NaN, so conv3x3 returns None there and the caller runs im2col)."""
 import numpy as np
 import pytest
 
+from helpers import torch
+
 import minigrad
 import minigrad.nn.functional as F
 from minigrad.ops.fast import blas, conv_cpu, winograd, workspace
@@ -14,6 +16,7 @@ from minigrad.ops.geometry import window
 # 512 channels (im2col's: <= 5e-7); the transforms add up to 4 values before and after the
 # products, so this bound leaves room for that and for larger channel counts.
 RTOL32 = 4e-6
+needs_torch = pytest.mark.skipif(torch is None, reason="needs torch==2.13.0 as the oracle")
 
 
 def pads(padding):
@@ -208,3 +211,62 @@ def test_a_flipped_kernel_is_read_in_place_with_the_same_result():
     for pad in (((1, 1), (1, 1)), ((2, 2), (2, 2)), ((0, 2), (2, 0))):
         ours, copy = winograd.conv3x3(g, w, pad, flipped=True), winograd.conv3x3(g, copied, pad)
         np.testing.assert_allclose(ours, copy, rtol=0, atol=1e-6 * np.abs(copy).max())
+
+
+def weight_grad_reference(grad, x, padding):
+    """dW of conv2d in float64, stride 1: each kernel cell's sum over images and pixels."""
+    (t, b), (l, r) = pads(padding)
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (t, b), (l, r)))
+    oh, ow = grad.shape[2:]
+    return np.stack([np.stack([np.einsum("nohw,nchw->oc", grad.astype(np.float64), xp[:, :, i:i + oh, j:j + ow])
+                               for j in range(3)], -1) for i in range(3)], -2)
+
+
+@pytest.mark.parametrize("n, c, o, h, w, padding", SHAPES)
+def test_weight_grad_matches_float64(n, c, o, h, w, padding):
+    """dW by the transposed algorithm, GG^T [(AA^T grad_tile) * (BB d)] summed over tiles."""
+    x = random((n, c, h, w))
+    (t, b), (l, r) = pads(padding)
+    grad = random((n, o, h + t + b - 2, w + l + r - 2), seed=2)
+    dw = winograd.weight_grad(grad, x, pads(padding))
+    ref = weight_grad_reference(grad, x, padding)
+    assert dw.dtype == np.float32 and dw.shape == (o, c, 3, 3) and dw.flags.c_contiguous
+    assert np.abs(dw - ref).max() <= RTOL32 * np.abs(ref).max()
+    dw64 = winograd.weight_grad(grad.astype(np.float64), x.astype(np.float64), pads(padding))
+    np.testing.assert_allclose(dw64, ref, rtol=0, atol=1e-13 * np.abs(ref).max())
+
+
+@needs_torch
+@pytest.mark.parametrize("chunk_tiles", [1, 1 << 62])
+def test_weight_grad_matches_torch_at_a_real_size(monkeypatch, chunk_tiles):
+    """128 channels at 14x14, b4, chunks of one image or the whole batch: float32 within
+    torch's own float32 distance from float64."""
+    monkeypatch.setattr(winograd, "MIN_TILES", chunk_tiles)
+    monkeypatch.setattr(winograd, "MAX_CHUNK_BYTES", 1 << 62)
+    x, w = random((4, 128, 14, 14)), random((128, 128, 3, 3), seed=1) * 0.05
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    out = torch.nn.functional.conv2d(xt, wt, padding=1)
+    grad = random(tuple(out.shape), seed=2)
+    out.backward(torch.tensor(grad))
+    ref = weight_grad_reference(grad, x, 1)
+    dw = winograd.weight_grad(grad, x, pads(1))
+    torch_err = np.abs(wt.grad.numpy() - ref).max()
+    assert np.abs(dw - ref).max() <= max(4 * torch_err, RTOL32 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("where, value", [("x", np.nan), ("x", np.inf), ("grad", -np.inf), ("grad", np.nan)])
+def test_weight_grad_non_finite_returns_none(where, value):
+    """An inf times the transforms' zeros is NaN where the columns give inf: None, the columns instead."""
+    x, grad = random((2, 3, 8, 8)), random((2, 4, 8, 8), seed=2)
+    (x if where == "x" else grad)[1, 2, 3, 3] = value
+    with np.errstate(all="raise"):
+        assert winograd.weight_grad(grad, x, pads(1)) is None
+
+
+def test_weight_grad_tiny_sums_return_none_and_zeros_stay_zero():
+    """GG^T's halves would drop the last bits of sums near the smallest normal number: None there.
+    An all-zero output gradient (a dead ReLU's) gives exact zeros, not None."""
+    x, grad = random((2, 3, 8, 8)), random((2, 4, 8, 8), seed=2)
+    assert winograd.weight_grad((grad * 1e-30).astype(np.float32), (x * 1e-12).astype(np.float32), pads(1)) is None
+    zeros = winograd.weight_grad(np.zeros_like(grad), x, pads(1))
+    assert zeros is not None and not zeros.any()

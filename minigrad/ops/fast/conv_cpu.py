@@ -38,6 +38,9 @@ MIN_COLUMNS = 2048  # a chunk holds enough images for this many output pixels: f
 MIN_THREAD_COLUMNS = 2048  # fewer output pixels per thread: one whole-batch product on BLAS's threads
 MIN_SHIFT_PIXELS = 784  # shifted columns from 28x28 outputs up; at 14x14 they measured no faster
 MAX_WINOGRAD_PIXELS = 56 * 56  # 3x3 stride-1 convolutions with smaller outputs take Winograd: winograd_fits
+MIN_WEIGHT_GRAD_TILES = 784  # ...and their dW, from this many 2x2 output tiles in the batch (its 16 products
+# sum over the tiles: fewer make them thin. fwd+bwd A/B, Winograd's dW against the columns': 784 tiles
+# 0.92x (256 channels at 14x14, b16), 1568 0.70-0.86x; 392 1.16-1.20x, 128-256 1.14-1.67x)
 
 
 def plan(n, out_pixels):
@@ -208,8 +211,29 @@ def conv_forward(x, weight, win, groups):
 
 
 def conv_backward(grad, x, weight, win, groups, x_shape, flipped=None):
-    """(dx, dW) of conv2d, either None when not wanted. `flipped`: (weight (C, O, KH, KW),
-    window) of the stride-1 input gradient as a convolution, or None for W^T @ grad + col2im."""
+    """(dx, dW) of conv2d, either None when not wanted (x None: no dW; weight None: no dx).
+    `flipped`: (weight (C, O, KH, KW), window) of the stride-1 input gradient as a convolution,
+    or None for W^T @ grad + col2im. Winograd takes each of the two where it fits (winograd_fits,
+    both on BLAS's threads: a per-thread pass right after them would meet OpenBLAS's spinning
+    thread), the columns whatever is left (all of it, or what Winograd declined: non-finite)."""
+    gx = gw = None
+    if flipped is not None and winograd_fits(flipped[1], 1):
+        gx = winograd.conv3x3(grad, weight, flipped[1].padding, flipped=True)
+    n, _, oh, ow = grad.shape
+    if x is not None and winograd_fits(win, groups) and n * -(-oh // 2) * -(-ow // 2) >= MIN_WEIGHT_GRAD_TILES:
+        gw = winograd.weight_grad(grad, x, win.padding)
+    if gx is not None:
+        weight = flipped = None
+    if gw is not None:
+        x = None
+    if x is None and weight is None:
+        return gx, gw
+    cx, cw = columns_backward(grad, x, weight, win, groups, x_shape, flipped)
+    return (cx if gx is None else gx), (cw if gw is None else gw)
+
+
+def columns_backward(grad, x, weight, win, groups, x_shape, flipped):
+    """conv_backward by the columns: one pass over the chunks, each thread its own images."""
     n, o, oh, ow = grad.shape
     threads, size = plan(n, oh * ow)
     shifted = shifts(win, groups, oh * ow)  # dW from shifted columns
@@ -218,15 +242,9 @@ def conv_backward(grad, x, weight, win, groups, x_shape, flipped=None):
     frows = None
     if weight is not None and flipped is not None:
         fw, fwin = flipped
-        gx = winograd.conv3x3(grad, weight, fwin.padding, flipped=True) if x is None and winograd_fits(fwin, 1) else None
-        if gx is not None:  # dx done, by Winograd over the whole gradient
-            if x is None:
-                return gx, None
-            flipped = None
-        else:
-            gx = np.empty(x_shape, dtype=grad.dtype)
-            frows = kernel_rows(fw) if shifts(fwin, 1, fwin.out[0] * fwin.out[1]) else None
-            fmat = fw.reshape(1, fw.shape[0], -1) if frows is None else None  # fw is a view: this copies
+        gx = np.empty(x_shape, dtype=grad.dtype)
+        frows = kernel_rows(fw) if shifts(fwin, 1, fwin.out[0] * fwin.out[1]) else None
+        fmat = fw.reshape(1, fw.shape[0], -1) if frows is None else None  # fw is a view: this copies
     wmat = weight.reshape(groups, o // groups, -1) if weight is not None else None
     if shifted or frows is not None:  # shifted columns go one image at a time
         size = 1

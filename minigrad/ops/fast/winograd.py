@@ -14,10 +14,14 @@ Every step is a matrix product. Flattened to 16 numbers, B^T d B is one (16, 16)
 B^T (x) B^T (a Kronecker product), times d; A^T m A is one (4, 16) matrix, A^T (x) A^T,
 times m. So a chunk of images is: copy its 4x4 blocks into one array D (16, tiles, C),
 then V = BB @ D, the 16 products, and AA @ their result, copied into the NCHW output.
+The weight gradient is the same algorithm transposed (the derivative of grad . out_tile with
+respect to g, summed over tiles): dW = GG^T [ (AA^T grad_tile) * (BB d) ], so its V is the forward's, the
+output gradient's 2x2 tiles take AA^T, and the sum over tiles is again 16 products,
+(O, tiles) @ (tiles, C), before one (9, 16) matrix gives the 3x3 kernels (`weight_grad`).
 The whole batch runs on the calling thread, a chunk at a time, and BLAS's own threads share
-every product. Splitting the images between Python threads instead (as conv_cpu.py does)
-measured 1.3x slower here: a chunk's two dozen numpy calls each hand the interpreter's
-lock between the threads (on a 2-core VM, 128 channels at 28x28, b32: 41 against 55 ms).
+every product. Splitting the images between minigrad's threads instead (as conv_cpu.py does)
+measured 1.3x slower here: the block copies are memory-bound, two threads copying at once went
+no faster than one, and the products waited on them (a 2-core VM, 128 channels at 28x28, b32).
 
 The float32 result differs from float64 by at most ~1e-6 of max |out| (im2col: ~6e-7;
 torch's own float32 conv2d: up to 3e-6). A NaN or inf in a 4x4 block reaches all four
@@ -41,6 +45,7 @@ _AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float64)
 _BB = np.einsum("ai,bj->abij", _BT, _BT).reshape(16, 16)  # input:  V = BB @ d
 _GG = np.einsum("ai,bj->abij", _G, _G).reshape(16, 9)  # kernel: U = GG @ g
 _AA = np.einsum("ai,bj->abij", _AT, _AT).reshape(4, 16)  # output: y = AA @ m
+# the weight gradient's: the output gradient's tiles take AA^T (16, 4), the sums over tiles GG^T (9, 16)
 
 
 def kernel_transform(weight, flipped=False):
@@ -109,6 +114,50 @@ def convolve(x, u, pad, out):
         np.matmul(u, v.reshape(16, -1, c).transpose(0, 2, 1), out=prod.reshape(16, o, -1))  # BLAS reads V^T
         output_transform(prod, out)
         return bool(np.isfinite(out.sum()))  # while the chunk is in the cache
+
+
+def grad_transform(grad, gt):
+    """gt (16, O, M, TY, TX) = AA^T @ each 2x2 tile of the output gradient grad (M, O, OH, OW),
+    zero past an odd edge: output_transform's steps in reverse."""
+    m, o = grad.shape[:2]
+    ty, tx = gt.shape[3:]
+    tiles = workspace(np, "winograd_pad", (2, 2, o, m, ty, tx), grad.dtype)  # the padded input's memory
+    for a in range(2):
+        for b in range(2):  # output pixel (2s + a, 2t + b)
+            src = grad[:, :, a::2, b::2].transpose(1, 0, 2, 3)
+            rows, cols = src.shape[2:]
+            tiles[a, b, :, :, :rows, :cols] = src
+            tiles[a, b, :, :, rows:] = 0
+            tiles[a, b, :, :, :rows, cols:] = 0
+    np.matmul(_AA.T.astype(grad.dtype), tiles.reshape(4, -1), out=gt.reshape(16, -1))
+
+
+def weight_grad(grad, x, padding):
+    """dW (O, C, 3, 3) of conv3x3(x, W, padding) (stride 1) for the output gradient grad
+    (N, O, OH, OW): the sum over every tile of GG^T [ (AA^T grad_tile) * (BB d) ], a chunk
+    of images at a time. None when an entry is NaN or inf, or within 1e4 of the smallest
+    normal number without being 0 (GG^T's halves lose bits there): run the columns instead."""
+    n, o, oh, ow = grad.shape
+    c = x.shape[1]
+    ty, tx = -(-oh // 2), -(-ow // 2)
+    dtype = np.result_type(grad, x)
+    total = np.zeros((16, o, c), dtype)
+    part = workspace(np, "winograd_dw", (16, o, c), dtype)
+    size = chunk_size(n, ty * tx, max(c, o), dtype.itemsize)
+    with np.errstate(invalid="ignore", over="ignore"):  # a NaN or inf: the caller runs the columns
+        for a in range(0, n, size):
+            m = min(size, n - a)
+            v = workspace(np, "winograd_v", (16, m, ty, tx, c), dtype)
+            input_transform(x[a:a + size].astype(dtype, copy=False), padding, (ty, tx), v)
+            gt = workspace(np, "winograd_m", (16, o, m, ty, tx), dtype)  # the blocks before
+            grad_transform(grad[a:a + size].astype(dtype, copy=False), gt)
+            np.matmul(gt.reshape(16, o, -1), v.reshape(16, -1, c), out=part)
+            total += part
+        dw = np.matmul(_GG.T.astype(dtype), total.reshape(16, -1)).reshape(3, 3, o, c)
+        largest = np.abs(dw).max() if dw.size else 0
+    if not np.isfinite(largest) or 0 < largest < 1e4 * np.finfo(dtype).tiny:
+        return None
+    return np.ascontiguousarray(dw.transpose(2, 3, 0, 1))
 
 
 def chunk_size(n, tiles, channels, itemsize):
