@@ -101,6 +101,14 @@ def machine_header(threads, device):
     core = os.environ.get("OPENBLAS_CORETYPE")
     if core:
         lines.append(f"note: OPENBLAS_CORETYPE={core} is set and may slow numpy's GEMM")
+    hugepages = minigrad.ops.fast.hugepages
+    if hugepages.policy("enabled") is not None:
+        switch = hugepages.numpy_switch()
+        madvise = switch(False) if switch else None
+        if switch:
+            switch(madvise)  # read back, unchanged
+        lines.append(f"transparent huge pages: enabled {hugepages.policy('enabled')}, defrag {hugepages.policy('defrag')}; "
+                     f"numpy's madvise {'on' if madvise else 'off'} (minigrad/ops/fast/hugepages.py)")
     lines.append(f"threads: {threads}; device: {device}")
     return lines
 
