@@ -101,21 +101,31 @@ def machine_header(threads, device):
     core = os.environ.get("OPENBLAS_CORETYPE")
     if core:
         lines.append(f"note: OPENBLAS_CORETYPE={core} is set and may slow numpy's GEMM")
-    hugepages = minigrad.ops.fast.hugepages
+    hugepages = minigrad.ops.fast.page_faults
     if hugepages.policy("enabled") is not None:
         switch = hugepages.numpy_switch()
         madvise = switch(False) if switch else None
         if switch:
             switch(madvise)  # read back, unchanged
         lines.append(f"transparent huge pages: enabled {hugepages.policy('enabled')}, defrag {hugepages.policy('defrag')}; "
-                     f"numpy's madvise {'on' if madvise else 'off'} (minigrad/ops/fast/hugepages.py)")
+                     f"numpy's madvise {'on' if madvise else 'off'} (minigrad/ops/fast/page_faults.py)")
     lines.append(f"threads: {threads}; device: {device}")
     return lines
 
 
+WARMUP_S = 0.25  # longer than the other library's idle threads spin (OpenBLAS: ~0.1 s, blas.py)
+
+
 def time_block(fn, sync, repeat):
-    fn()  # warm-up, excluded: caches, allocator, the other library's spinning threads
-    sync()
+    """Milliseconds of `repeat` calls, after warm-up calls (excluded) for at least WARMUP_S: caches,
+    the allocator's free memory, and the other library's spinning threads, which a single call of
+    20 ms would not outlast."""
+    start = time.perf_counter()
+    while True:
+        fn()
+        sync()
+        if time.perf_counter() - start >= WARMUP_S:
+            break
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
