@@ -101,14 +101,10 @@ def machine_header(threads, device):
     core = os.environ.get("OPENBLAS_CORETYPE")
     if core:
         lines.append(f"note: OPENBLAS_CORETYPE={core} is set and may slow numpy's GEMM")
-    hugepages = minigrad.ops.fast.page_faults
-    if hugepages.policy("enabled") is not None:
-        switch = hugepages.numpy_switch()
-        madvise = switch(False) if switch else None
-        if switch:
-            switch(madvise)  # read back, unchanged
-        lines.append(f"transparent huge pages: enabled {hugepages.policy('enabled')}, defrag {hugepages.policy('defrag')}; "
-                     f"numpy's madvise {'on' if madvise else 'off'} (minigrad/ops/fast/page_faults.py)")
+    page_faults = minigrad.ops.fast.page_faults
+    if page_faults.policy("enabled") is not None:
+        lines.append(f"transparent huge pages: enabled {page_faults.policy('enabled')}, defrag {page_faults.policy('defrag')}; "
+                     f"numpy's madvise {'on' if page_faults.numpy_madvise() else 'off'} (minigrad/ops/fast/page_faults.py)")
     lines.append(f"threads: {threads}; device: {device}")
     return lines
 

@@ -26,6 +26,10 @@ times, shifted sideways (`shifted_columns`), and the product is KH smaller ones,
 per kernel row, each reading its columns at an offset of ky rows (`multiply_shifted`):
     out = sum over ky of W[:, :, ky, :] @ shifted[:, ky*OW : ky*OW + OH*OW]
 (one image, 64 channels at 56x56 on one thread, the two alternating: 3.9 -> 3.3 ms).
+
+3x3 stride-1 convolutions with outputs from 7x7 up to below 56x56 skip all of this: Winograd
+(winograd.py, on BLAS's threads) takes their forward, dx and, from MIN_WEIGHT_GRAD_TILES, dW
+(`winograd_fits`); the columns remain for what it declines (a non-finite result).
 """
 import numpy as np
 
@@ -213,14 +217,15 @@ def conv_forward(x, weight, win, groups):
 def conv_backward(grad, x, weight, win, groups, x_shape, flipped=None):
     """(dx, dW) of conv2d, either None when not wanted (x None: no dW; weight None: no dx).
     `flipped`: (weight (C, O, KH, KW), window) of the stride-1 input gradient as a convolution,
-    or None for W^T @ grad + col2im. Winograd takes each of the two where it fits (winograd_fits,
-    both on BLAS's threads: a per-thread pass right after them would meet OpenBLAS's spinning
-    thread), the columns whatever is left (all of it, or what Winograd declined: non-finite)."""
+    or None for W^T @ grad + col2im. Winograd takes each of the two where it fits (winograd_fits;
+    dW from MIN_WEIGHT_GRAD_TILES tiles), both on BLAS's threads so that no per-thread pass meets
+    OpenBLAS's spinning thread right after; the columns do whatever is left (all of it, or what
+    Winograd declined: non-finite)."""
     gx = gw = None
     if flipped is not None and winograd_fits(flipped[1], 1):
         gx = winograd.conv3x3(grad, weight, flipped[1].padding, flipped=True)
-    n, _, oh, ow = grad.shape
-    if x is not None and winograd_fits(win, groups) and n * -(-oh // 2) * -(-ow // 2) >= MIN_WEIGHT_GRAD_TILES:
+    ty, tx = winograd.tile_grid(*grad.shape[2:])
+    if x is not None and winograd_fits(win, groups) and grad.shape[0] * ty * tx >= MIN_WEIGHT_GRAD_TILES:
         gw = winograd.weight_grad(grad, x, win.padding)
     if gx is not None:
         weight = flipped = None

@@ -20,7 +20,6 @@ so that a fresh activation does not wait on the kernel. No result changes.
    MALLOC_MMAP_THRESHOLD_ or GLIBC_TUNABLES is set (glibc's own switches), and only with glibc.
 """
 import ctypes
-import ctypes.util
 import importlib
 import os
 
@@ -49,6 +48,16 @@ def numpy_switch():
     return getattr(importlib.import_module("numpy._core.multiarray"), "_set_madvise_hugepage", None)
 
 
+def numpy_madvise():
+    """Whether numpy asks for huge pages now (None where numpy has no switch): set and set back."""
+    switch = numpy_switch()
+    if switch is None:
+        return None
+    current = switch(False)
+    switch(current)
+    return current
+
+
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt's parameter numbers (malloc.h)
 KEEP_FREED = 1 << 30  # bytes of free heap memory malloc keeps instead of trimming
 HEAP_UP_TO = 32 << 20  # arrays up to this size from the heap (glibc's largest allowed threshold)
@@ -56,10 +65,12 @@ GLIBC_SWITCHES = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUN
 
 
 def glibc():
-    """The C library, when it is glibc (it has mallopt and gnu_get_libc_version), else None."""
+    """The C library this process runs on, when it is glibc (it has mallopt and gnu_get_libc_version),
+    else None. Read from the process's own symbols: ctypes.util.find_library would run ldconfig,
+    15 ms of every import."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    except OSError:
+        libc = ctypes.CDLL(None)
+    except (OSError, TypeError):  # TypeError: Windows has no process-wide handle
         return None
     return libc if hasattr(libc, "gnu_get_libc_version") and hasattr(libc, "mallopt") else None
 
@@ -67,8 +78,10 @@ def glibc():
 def keep_freed_memory():
     """Tell glibc's malloc to keep freed memory for reuse (the module's docstring says why), unless
     one of glibc's own switches is set. Returns whether it did."""
+    if any(name in os.environ for name in GLIBC_SWITCHES):
+        return False
     libc = glibc()
-    if libc is None or any(name in os.environ for name in GLIBC_SWITCHES):
+    if libc is None:
         return False
     return bool(libc.mallopt(M_TRIM_THRESHOLD, KEEP_FREED)) and bool(libc.mallopt(M_MMAP_THRESHOLD, HEAP_UP_TO))
 

@@ -48,6 +48,16 @@ _AA = np.einsum("ai,bj->abij", _AT, _AT).reshape(4, 16)  # output: y = AA @ m
 # the weight gradient's: the output gradient's tiles take AA^T (16, 4), the sums over tiles GG^T (9, 16)
 
 
+def tile_grid(oh, ow):
+    """(TY, TX): the 2x2 tiles covering an OH x OW output, the last row or column cropped when odd."""
+    return -(-oh // 2), -(-ow // 2)
+
+
+def near_subnormal(largest, dtype):
+    """Is `largest` within 1e4 of dtype's smallest normal number? G's halves drop the last bits there."""
+    return largest < 1e4 * np.finfo(dtype).tiny
+
+
 def kernel_transform(weight, flipped=False):
     """(O, C, 3, 3) -> U (16, O, C) in this thread's scratch memory (valid until this thread's
     next kernel_transform; worker threads may read it meanwhile); flipped: U (16, C, O) of the
@@ -105,8 +115,7 @@ def convolve(x, u, pad, out):
     instead (the module's docstring says why). conv3x3 calls it a chunk of images at a time,
     with u = kernel_transform(weight) once."""
     m, c = x.shape[:2]
-    o, (oh, ow) = u.shape[1], out.shape[2:]
-    ty, tx = -(-oh // 2), -(-ow // 2)
+    o, (ty, tx) = u.shape[1], tile_grid(*out.shape[2:])
     with np.errstate(invalid="ignore", over="ignore"):  # a NaN or inf: the caller runs im2col
         v = workspace(np, "winograd_v", (16, m, ty, tx, c), x.dtype)
         input_transform(x, pad, (ty, tx), v)
@@ -137,9 +146,9 @@ def weight_grad(grad, x, padding):
     (N, O, OH, OW): the sum over every tile of GG^T [ (AA^T grad_tile) * (BB d) ], a chunk
     of images at a time. None when an entry is NaN or inf, or within 1e4 of the smallest
     normal number without being 0 (GG^T's halves lose bits there): run the columns instead."""
-    n, o, oh, ow = grad.shape
+    n, o = grad.shape[:2]
     c = x.shape[1]
-    ty, tx = -(-oh // 2), -(-ow // 2)
+    ty, tx = tile_grid(*grad.shape[2:])
     dtype = np.result_type(grad, x)
     total = np.zeros((16, o, c), dtype)
     part = workspace(np, "winograd_dw", (16, o, c), dtype)
@@ -155,7 +164,7 @@ def weight_grad(grad, x, padding):
             total += part
         dw = np.matmul(_GG.T.astype(dtype), total.reshape(16, -1)).reshape(3, 3, o, c)
         largest = np.abs(dw).max() if dw.size else 0
-    if not np.isfinite(largest) or 0 < largest < 1e4 * np.finfo(dtype).tiny:
+    if not np.isfinite(largest) or (0 < largest and near_subnormal(largest, dtype)):
         return None
     return np.ascontiguousarray(dw.transpose(2, 3, 0, 1))
 
@@ -185,11 +194,12 @@ def conv3x3(x, weight, padding, flipped=False):
     out = np.empty((n, o, oh, ow), dtype=np.result_type(x, weight))
     if n == 0:
         return out
-    if weight.size and np.abs(weight).max() < 1e4 * np.finfo(out.dtype).tiny:
+    if weight.size and near_subnormal(np.abs(weight).max(), out.dtype):
         return None  # G's halves would drop the last bits of subnormal weights: im2col keeps them
     u = kernel_transform(weight.astype(out.dtype, copy=False), flipped)
     x = x.astype(out.dtype, copy=False)
-    size = chunk_size(n, -(-oh // 2) * -(-ow // 2), c, out.dtype.itemsize)
+    ty, tx = tile_grid(oh, ow)
+    size = chunk_size(n, ty * tx, c, out.dtype.itemsize)
     finite = True
     for a in range(0, n, size):
         finite = convolve(x[a:a + size], u, padding, out[a:a + size]) and finite
