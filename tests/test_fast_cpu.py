@@ -61,7 +61,7 @@ CONVS = [  # (input, weight, kwargs): image sizes above and below conv_cpu.MIN_C
 
 @pytest.fixture(params=["shifted columns", "im2col", "winograd"])
 def shifted(monkeypatch, request):
-    """Stride-1 convolutions with kernel rows from shifted columns at every image size, or never;
+    """Convolutions with kernel rows from shifted columns (strided ones too) at every image size, or never;
     3x3 ones by Winograd (forward, dx and dW) at every image size, or never."""
     monkeypatch.setattr(conv_cpu, "MIN_SHIFT_PIXELS", 0 if request.param == "shifted columns" else 1 << 62)
     monkeypatch.setattr(conv_cpu, "MIN_WEIGHT_GRAD_TILES", 0)  # dW by Winograd too, wherever it fits
@@ -112,15 +112,25 @@ def test_winograd_takes_3x3_stride_1_convolutions_from_7x7_to_below_56x56():
     assert not fits(8, 14, kernel=(5, 5)) and not fits(8, 14, stride=(2, 2)) and not fits(8, 14, groups=2)
 
 
-def test_shifted_columns_hold_each_kernel_row_of_im2col():
-    """Kernel row ky's im2col columns are the shifted columns from row ky*OW on."""
+@pytest.mark.parametrize("x_shape, kernel, stride, padding", [
+    ((1, 3, 7, 6), (3, 3), (1, 1), ((1, 1), (1, 1))),    # resnet's 3x3
+    ((1, 2, 9, 8), (3, 3), (2, 2), ((1, 1), (1, 1))),    # resnet's 3x3/2, odd height
+    ((1, 2, 12, 11), (7, 7), (2, 2), ((3, 3), (3, 3))),  # the stem
+    ((1, 2, 10, 13), (5, 3), (2, 3), ((0, 2), (1, 0))),  # uneven stride and padding
+    ((1, 1, 5, 5), (4, 4), (3, 3), ((0, 0), (0, 0))),    # the last input rows unused
+])
+def test_shifted_columns_hold_each_kernel_row_of_im2col(x_shape, kernel, stride, padding):
+    """Kernel row i = r*SH + p's im2col columns are phase p's shifted columns from row r*OW on."""
+    from minigrad.ops.fast.shifted_columns import shifted_columns
     from minigrad.ops.geometry import window
-    x = randn(1, 3, 7, 6).astype(np.float32)
-    win = window("conv2d", x.shape, (3, 3), (1, 1), ((1, 1), (1, 1)))
-    shifted = conv_cpu.shifted_columns(x[0], win).copy()
-    cols = conv_cpu.im2col(x, win).reshape(3, 3, 3, 7 * 6)  # (C, KH, KW, OH*OW)
-    for ky in range(3):
-        np.testing.assert_array_equal(shifted[:, ky * 6:ky * 6 + 42], cols[:, ky].reshape(9, 42))
+    x = randn(*x_shape).astype(np.float32)
+    win = window("conv2d", x.shape, kernel, stride, padding)
+    (kh, kw), sh, (oh, ow), c = kernel, stride[0], win.out, x_shape[1]
+    shifted = shifted_columns(x[0], win).copy().reshape(min(sh, kh), c, kw, -1)
+    cols = conv_cpu.im2col(x, win).reshape(c, kh, kw, oh * ow)
+    for i in range(kh):
+        r, p = divmod(i, sh)
+        np.testing.assert_array_equal(shifted[p, :, :, r * ow:r * ow + oh * ow], cols[:, i])
 
 
 @pytest.mark.parametrize("x_shape, kernel, stride, padding", [
@@ -140,8 +150,9 @@ def test_phase_columns_hold_im2col_columns_plus_junk_that_the_product_drops(x_sh
     np.testing.assert_array_equal(cols, conv_cpu.im2col(x, win).reshape(c, *kernel, m, oh, ow))
 
 
-def test_strided_convolutions_keep_nan_and_inf_where_the_reference_has_them(threads_on):
-    """A NaN or inf next to a strided window's junk columns stays out of every real output and dW."""
+def test_strided_convolutions_keep_nan_and_inf_where_the_reference_has_them(threads_on, shifted):
+    """A NaN or inf next to a strided window's junk columns (phase columns) or in its padding rows
+    (shifted columns) stays out of every real output and dW."""
     rng = np.random.default_rng(3)
     for k, s, p in [(3, 2, 1), (7, 2, 3), (3, 3, 0), (5, 2, 2)]:
         x = rng.standard_normal((3, 4, 13, 12)).astype(np.float32)

@@ -19,13 +19,13 @@ Backward works the same way, one pass over the chunks: dW sums each thread's
 `grad @ cols^T`, and dx is either a convolution of the output gradient with the
 flipped kernel (stride 1) or `W^T @ grad` added back to the input's pixels (col2im).
 
-A stride-1 convolution of a large image (resnet34's layer1 and layer2) copies less:
-im2col writes every input pixel KH*KW times (9 for 3x3), but kernel row ky's columns
-are kernel row 0's columns moved down ky image rows. So each image is copied only KW
-times, shifted sideways (`shifted_columns`), and the product is KH smaller ones, one
-per kernel row, each reading its columns at an offset of ky rows (`multiply_shifted`):
-    out = sum over ky of W[:, :, ky, :] @ shifted[:, ky*OW : ky*OW + OH*OW]
-(one image, 64 channels at 56x56 on one thread, the two alternating: 3.9 -> 3.3 ms).
+A convolution of a large image (resnet34's layer1, and layer2's 3x3/2) copies less:
+im2col writes every input pixel KH*KW times (9 for 3x3), but kernel row i's columns are
+kernel row 0's moved down i image rows (in a strided convolution: down the rows of one
+stride phase). So each image is copied once per kernel column, shifted sideways, and the
+product is one smaller product per kernel row (per group of SH rows), each reading the
+same buffer from a row offset on: shifted_columns.py (one image of 64 channels at 56x56 on
+one thread, the two alternating: 3.9 -> 3.3 ms; layer2's 3x3/2 at b32: 0.85x the phase columns).
 
 3x3 stride-1 convolutions with outputs from 7x7 up to below 56x56 skip all of this: Winograd
 (winograd.py, on BLAS's threads) takes their forward, dx and, from MIN_WEIGHT_GRAD_TILES, dW
@@ -33,8 +33,9 @@ per kernel row, each reading its columns at an offset of ky rows (`multiply_shif
 """
 import numpy as np
 
-from ..geometry import valid_range, window_parts
+from ..geometry import window_parts
 from . import winograd
+from .shifted_columns import kernel_rows, multiply_shifted, shifted_columns, shifted_weight_grad
 from .stride_phases import phase_columns, strided_reader
 from .workspace import chunks, gemm_threads, over_batch, workspace
 
@@ -89,47 +90,10 @@ def im2col(x, win):
 
 
 def shifts(win, groups, out_pixels):
-    """Does this convolution take shifted columns: stride 1, no dilation, one group, a
-    kernel taller than one row, and at least MIN_SHIFT_PIXELS output pixels per image?"""
-    return (win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1 and win.kernel[0] > 1
+    """Does this convolution take shifted columns (shifted_columns.py): no dilation, one group,
+    a kernel taller than its stride, and at least MIN_SHIFT_PIXELS output pixels per image?"""
+    return (win.dilation == (1, 1) and groups == 1 and win.kernel[0] > win.stride[0]
             and win.out[0] * win.out[1] >= MIN_SHIFT_PIXELS)
-
-
-def kernel_rows(weight):
-    """(O, C, KH, KW) -> (KH, O, C*KW): the weight matrix of each kernel row."""
-    o, c, kh, kw = weight.shape
-    return np.ascontiguousarray(weight.transpose(2, 0, 1, 3)).reshape(kh, o, c * kw)
-
-
-def shifted_columns(x, win):
-    """One image (C, H, W) -> this thread's scratch (C*KW, HP*OW), HP = H plus the top and
-    bottom padding: row (c, j) is channel c shifted left by j - left padding, padded with
-    zeros. Its columns ky*OW to ky*OW + OH*OW are im2col's columns of kernel row ky."""
-    c, h, w = x.shape
-    kw, ow = win.kernel[1], win.out[1]
-    (top, bottom), (left, _) = win.padding
-    cols = workspace(np, "shifted", (c, kw, top + h + bottom, ow), x.dtype)
-    cols[:, :, :top] = 0
-    cols[:, :, top + h:] = 0
-    for j in range(kw):
-        lo, hi = valid_range(ow, w, 1, j - left)  # outputs whose input column is real
-        dst = cols[:, j, top:top + h]
-        dst[:, :, :lo] = 0
-        dst[:, :, hi:] = 0
-        if hi > lo:
-            dst[:, :, lo:hi] = x[:, :, lo + j - left:hi + j - left]
-    return cols.reshape(c * kw, -1)
-
-
-def multiply_shifted(rows, cols, out, ow):
-    """out (O, OH*OW) = sum over ky of rows[ky] (O, C*KW) @ cols[:, ky*OW : ky*OW + OH*OW]."""
-    n = out.shape[1]
-    np.matmul(rows[0], cols[:, :n], out=out)
-    if len(rows) > 1:
-        part = workspace(np, "shifted_product", out.shape, out.dtype)
-        for ky in range(1, len(rows)):
-            np.matmul(rows[ky], cols[:, ky * ow:ky * ow + n], out=part)
-            out += part
 
 
 def col2im_add(dcols, dx, win):
@@ -198,10 +162,10 @@ def conv_forward(x, weight, win, groups):
     wmat = weight.reshape(groups, o // groups, -1)
     out = np.empty((n, o, oh, ow), dtype=np.result_type(x, weight))
     threads, size = plan(n, oh * ow)
-    rows = kernel_rows(weight) if shifts(win, groups, oh * ow) else None
+    rows = kernel_rows(weight, win.stride[0]) if shifts(win, groups, oh * ow) else None
 
     def work(start, stop):
-        if rows is not None:  # stride 1, large images: shifted columns, one image at a time
+        if rows is not None:  # large images: shifted columns, one image at a time
             for i in range(start, stop):
                 multiply_shifted(rows, shifted_columns(x[i], win), out[i].reshape(o, -1), ow)
             return
@@ -248,7 +212,7 @@ def columns_backward(grad, x, weight, win, groups, x_shape, flipped):
     if weight is not None and flipped is not None:
         fw, fwin = flipped
         gx = np.empty(x_shape, dtype=grad.dtype)
-        frows = kernel_rows(fw) if shifts(fwin, 1, fwin.out[0] * fwin.out[1]) else None
+        frows = kernel_rows(fw, 1) if shifts(fwin, 1, fwin.out[0] * fwin.out[1]) else None
         fmat = fw.reshape(1, fw.shape[0], -1) if frows is None else None  # fw is a view: this copies
     wmat = weight.reshape(groups, o // groups, -1) if weight is not None else None
     if shifted or frows is not None:  # shifted columns go one image at a time
@@ -283,9 +247,9 @@ def columns_backward(grad, x, weight, win, groups, x_shape, flipped):
     gw = parts[0]
     for part in parts[1:]:  # each thread's share of dW, added in place (sum() would copy twice)
         gw += part
-    if shifted:  # (KH, O, C, KW) -> (O, C, KH, KW)
+    if shifted:  # (O, KH, C, KW) -> (O, C, KH, KW)
         kh, kw = win.kernel
-        return gx, np.ascontiguousarray(gw.reshape(kh, o, -1, kw).transpose(1, 2, 0, 3))
+        return gx, np.ascontiguousarray(gw.reshape(o, kh, -1, kw).transpose(0, 2, 1, 3))
     return gx, gw.reshape(o, x_shape[1] // groups, *win.kernel)
 
 
@@ -302,14 +266,3 @@ def strided_weight_grad(grad, x, win, groups):
     padded[..., :ow] = grad.transpose(1, 0, 2, 3)
     padded[..., ow:] = 0
     return padded.reshape(groups, o // groups, -1) @ cols.reshape(groups, cols.shape[0] // groups, -1).transpose(0, 2, 1)
-
-
-def shifted_weight_grad(grad, x, win):
-    """One image's dW as (KH, O, C*KW): row ky is grad (O, OH*OW) @ the shifted columns of
-    kernel row ky, transposed."""
-    cols, g = shifted_columns(x, win), grad.reshape(grad.shape[0], -1)
-    n, ow, kh = g.shape[1], win.out[1], win.kernel[0]
-    out = np.empty((kh, g.shape[0], cols.shape[0]), dtype=g.dtype)
-    for ky in range(kh):
-        np.matmul(g, cols[:, ky * ow:ky * ow + n].T, out=out[ky])
-    return out
