@@ -9,8 +9,8 @@
     python benchmarks/run.py --json out.json
 
 Both frameworks get the same thread count, warm-up runs are excluded, and each
-number is the median of several repetitions, run in the order minigrad,
-torch, torch, minigrad so that drift affects both alike. The table's header names the
+number is the median of several repetitions, run in rounds of minigrad,
+torch, torch, minigrad so that drift affects both alike (short cases run more rounds). The table's header names the
 machine, the threads and the BLAS numpy runs, since an OPENBLAS_CORETYPE
 setting alone can halve numpy's matrix-product speed.
 
@@ -168,15 +168,24 @@ class LoadWatch:
         return out
 
 
-def time_pair(mg_fn, t_fn, fw, repeat):
-    """Median milliseconds of each, in blocks ordered minigrad, torch, torch, minigrad,
+MIN_PAIR_S = 4.0  # a case keeps running rounds until its timed blocks add up to this many seconds...
+MAX_ROUNDS = 5  # ...up to this many rounds (a resnet34 step at b32 takes one: about 40 s)
+
+
+def time_pair(mg_fn, t_fn, fw, repeat, max_rounds=MAX_ROUNDS):
+    """Median milliseconds of each, in rounds of blocks ordered minigrad, torch, torch, minigrad,
     so that a machine that drifts slower or faster affects both alike. (Alternating
     single runs would be unfair: each library's idle threads spin for a while after
-    it returns and slow the other one down.)"""
+    it returns and slow the other one down.) A short case runs more rounds, until MIN_PAIR_S
+    of timed calls: on a shared machine one slow second can move a median of six 30 ms calls."""
     half = max(1, (repeat + 1) // 2)
-    mg_times = time_block(mg_fn, fw.mg_sync, half)
-    t_times = time_block(t_fn, fw.t_sync, half) + time_block(t_fn, fw.t_sync, half)
-    mg_times += time_block(mg_fn, fw.mg_sync, half)
+    mg_times, t_times = [], []
+    for _ in range(max_rounds):
+        mg_times += time_block(mg_fn, fw.mg_sync, half)
+        t_times += time_block(t_fn, fw.t_sync, half) + time_block(t_fn, fw.t_sync, half)
+        mg_times += time_block(mg_fn, fw.mg_sync, half)
+        if (sum(mg_times) + sum(t_times)) / 1000 >= MIN_PAIR_S:
+            break
     return statistics.median(mg_times), statistics.median(t_times)
 
 
@@ -366,7 +375,7 @@ def main(argv=None):
         for name, mg_fn, t_fn in group(fw, batch, scale):
             if args.only and args.only not in name:
                 continue
-            mg_ms, t_ms = time_pair(mg_fn, t_fn, fw, repeat)
+            mg_ms, t_ms = time_pair(mg_fn, t_fn, fw, repeat, 1 if args.quick else MAX_ROUNDS)
             row = {"case": name, "minigrad_ms": mg_ms, "torch_ms": t_ms, "ratio": mg_ms / t_ms}
             ref = ""
             if args.reference:
