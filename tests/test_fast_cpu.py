@@ -203,6 +203,32 @@ def test_threaded_relu_and_max_pool_match_the_reference(threads_on):
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
+def test_positive_part_by_rows_of_zeros_is_numpys_maximum_with_0(dtype, monkeypatch):
+    """Rows of ZERO_ROW numbers and a tail: NaN, infinities and -0.0 come out as max(x, 0)'s, in place too."""
+    from minigrad.ops.fast import activations
+    monkeypatch.setattr(activations, "ZERO_ROW", 16)
+    monkeypatch.setattr(activations, "_zeros", {})
+    x = (randn(3, 5, 7) * 10).astype(dtype)  # 105 numbers: 6 rows of 16 and a tail of 9
+    if dtype != np.int32:
+        x.flat[[0, 20, 100, 103, 104]] = [np.nan, np.inf, -np.inf, -0.0, np.nan]
+    want = np.maximum(x, 0)
+    got = activations.positive_part(x, np.empty_like(x))
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == want.dtype and np.array_equal(np.signbit(got), np.signbit(want))
+    activations.positive_part(x, x)
+    np.testing.assert_array_equal(x, want)
+    y = np.ones(10, dtype)  # fewer numbers than one row
+    np.testing.assert_array_equal(activations.positive_part(-y, np.empty_like(y)), np.zeros_like(y))
+
+
+def test_relu_of_a_non_contiguous_batch_matches_the_reference(threads_on):
+    x = randn(4, 6, 9, 10)
+    fast, ref = run_both(lambda t: F.relu(t.transpose(1, 3)), [x])
+    for a, b in zip(fast, ref):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_max_pool_without_a_backward_keeps_no_winners_and_gives_the_same_maximum():
     x = minigrad.tensor(randn(2, 3, 9, 9))
     with minigrad.no_grad():

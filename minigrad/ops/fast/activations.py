@@ -9,6 +9,26 @@ from ...array_module import get_array_module
 from .workspace import over_batch
 
 
+ZERO_ROW = 4096  # numbers in each row that positive_part compares with a row of zeros
+_zeros = {}
+
+
+def positive_part(x, out):
+    """out = max(x, 0) for a C-contiguous x (out may be x). numpy's maximum against the scalar 0
+    measured 2-3.5x slower than against an array of zeros (numpy 2.4, the EPYC of docs/PERFORMANCE.md:
+    100,000 float32 78 -> 26 us; 3.2 million 2.8 -> 1.4 ms), so x is read as rows of ZERO_ROW
+    numbers, each compared with the same row of zeros, which stays in the cache."""
+    flat, flat_out = x.reshape(-1), out.reshape(-1)
+    rows = flat.size // ZERO_ROW
+    zeros = _zeros.get(x.dtype)
+    if zeros is None:
+        zeros = _zeros[x.dtype] = np.zeros(ZERO_ROW, dtype=x.dtype)
+    body = rows * ZERO_ROW
+    np.maximum(flat[:body].reshape(rows, ZERO_ROW), zeros, out=flat_out[:body].reshape(rows, ZERO_ROW))
+    np.maximum(flat[body:], 0, out=flat_out[body:])  # the last few numbers
+    return out
+
+
 class ReluFast(Function):
     """out = max(x, 0);  dx = grad except where out <= 0 (a NaN passes it, as PyTorch's). Keeps only the output."""
     op = "relu"
@@ -19,7 +39,10 @@ class ReluFast(Function):
             out = xp.maximum(x, 0, out=out)
         else:
             out = np.empty_like(x) if out is None else out  # out is x: in place (relu_)
-            over_batch(np, x.shape[0], lambda a, b: np.maximum(x[a:b], 0, out=out[a:b]), x.size)
+            if x.flags.c_contiguous and out.flags.c_contiguous:
+                over_batch(np, x.shape[0], lambda a, b: positive_part(x[a:b], out[a:b]), x.size)
+            else:
+                over_batch(np, x.shape[0], lambda a, b: np.maximum(x[a:b], 0, out=out[a:b]), x.size)
         self.save_for_backward(out)
         return out
 
