@@ -62,6 +62,25 @@ def test_matches_the_reference_and_torch(shape, training, dtype, threads):
         np.testing.assert_allclose(a, t, rtol=tol, atol=tol * scale)
 
 
+@pytest.mark.parametrize("shape", [(5, 3, 4, 4), (3, 7, 9, 9), (2, 3, 70, 70), (4, 2, 0, 3)], ids=str)
+def test_blocks_are_whole_images_or_rows_of_one_image_and_spread_lines_up(shape, monkeypatch):
+    """Every row once; a block's part of x times spread(v) is x times v per channel, as the (N*C, 1) column was."""
+    monkeypatch.setattr(workspace, "PARALLEL_MIN_SIZE", 0)
+    monkeypatch.setattr(batch_norm_cpu, "BLOCK", 400)  # 2 images of 3x4x4 a block; 9x9 and 70x70 cut inside images
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    rows = batch_norm_cpu.Rows(x)
+    n, c = shape[:2]
+    covered = [r for lo, hi in rows.blocks for r in range(lo, hi)]
+    assert covered == list(range(n * c))
+    v = np.arange(1, c + 1, dtype=np.float32)
+    spread = rows.spread(v)
+    for lo, hi in rows.blocks:
+        assert hi - lo >= c and lo % c == 0 and hi % c == 0 or lo // c == (hi - 1) // c
+        got = rows.part(x, lo, hi) * spread(lo, hi)
+        want = rows.of(x)[lo:hi] * np.tile(v, n)[lo:hi, None]
+        np.testing.assert_array_equal(got.reshape(-1), want.reshape(-1))
+
+
 def test_statistics_are_exact_to_float32_rounding_at_a_large_mean(threads):
     """mean 1000, spread 0.003: one pass of sums and sums of squares in float32 would lose the
     variance entirely, and the float32 mean's rounding alone would shift it by 1e-4 (sum(c) corrects it)."""

@@ -56,26 +56,50 @@ def channel_sums(a, b=None):
 
 class Rows:
     """An (N, C, ...) C-contiguous batch as an (N*C, L) matrix, one row per image and channel,
-    cut into blocks of whole rows (a batch too small for threads is one block: each numpy call
-    costs ~2 us); `run(work)` calls work(a, b) for each block's rows, split over threads."""
+    cut into blocks of rows (a batch too small for threads is one block: each numpy call costs
+    ~2 us); `run(work)` calls work(a, b) for each block's rows, split over threads.
+
+    A block is whole images, or rows of one image: then `part` gives it as (images, C*L) or
+    (1, rows*L) and `spread(v)[...]` a per-channel vector laid out as one image's numbers, so
+    that `part * vector` runs along contiguous runs of C*L numbers. Rows (N*C, L) times an
+    (N*C, 1) column would start a new run every L numbers: at 7x7 that measured 1.8x slower,
+    at 56x56 1.3x (x * scale + shift, 8x256x7x7: 98 -> 54 us; 32x64x56x56: 6.3 -> 5.0 ms)."""
     def __init__(self, x):
         self.n, self.c = x.shape[:2]
         self.length = x.size // (self.n * self.c) if x.size else 0
         self.m = self.n * self.length  # numbers per channel
-        rows = self.n * self.c
-        small = x.size < workspace.PARALLEL_MIN_SIZE
-        self.blocks = chunks(0, rows, rows if small else max(1, BLOCK // max(1, self.length)))
+        image = self.c * self.length
+        if x.size < workspace.PARALLEL_MIN_SIZE:
+            self.blocks = [(0, self.n * self.c)]
+        elif image <= BLOCK:  # whole images
+            self.blocks = [(a * self.c, b * self.c) for a, b in chunks(0, self.n, BLOCK // max(1, image))]
+        else:  # each image cut into blocks of rows
+            rows = max(1, BLOCK // max(1, self.length))
+            self.blocks = [(i * self.c + a, i * self.c + b) for i in range(self.n) for a, b in chunks(0, self.c, rows)]
         self.ones = np.ones(self.length, dtype=x.dtype)
         self.size = x.size
 
     def of(self, a):
         return a.reshape(self.n * self.c, self.length)
 
-    def per_row(self, v):
-        """A (C,) vector as an (N*C, 1) column: each row's channel's number."""
-        column = np.empty((self.n, self.c), dtype=v.dtype)
-        column[...] = v  # (np.broadcast_to costs ~20 us a call)
-        return column.reshape(-1, 1)
+    def part(self, a, lo, hi):
+        """Block rows lo:hi of a as (images, C*L), or (1, (hi - lo) * L) inside one image."""
+        flat = a.reshape(-1)[lo * self.length:hi * self.length]
+        if hi - lo >= self.c:
+            return flat.reshape((hi - lo) // self.c, self.c * self.length)
+        return flat.reshape(1, (hi - lo) * self.length)
+
+    def spread(self, v):
+        """A (C,) vector as one image's numbers (C*L,): a function (lo, hi) -> the block's part
+        of it, to combine with part(a, lo, hi)."""
+        image = np.repeat(v, self.length)
+
+        def block(lo, hi):
+            if hi - lo >= self.c:
+                return image
+            start = (lo % self.c) * self.length
+            return image[start:start + (hi - lo) * self.length]
+        return block
 
     def dots(self, a, b):
         """sum(a * b) of each row of two (k, L) blocks, without making a * b."""
@@ -106,11 +130,11 @@ def train_forward(x, weight, bias, eps):
     rows.run(sum_rows)
     mean = (rows.per_channel(sums) / rows.m).astype(x.dtype)
     c = np.empty_like(x)
-    cr, mean_r = rows.of(c), rows.per_row(mean)
+    cr, mean_s = rows.of(c), rows.spread(mean)
     s1, s2 = np.empty_like(sums), np.empty_like(sums)
 
     def center(a, b):  # c = x - mean, then its sums while the block is in the cache
-        np.subtract(xr[a:b], mean_r[a:b], out=cr[a:b])
+        np.subtract(rows.part(x, a, b), mean_s(a, b), out=rows.part(c, a, b))
         s1[a:b] = cr[a:b] @ rows.ones
         s2[a:b] = rows.dots(cr[a:b], cr[a:b])
     rows.run(center)
@@ -127,13 +151,14 @@ def affine(x, scale, shift):
     """x * scale + shift, per channel (shift may be None), in one pass over x."""
     rows = Rows(x)
     out = np.empty_like(x)
-    xr, outr, scale_r = rows.of(x), rows.of(out), rows.per_row(scale)
-    shift_r = rows.per_row(shift) if shift is not None else None
+    scale_s = rows.spread(scale)
+    shift_s = rows.spread(shift) if shift is not None else None
 
     def work(a, b):
-        np.multiply(xr[a:b], scale_r[a:b], out=outr[a:b])
-        if shift_r is not None:
-            np.add(outr[a:b], shift_r[a:b], out=outr[a:b])
+        part = rows.part(out, a, b)
+        np.multiply(rows.part(x, a, b), scale_s(a, b), out=part)
+        if shift_s is not None:
+            part += shift_s(a, b)
     rows.run(work)
     return out
 
@@ -178,18 +203,17 @@ def backward(grad, c, inv_std, weight, training, need_w, drift=None):
         g_sum, gc_sum = sums
         k_c = inv_std * inv_std * gc_sum / rows.m
         k_0 = g_sum / rows.m - (drift * k_c if drift is not None else 0)  # (c - drift) * k_c + g_sum / m
-        k_c, k_0 = rows.per_row(k_c), rows.per_row(k_0.astype(grad.dtype))
-        factors = [rows.per_row(f) for f in _scale_factors(inv_std, weight, scale)]
+        k_c, k_0 = rows.spread(k_c), rows.spread(k_0.astype(grad.dtype))
+        factors = [rows.spread(f) for f in _scale_factors(inv_std, weight, scale)]
         gx = np.empty_like(grad)
-        gxr = rows.of(gx)
 
         def work(a, b):  # (g - (c * k_c + k_0)) * scale: PyTorch's order, a huge scale overflows only once
-            part = gxr[a:b]
-            np.multiply(cr[a:b], k_c[a:b], out=part)
-            part += k_0[a:b]
-            np.subtract(gr[a:b], part, out=part)
+            part = rows.part(gx, a, b)
+            np.multiply(rows.part(c, a, b), k_c(a, b), out=part)
+            part += k_0(a, b)
+            np.subtract(rows.part(grad, a, b), part, out=part)
             for factor in factors:
-                part *= factor[a:b]
+                part *= factor(a, b)
         rows.run(work)
     if sums is None:
         return gx, None, None
