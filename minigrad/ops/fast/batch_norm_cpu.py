@@ -1,7 +1,7 @@
 """Batch norm's CPU passes over an NCHW batch, with what each pass computes from a block while
-it is in the cache: the batch is cut into blocks of about BLOCK numbers (whole rows of the
-(N*C, H*W) matrix, one row per image and channel), split over threads (numpy releases the
-GIL inside a ufunc).
+it is in the cache: the batch is cut into blocks of about BLOCK numbers (whole images, or
+rows of one image, of the (N*C, H*W) matrix, one row per image and channel: `Rows`), split
+over threads (numpy releases the GIL inside a ufunc).
 
 Forward keeps c = x - mean rather than xhat = c / std: backward rewrites every xhat as
 c * inv_std, which saves the pass that would make xhat. Per channel (m values each):
