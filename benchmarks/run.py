@@ -9,8 +9,8 @@
     python benchmarks/run.py --json out.json
 
 Both frameworks get the same thread count, warm-up runs are excluded, and each
-number is the median of several repetitions, run in rounds of minigrad,
-torch, torch, minigrad so that drift affects both alike (short cases run more rounds). The table's header names the
+number is the median of several repetitions, run in rounds of minigrad, torch,
+torch, minigrad so that drift affects both alike (short cases run more rounds). The table's header names the
 machine, the threads and the BLAS numpy runs, since an OPENBLAS_CORETYPE
 setting alone can halve numpy's matrix-product speed.
 

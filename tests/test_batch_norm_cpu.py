@@ -62,7 +62,7 @@ def test_matches_the_reference_and_torch(shape, training, dtype, threads):
         np.testing.assert_allclose(a, t, rtol=tol, atol=tol * scale)
 
 
-@pytest.mark.parametrize("shape", [(5, 3, 4, 4), (3, 7, 9, 9), (2, 3, 70, 70), (4, 2, 0, 3)], ids=str)
+@pytest.mark.parametrize("shape", [(5, 3, 4, 4), (3, 7, 9, 9), (2, 3, 70, 70), (4, 2, 0, 3), (2, 0, 4, 4)], ids=str)
 def test_blocks_are_whole_images_or_rows_of_one_image_and_spread_lines_up(shape, monkeypatch):
     """Every row once; a block's part of x times spread(v) is x times v per channel, as the (N*C, 1) column was."""
     monkeypatch.setattr(workspace, "PARALLEL_MIN_SIZE", 0)

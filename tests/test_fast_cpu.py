@@ -56,6 +56,8 @@ CONVS = [  # (input, weight, kwargs): image sizes above and below conv_cpu.MIN_C
     ((2, 3, 8, 9), (4, 3, 3, 3), {}),                                 # no padding
     ((2, 3, 8, 9), (4, 3, 3, 3), {"padding": 3}),                     # padding >= kernel: col2im dx
     ((2, 3, 12, 10), (4, 3, 5, 5), {"padding": 2, "bias": True}),
+    ((2, 3, 13, 17), (4, 3, 5, 3), {"stride": (2, 3), "padding": (2, 1)}),  # uneven stride: 3 row phases, 2 of them
+    ((2, 3, 9, 16), (4, 3, 2, 3), {"stride": (1, 2)}),                # a stride across only
 ]
 
 
@@ -220,6 +222,9 @@ def test_positive_part_by_rows_of_zeros_is_numpys_maximum_with_0(dtype, monkeypa
     np.testing.assert_array_equal(x, want)
     y = np.ones(10, dtype)  # fewer numbers than one row
     np.testing.assert_array_equal(activations.positive_part(-y, np.empty_like(y)), np.zeros_like(y))
+    out = np.full((7, 15), 7, dtype).T  # a transposed out is written too, not a copy of it
+    activations.positive_part(x.reshape(15, 7), out)
+    np.testing.assert_array_equal(out, want.reshape(15, 7))
 
 
 def test_relu_of_a_non_contiguous_batch_matches_the_reference(threads_on):

@@ -14,15 +14,19 @@ _zeros = {}
 
 
 def positive_part(x, out):
-    """out = max(x, 0) for a C-contiguous x (out may be x). numpy's maximum against the scalar 0
-    measured 2-3.5x slower than against an array of zeros (numpy 2.4, the EPYC of docs/PERFORMANCE.md:
-    100,000 float32 78 -> 26 us; 3.2 million 2.8 -> 1.4 ms), so x is read as rows of ZERO_ROW
+    """out = max(x, 0) (out may be x). numpy's maximum against the scalar 0 measured 2-3.5x slower
+    than against an array of zeros (numpy 2.4, the EPYC of docs/PERFORMANCE.md: 100,000 float32
+    78 -> 26 us; 3.2 million 2.8 -> 1.4 ms), so a C-contiguous x is read as rows of ZERO_ROW
     numbers, each compared with the same row of zeros, which stays in the cache."""
+    if not (x.flags.c_contiguous and out.flags.c_contiguous):  # (reshape would copy: out unwritten)
+        return np.maximum(x, 0, out=out)
     flat, flat_out = x.reshape(-1), out.reshape(-1)
     rows = flat.size // ZERO_ROW
     zeros = _zeros.get(x.dtype)
     if zeros is None:
-        zeros = _zeros[x.dtype] = np.zeros(ZERO_ROW, dtype=x.dtype)
+        zeros = np.zeros(ZERO_ROW, dtype=x.dtype)
+        zeros.flags.writeable = False  # shared by every thread
+        _zeros[x.dtype] = zeros
     body = rows * ZERO_ROW
     np.maximum(flat[:body].reshape(rows, ZERO_ROW), zeros, out=flat_out[:body].reshape(rows, ZERO_ROW))
     np.maximum(flat[body:], 0, out=flat_out[body:])  # the last few numbers
@@ -39,10 +43,7 @@ class ReluFast(Function):
             out = xp.maximum(x, 0, out=out)
         else:
             out = np.empty_like(x) if out is None else out  # out is x: in place (relu_)
-            if x.flags.c_contiguous and out.flags.c_contiguous:
-                over_batch(np, x.shape[0], lambda a, b: positive_part(x[a:b], out[a:b]), x.size)
-            else:
-                over_batch(np, x.shape[0], lambda a, b: np.maximum(x[a:b], 0, out=out[a:b]), x.size)
+            over_batch(np, x.shape[0], lambda a, b: positive_part(x[a:b], out[a:b]), x.size)
         self.save_for_backward(out)
         return out
 

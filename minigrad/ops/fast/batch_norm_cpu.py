@@ -69,7 +69,9 @@ class Rows:
         self.length = x.size // (self.n * self.c) if x.size else 0
         self.m = self.n * self.length  # numbers per channel
         image = self.c * self.length
-        if x.size < workspace.PARALLEL_MIN_SIZE:
+        if self.n * self.c == 0:
+            self.blocks = []
+        elif x.size < workspace.PARALLEL_MIN_SIZE:
             self.blocks = [(0, self.n * self.c)]
         elif image <= BLOCK:  # whole images
             self.blocks = [(a * self.c, b * self.c) for a, b in chunks(0, self.n, BLOCK // max(1, image))]
@@ -83,7 +85,8 @@ class Rows:
         return a.reshape(self.n * self.c, self.length)
 
     def part(self, a, lo, hi):
-        """Block rows lo:hi of a as (images, C*L), or (1, (hi - lo) * L) inside one image."""
+        """Block rows lo:hi of a as (images, C*L), or (1, (hi - lo) * L) inside one image (a block
+        is one or the other, never part of two images: __init__ cuts them so)."""
         flat = a.reshape(-1)[lo * self.length:hi * self.length]
         if hi - lo >= self.c:
             return flat.reshape((hi - lo) // self.c, self.c * self.length)

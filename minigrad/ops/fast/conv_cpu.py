@@ -19,13 +19,14 @@ Backward works the same way, one pass over the chunks: dW sums each thread's
 `grad @ cols^T`, and dx is either a convolution of the output gradient with the
 flipped kernel (stride 1) or `W^T @ grad` added back to the input's pixels (col2im).
 
-A convolution of a large image (resnet34's layer1, and layer2's 3x3/2) copies less:
+A convolution of a large image (resnet34's layer1, its stem and layer2's 3x3/2) copies less:
 im2col writes every input pixel KH*KW times (9 for 3x3), but kernel row i's columns are
 kernel row 0's moved down i image rows (in a strided convolution: down the rows of one
 stride phase). So each image is copied once per kernel column, shifted sideways, and the
 product is one smaller product per kernel row (per group of SH rows), each reading the
 same buffer from a row offset on: shifted_columns.py (one image of 64 channels at 56x56 on
-one thread, the two alternating: 3.9 -> 3.3 ms; layer2's 3x3/2 at b32: 0.85x the phase columns).
+one thread, the two alternating: 3.9 -> 3.3 ms; layer2's 3x3/2 at b32: 0.88x the phase columns).
+A strided convolution's dx still goes through W^T @ grad and col2im.
 
 3x3 stride-1 convolutions with outputs from 7x7 up to below 56x56 skip all of this: Winograd
 (winograd.py, on BLAS's threads) takes their forward, dx and, from MIN_WEIGHT_GRAD_TILES, dW

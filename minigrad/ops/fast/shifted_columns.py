@@ -8,18 +8,20 @@ same buffer from pixel i * OW on, and the product is one smaller product per ker
 
     out (O, OH*OW) = sum over i of W[:, :, i, :] (O, C*KW) @ cols[:, i*OW : i*OW + OH*OW]
 
-A stride S moves each output pixel S input pixels, so no shifted buffer lines up with
-a kernel row as it is. Split the rows into their S phases: phase p holds padded input rows
-p, p + S, p + 2S, ... . Kernel row i = r*S + p reads phase p moved down r of its rows. So
-the buffer holds, for each phase p, each channel c and kernel column j, the pixels
-xpad[c, S*a + p, SW*b + j] (a < PH rows, b < OW), and the product is one per r, of the
-phases that r's kernel rows read; they are the buffer's first phases, so the first rows:
+A stride SH moves each output row SH input rows, so no shifted buffer lines up with a
+kernel row as it is. Split the padded rows into their SH phases: phase p holds rows
+p, p + SH, p + 2*SH, ... . Kernel row i = r*SH + p reads phase p moved down r of its rows.
+So the buffer holds, for each phase p, channel c and kernel column j, the pixels
+xpad[c, SH*a + p, SW*b + j] (a < PH rows, b < OW: a stride SW across is read in the copy),
+and the product is one per r, over the P_r = min(SH, KH - r*SH) phases that r's kernel rows
+read; they are the buffer's first phases, so its first rows:
 
-    out = sum over r of W[:, :, r*S : r*S + S, :] (O, S*C*KW) @ cols[:S*C*KW, r*OW : r*OW + OH*OW]
+    out = sum over r of W[:, :, r*SH : r*SH + P_r, :] (O, P_r*C*KW) @ cols[:P_r*C*KW, r*OW : r*OW + OH*OW]
 
-resnet34's layer2 3x3/2 reads 6 copies of each phase's quarter of the image, not 9, with
-2 products (384 and 192 deep). With S = 1 there is one phase and this is the first formula.
-The same buffer gives dW: grad (O, OH*OW) @ those columns, transposed, one product per r.
+For resnet34's layer2 3x3/2 the copy writes 6 blocks of a quarter image each (2 phases x 3
+kernel columns) where im2col writes 9, and there are 2 products, 384 and 192 deep. With
+SH = 1 there is one phase and this is the first formula. The same buffer gives dW:
+grad (O, OH*OW) @ those columns, transposed, one product per r.
 """
 import numpy as np
 
@@ -33,7 +35,7 @@ def shifted_columns(x, win):
     c, h, w = x.shape
     (kh, kw), (sh, sw), (oh, ow) = win.kernel, win.stride, win.out
     (top, _), (left, _) = win.padding
-    phases, ph = min(sh, kh), oh + (kh - 1) // sh
+    phases, ph = min(sh, kh), oh + (kh - 1) // sh  # (conv_cpu.shifts sends kernels taller than SH: sh)
     cols = workspace(np, "shifted", (phases, c, kw, ph, ow), x.dtype)
     for p in range(phases):
         r0, r1 = valid_range(ph, h, sh, p - top)  # rows a holding real pixels
