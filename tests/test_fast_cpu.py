@@ -114,33 +114,32 @@ def test_winograd_takes_3x3_stride_1_convolutions_from_7x7_to_below_56x56():
     assert not fits(8, 14, kernel=(5, 5)) and not fits(8, 14, stride=(2, 2)) and not fits(8, 14, groups=2)
 
 
-@pytest.mark.parametrize("x_shape, kernel, stride, padding", [
-    ((1, 3, 7, 6), (3, 3), (1, 1), ((1, 1), (1, 1))),    # resnet's 3x3
-    ((1, 2, 9, 8), (3, 3), (2, 2), ((1, 1), (1, 1))),    # resnet's 3x3/2, odd height
+STRIDED_WINDOWS = [  # (input, kernel, stride, padding) of the strided column copies' tests
+    ((2, 3, 9, 8), (3, 3), (2, 2), ((1, 1), (1, 1))),    # resnet's 3x3/2, odd height
     ((1, 2, 12, 11), (7, 7), (2, 2), ((3, 3), (3, 3))),  # the stem
-    ((1, 2, 10, 13), (5, 3), (2, 3), ((0, 2), (1, 0))),  # uneven stride and padding
-    ((1, 1, 5, 5), (4, 4), (3, 3), ((0, 0), (0, 0))),    # the last input rows unused
-])
+    ((3, 2, 10, 13), (3, 5), (3, 2), ((0, 2), (1, 0))),  # uneven stride and padding
+    ((1, 2, 10, 13), (5, 3), (2, 3), ((0, 2), (1, 0))),  # uneven, a kernel taller than its stride
+    ((2, 1, 5, 5), (4, 4), (3, 3), ((0, 0), (0, 0))),    # the last input rows unused
+]
+
+
+@pytest.mark.parametrize("x_shape, kernel, stride, padding",
+                         [((1, 3, 7, 6), (3, 3), (1, 1), ((1, 1), (1, 1)))] + STRIDED_WINDOWS)  # + resnet's 3x3
 def test_shifted_columns_hold_each_kernel_row_of_im2col(x_shape, kernel, stride, padding):
-    """Kernel row i = r*SH + p's im2col columns are phase p's shifted columns from row r*OW on."""
+    """Kernel row i = r*SH + p's im2col columns (of the first image) are phase p's shifted columns from row r*OW on."""
     from minigrad.ops.fast.shifted_columns import shifted_columns
     from minigrad.ops.geometry import window
     x = randn(*x_shape).astype(np.float32)
     win = window("conv2d", x.shape, kernel, stride, padding)
     (kh, kw), sh, (oh, ow), c = kernel, stride[0], win.out, x_shape[1]
     shifted = shifted_columns(x[0], win).copy().reshape(min(sh, kh), c, kw, -1)
-    cols = conv_cpu.im2col(x, win).reshape(c, kh, kw, oh * ow)
+    cols = conv_cpu.im2col(x[:1], win).reshape(c, kh, kw, oh * ow)
     for i in range(kh):
         r, p = divmod(i, sh)
         np.testing.assert_array_equal(shifted[p, :, :, r * ow:r * ow + oh * ow], cols[:, i])
 
 
-@pytest.mark.parametrize("x_shape, kernel, stride, padding", [
-    ((2, 3, 9, 8), (3, 3), (2, 2), ((1, 1), (1, 1))),  # resnet's 3x3/2, odd height
-    ((1, 2, 12, 11), (7, 7), (2, 2), ((3, 3), (3, 3))),  # the stem
-    ((3, 2, 10, 13), (3, 5), (3, 2), ((0, 2), (1, 0))),  # uneven stride and padding
-    ((2, 1, 5, 5), (4, 4), (3, 3), ((0, 0), (0, 0))),    # the last input rows unused
-])
+@pytest.mark.parametrize("x_shape, kernel, stride, padding", STRIDED_WINDOWS)
 def test_phase_columns_hold_im2col_columns_plus_junk_that_the_product_drops(x_shape, kernel, stride, padding):
     """phase_columns' first OW columns of each output row are im2col's, whatever the junk after them."""
     from minigrad.ops.fast.stride_phases import phase_columns
