@@ -61,11 +61,14 @@ CONVS = [  # (input, weight, kwargs): image sizes above and below conv_cpu.MIN_C
 ]
 
 
-@pytest.fixture(params=["shifted columns", "im2col", "winograd"])
+@pytest.fixture(params=["shifted columns", "winograd 1d", "im2col", "winograd"])
 def shifted(monkeypatch, request):
     """Convolutions with kernel rows from shifted columns (strided ones too) at every image size, or never;
-    3x3 ones by Winograd (forward, dx and dW) at every image size, or never."""
-    monkeypatch.setattr(conv_cpu, "MIN_SHIFT_PIXELS", 0 if request.param == "shifted columns" else 1 << 62)
+    the 3x3 stride-1 ones among them by Winograd F(4, 3) down the image (forward and dx), or not;
+    3x3 ones by Winograd F(2x2, 3x3) (forward, dx and dW) at every image size, or never."""
+    monkeypatch.setattr(conv_cpu, "MIN_SHIFT_PIXELS", 1 << 62 if request.param in ("im2col", "winograd") else 0)
+    monkeypatch.setattr(conv_cpu, "MIN_WINOGRAD_1D_CHANNELS", 0 if request.param == "winograd 1d" else 1 << 62)
+    monkeypatch.setattr(conv_cpu, "MAX_WINOGRAD_PIXELS", 0)  # (winograd_1d_fits: from this many output pixels)
     monkeypatch.setattr(conv_cpu, "MIN_WEIGHT_GRAD_TILES", 0)  # dW by Winograd too, wherever it fits
     monkeypatch.setattr(conv_cpu, "winograd_fits", lambda win, groups: request.param == "winograd" and (
         win.kernel == (3, 3) and win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1))

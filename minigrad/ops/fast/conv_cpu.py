@@ -35,7 +35,7 @@ A strided convolution's dx still goes through W^T @ grad and col2im.
 import numpy as np
 
 from ..geometry import window_parts
-from . import winograd
+from . import winograd, winograd_1d
 from .shifted_columns import kernel_rows, multiply_shifted, shifted_columns, shifted_weight_grad
 from .stride_phases import phase_columns, strided_reader
 from .workspace import chunks, gemm_threads, over_batch, workspace
@@ -47,6 +47,8 @@ MAX_WINOGRAD_PIXELS = 56 * 56  # 3x3 stride-1 convolutions with smaller outputs 
 MIN_WEIGHT_GRAD_TILES = 784  # ...and their dW, from this many 2x2 output tiles in the batch (its 16 products
 # sum over the tiles: fewer make them thin. fwd+bwd A/B, Winograd's dW against the columns': 784 tiles
 # 0.92x (256 channels at 14x14, b16), 1568 0.70-0.86x; 392 1.16-1.20x, 128-256 1.14-1.67x)
+MIN_WINOGRAD_1D_CHANNELS = 64  # larger 3x3 stride-1 convolutions take Winograd F(4, 3) down the image from
+# this many channels in and out (fewer leave its transforms the larger part: 16 at 56x56 1.3x the shifted columns)
 
 
 def plan(n, out_pixels):
@@ -153,6 +155,25 @@ def winograd_fits(win, groups):
             and min(oh, ow) >= 7 and oh * ow < MAX_WINOGRAD_PIXELS)
 
 
+def winograd_1d_fits(win, groups, weight):
+    """Winograd F(4, 3) down the image (winograd_1d.py) for the 3x3 stride-1 convolutions that
+    winograd_fits leaves to the shifted columns (outputs from MAX_WINOGRAD_PIXELS up) with at least
+    MIN_WINOGRAD_1D_CHANNELS in and out, unless the weight is all within 1e4 of the smallest normal
+    number (G's sixths would drop its last bits)."""
+    (o, c), (oh, ow) = weight.shape[:2], win.out
+    return (win.kernel == (3, 3) and win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1
+            and oh * ow >= MAX_WINOGRAD_PIXELS and min(o, c) >= MIN_WINOGRAD_1D_CHANNELS
+            and not winograd.near_subnormal(np.abs(weight).max(), weight.dtype))
+
+
+def convolve_large(rows, u, x, win, out):
+    """out (O, OH, OW) = the convolution of one image x by shifted columns (kernel rows `rows`),
+    or by Winograd F(4, 3) down the image where u (its kernel transform) is given, and its
+    outputs are finite."""
+    if u is None or not winograd_1d.convolve(x, u, win.padding, out):
+        multiply_shifted(rows, shifted_columns(x, win), out.reshape(out.shape[0], -1), win.out[1])
+
+
 def conv_forward(x, weight, win, groups):
     """out = conv2d(x, weight) in NCHW, the images shared between threads."""
     if winograd_fits(win, groups):
@@ -164,11 +185,12 @@ def conv_forward(x, weight, win, groups):
     out = np.empty((n, o, oh, ow), dtype=np.result_type(x, weight))
     threads, size = plan(n, oh * ow)
     rows = kernel_rows(weight, win.stride[0]) if shifts(win, groups, oh * ow) else None
+    u = winograd_1d.kernel_transform(weight, out.dtype) if winograd_1d_fits(win, groups, weight) else None
 
     def work(start, stop):
         if rows is not None:  # large images: shifted columns, one image at a time
             for i in range(start, stop):
-                multiply_shifted(rows, shifted_columns(x[i], win), out[i].reshape(o, -1), ow)
+                convolve_large(rows, u, x[i], win, out[i])
             return
         for a, b in chunks(start, stop, size):
             if strided(win):  # columns copied from the stride phases as long runs
@@ -209,11 +231,12 @@ def columns_backward(grad, x, weight, win, groups, x_shape, flipped):
     shifted = shifts(win, groups, oh * ow)  # dW from shifted columns
     scatter = weight is not None and flipped is None  # dx by W^T @ grad and col2im
     gx = np.zeros(x_shape, dtype=grad.dtype) if scatter else None
-    frows = None
+    frows = fu = None
     if weight is not None and flipped is not None:
         fw, fwin = flipped
         gx = np.empty(x_shape, dtype=grad.dtype)
         frows = kernel_rows(fw, 1) if shifts(fwin, 1, fwin.out[0] * fwin.out[1]) else None
+        fu = winograd_1d.kernel_transform(fw, gx.dtype) if frows is not None and winograd_1d_fits(fwin, 1, fw) else None
         fmat = fw.reshape(1, fw.shape[0], -1) if frows is None else None  # fw is a view: this copies
     wmat = weight.reshape(groups, o // groups, -1) if weight is not None else None
     if shifted or frows is not None:  # shifted columns go one image at a time
@@ -233,7 +256,7 @@ def columns_backward(grad, x, weight, win, groups, x_shape, flipped):
                 gw = part if gw is None else np.add(gw, part, out=gw)
             if flipped is not None:  # the flipped kernel over the gradient
                 if frows is not None:
-                    multiply_shifted(frows, shifted_columns(grad[a], fwin), gx[a].reshape(fw.shape[0], -1), fwin.out[1])
+                    convolve_large(frows, fu, grad[a], fwin, gx[a])
                 else:
                     multiply_into(fmat, im2col(grad[a:b], fwin)[None], gx[a:b])
             elif scatter:
