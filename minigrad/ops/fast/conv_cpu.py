@@ -29,8 +29,12 @@ one thread, the two alternating: 3.9 -> 3.3 ms; layer2's 3x3/2 at b32: 0.88x the
 A strided convolution's dx still goes through W^T @ grad and col2im.
 
 3x3 stride-1 convolutions with outputs from 7x7 up to below 56x56 skip all of this: Winograd
-(winograd.py, on BLAS's threads) takes their forward, dx and, from MIN_WEIGHT_GRAD_TILES, dW
-(`winograd_fits`); the columns remain for what it declines (a non-finite result).
+F(4x2, 3x3) (winograd.py, on BLAS's threads) takes their forward, dx and, from MIN_WEIGHT_GRAD_TILES, dW
+(`winograd_fits`); the columns remain for what it declines (a non-finite result). From 56x56 up
+(resnet34's layer1) the forward and dx of one with at least MIN_WINOGRAD_1D_CHANNELS channels
+take Winograd F(4, 3) down the image instead of the shifted columns, still one image per thread
+(winograd_1d.py, `winograd_1d_fits`): half their multiplications. An image whose output is not
+finite is redone by the shifted columns.
 """
 import numpy as np
 
@@ -44,9 +48,10 @@ MIN_COLUMNS = 2048  # a chunk holds enough images for this many output pixels: f
 MIN_THREAD_COLUMNS = 2048  # fewer output pixels per thread: one whole-batch product on BLAS's threads
 MIN_SHIFT_PIXELS = 784  # shifted columns from 28x28 outputs up; at 14x14 they measured no faster
 MAX_WINOGRAD_PIXELS = 56 * 56  # 3x3 stride-1 convolutions with smaller outputs take Winograd: winograd_fits
-MIN_WEIGHT_GRAD_TILES = 784  # ...and their dW, from this many 2x2 output tiles in the batch (its 16 products
-# sum over the tiles: fewer make them thin. fwd+bwd A/B, Winograd's dW against the columns': 784 tiles
-# 0.92x (256 channels at 14x14, b16), 1568 0.70-0.86x; 392 1.16-1.20x, 128-256 1.14-1.67x)
+MIN_WEIGHT_GRAD_TILES = 128  # ...and their dW, from this many 4x2 output tiles in the batch (its 24 products
+# sum over the tiles: fewer make them thin. dW A/B, Winograd's against the columns': 784 tiles 0.74x (128
+# channels at 28x28, b8), 448 0.77x (256 at 14x14, b16), 256 0.84x, 128 0.91x (512 at 7x7, b32, b16);
+# 112 0.99x, 64 1.44x, 32 2.7x)
 MIN_WINOGRAD_1D_CHANNELS = 64  # larger 3x3 stride-1 convolutions take Winograd F(4, 3) down the image from
 # this many channels in and out (fewer leave its transforms the larger part: 16 at 56x56 1.3x the shifted columns)
 
@@ -145,11 +150,12 @@ def multiply_dropping(wmat, cols, out):
 
 
 def winograd_fits(win, groups):
-    """Winograd F(2x2, 3x3) (winograd.py) where it measured faster than the columns: 3x3, stride 1,
+    """Winograd F(4x2, 3x3) (winograd.py) where it measured faster than the columns: 3x3, stride 1,
     one group, outputs from 7x7 up to below MAX_WINOGRAD_PIXELS. On the 2-core EPYC, quiet A/B
-    against the columns, b32 forward: 128 channels at 28x28 0.85x, 256 at 14x14 0.68x; b8: 128 at
-    28x28 0.57x, 64 at 28x28 0.69x. But 64 channels at 56x56, b32: 1.15x (the shifted columns
-    there split well between threads, and few channels leave Winograd's copies the larger part)."""
+    against the columns with F(2x2, 3x3), b32 forward: 128 channels at 28x28 0.85x, 256 at 14x14
+    0.68x; b8: 128 at 28x28 0.57x, 64 at 28x28 0.69x; F(4x2) then took 0.83-0.93x of F(2x2)'s time.
+    But at 56x56 the copies of its blocks cost more than they save (64 channels, b32: 88 ms against
+    60 for winograd_1d.py, which takes them)."""
     (oh, ow) = win.out
     return (win.kernel == (3, 3) and win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1
             and min(oh, ow) >= 7 and oh * ow < MAX_WINOGRAD_PIXELS)
