@@ -65,7 +65,7 @@ CONVS = [  # (input, weight, kwargs): image sizes above and below conv_cpu.MIN_C
 def shifted(monkeypatch, request):
     """Convolutions with kernel rows from shifted columns (strided ones too) at every image size, or never;
     the 3x3 stride-1 ones among them by Winograd F(4, 3) down the image (forward and dx), or not;
-    3x3 ones by Winograd F(2x2, 3x3) (forward, dx and dW) at every image size, or never."""
+    3x3 ones by Winograd F(4x2, 3x3) (forward, dx and dW) at every image size, or never."""
     monkeypatch.setattr(conv_cpu, "MIN_SHIFT_PIXELS", 1 << 62 if request.param in ("im2col", "winograd") else 0)
     monkeypatch.setattr(conv_cpu, "MIN_WINOGRAD_1D_CHANNELS", 0 if request.param == "winograd 1d" else 1 << 62)
     monkeypatch.setattr(conv_cpu, "MAX_WINOGRAD_PIXELS", 0)  # (winograd_1d_fits: from this many output pixels)

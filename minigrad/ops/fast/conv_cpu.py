@@ -165,11 +165,13 @@ def winograd_1d_fits(win, groups, weight):
     """Winograd F(4, 3) down the image (winograd_1d.py) for the 3x3 stride-1 convolutions that
     winograd_fits leaves to the shifted columns (outputs from MAX_WINOGRAD_PIXELS up) with at least
     MIN_WINOGRAD_1D_CHANNELS in and out, unless the weight is all within 1e4 of the smallest normal
-    number (G's sixths would drop its last bits)."""
+    number (G's sixths would drop its last bits) or not finite (every image would be redone)."""
     (o, c), (oh, ow) = weight.shape[:2], win.out
-    return (win.kernel == (3, 3) and win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1
-            and oh * ow >= MAX_WINOGRAD_PIXELS and min(o, c) >= MIN_WINOGRAD_1D_CHANNELS
-            and not winograd.near_subnormal(np.abs(weight).max(), weight.dtype))
+    if not (win.kernel == (3, 3) and win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1
+            and oh * ow >= MAX_WINOGRAD_PIXELS and min(o, c) >= MIN_WINOGRAD_1D_CHANNELS):
+        return False
+    largest = np.abs(weight).max()
+    return bool(np.isfinite(largest)) and not winograd.near_subnormal(largest, weight.dtype)
 
 
 def convolve_large(rows, u, x, win, out):

@@ -28,9 +28,11 @@ column x + j, so a 3x3 convolution, summed over channels c and kernel columns j,
 as the channels. The P[t, j] are laid out so that the output's sum over t and j is one more
 product: P's 18 blocks (t, j) are the rows of one strided (18, B) matrix (B = O*TY*PW) whose
 row stride is B + 1, not B, so block (t, j) is read from j numbers on: P[t, j, o, a, x + j].
-The 6 products write their 3 blocks each back to back, 3 numbers apart, so that row 3t + j
-starts at (3t + j)(B + 1). Reading past x = OW - 1 runs into the next row, or those 3 numbers:
-junk columns, dropped with the last 2 of each row in the copy into NCHW.
+Each product P[t] writes its 3 blocks back to back (block (t, j) starts at (3t + j)B + 3t), and
+3 spare numbers follow it, so that the next product starts at (3t + 3)(B + 1): row 3t + j of the
+strided matrix then starts at (3t + j)(B + 1), j numbers into block (t, j). A real output column
+w < OW reads x = w + j <= PW - 1, inside its own row; only the 2 junk columns OW and OW + 1 of
+each row run into the next row or the spare numbers, and the copy into NCHW drops them.
 
 The float32 result is within ~2e-6 of max |out| of the float64 convolution (the columns: ~6e-7;
 torch's own float32 conv2d: up to 3e-6). A NaN or inf reaches every output of its tile and an inf
@@ -43,8 +45,8 @@ from numpy.lib.stride_tricks import as_strided
 from ..geometry import valid_range
 from .workspace import workspace
 
-BAND_COLUMNS = 1024  # tiles are done in bands of about this many padded pixels a row of tiles wide
-# (all 14 tile rows of a 56x56 image in one band; a larger image keeps its buffers in the cache)
+BAND_COLUMNS = 1024  # a band of tile rows holds at most this many of them times the padded width PW
+# (all 14 tile rows of a 56x56 image: one band; a larger image keeps its buffers in the cache)
 
 _BT = np.array([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
                 [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]], dtype=np.float64)
@@ -70,17 +72,18 @@ def convolve(x, u, padding, out):
     in this thread's scratch memory. Returns whether every output is finite (if not, run the
     shifted columns instead: the module's docstring says why)."""
     tiles = -(-out.shape[1] // 4)
-    band = max(1, min(tiles, BAND_COLUMNS // out.shape[2]))
-    finite = True
+    band = max(1, min(tiles, BAND_COLUMNS // (out.shape[2] + 2)))
     with np.errstate(invalid="ignore", over="ignore"):  # a NaN or inf: the caller runs the columns
         for a in range(0, tiles, band):
-            finite = convolve_band(x, u, padding, out, a, min(tiles, a + band)) and finite
-    return finite
+            if not convolve_band(x, u, padding, out, a, min(tiles, a + band)):
+                return False
+    return True
 
 
 def convolve_band(x, u, padding, out, a0, a1):
     """convolve's tile rows a0 to a1 - 1: output rows 4*a0 up to 4*a1 (fewer at the bottom).
-    Few numpy calls (each image's worth of them goes between two threads' GIL hand-offs)."""
+    Few numpy calls: with two threads, each call may wait for the other thread to hand over
+    the GIL."""
     c, h, w = x.shape
     o, oh, ow = out.shape
     (top, _), (left, _) = padding
@@ -101,7 +104,7 @@ def convolve_band(x, u, padding, out, a0, a1):
 
     b = o * ta * pw  # one block P[t, j]
     p = workspace(np, "winograd_1d_p", (6, 3 * b + 3), u.dtype)
-    p[:, 3 * b:] = 0  # the 3 numbers after each product, read into junk columns only
+    p[:, 3 * b:] = 0  # the 3 spare numbers after each product (2 are read, into junk columns only)
     np.matmul(u, v, out=p[:, :3 * b].reshape(6, 3 * o, ta * pw))  # the 6 products
     blocks = as_strided(p, (18, b), ((b + 1) * p.itemsize, p.itemsize))  # row 3t + j: P[t, j] from j on
     y = workspace(np, "winograd_1d_y", (4, o, ta, pw), u.dtype)
