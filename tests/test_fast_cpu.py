@@ -70,8 +70,8 @@ def shifted(monkeypatch, request):
     monkeypatch.setattr(conv_cpu, "MIN_WINOGRAD_1D_CHANNELS", 0 if request.param == "winograd 1d" else 1 << 62)
     monkeypatch.setattr(conv_cpu, "MAX_WINOGRAD_PIXELS", 0)  # (winograd_1d_fits: from this many output pixels)
     monkeypatch.setattr(conv_cpu, "MIN_WEIGHT_GRAD_TILES", 0)  # dW by Winograd too, wherever it fits
-    monkeypatch.setattr(conv_cpu, "winograd_fits", lambda win, groups: request.param == "winograd" and (
-        win.kernel == (3, 3) and win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1))
+    monkeypatch.setattr(conv_cpu, "winograd_fits",
+                        lambda win, groups: request.param == "winograd" and conv_cpu.stride_1_3x3(win, groups))
 
 
 @pytest.mark.parametrize("x_shape, w_shape, kwargs", CONVS)

@@ -149,6 +149,11 @@ def multiply_dropping(wmat, cols, out):
     out[...] = result.reshape(o, m, oh, -1)[:, :, :, :ow].transpose(1, 0, 2, 3)
 
 
+def stride_1_3x3(win, groups):
+    """A 3x3 kernel, stride 1, no dilation, one group: the convolutions Winograd computes."""
+    return win.kernel == (3, 3) and win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1
+
+
 def winograd_fits(win, groups):
     """Winograd F(4x2, 3x3) (winograd.py) where it measured faster than the columns: 3x3, stride 1,
     one group, outputs from 7x7 up to below MAX_WINOGRAD_PIXELS. On the 2-core EPYC, quiet A/B
@@ -157,8 +162,7 @@ def winograd_fits(win, groups):
     But at 56x56 the copies of its blocks cost more than they save (64 channels, b32: 88 ms against
     60 for winograd_1d.py, which takes them)."""
     (oh, ow) = win.out
-    return (win.kernel == (3, 3) and win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1
-            and min(oh, ow) >= 7 and oh * ow < MAX_WINOGRAD_PIXELS)
+    return stride_1_3x3(win, groups) and min(oh, ow) >= 7 and oh * ow < MAX_WINOGRAD_PIXELS
 
 
 def winograd_1d_fits(win, groups, weight):
@@ -167,8 +171,7 @@ def winograd_1d_fits(win, groups, weight):
     MIN_WINOGRAD_1D_CHANNELS in and out, unless the weight is all within 1e4 of the smallest normal
     number (G's sixths would drop its last bits) or not finite (every image would be redone)."""
     (o, c), (oh, ow) = weight.shape[:2], win.out
-    if not (win.kernel == (3, 3) and win.stride == (1, 1) and win.dilation == (1, 1) and groups == 1
-            and oh * ow >= MAX_WINOGRAD_PIXELS and min(o, c) >= MIN_WINOGRAD_1D_CHANNELS):
+    if not (stride_1_3x3(win, groups) and oh * ow >= MAX_WINOGRAD_PIXELS and min(o, c) >= MIN_WINOGRAD_1D_CHANNELS):
         return False
     largest = np.abs(weight).max()
     return bool(np.isfinite(largest)) and not winograd.near_subnormal(largest, weight.dtype)

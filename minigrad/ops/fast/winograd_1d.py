@@ -110,13 +110,10 @@ def convolve_band(x, u, padding, out, a0, a1):
     y = workspace(np, "winograd_1d_y", (4, o, ta, pw), u.dtype)
     np.matmul(at18, blocks, out=y.reshape(4, -1))
 
-    rows = min(oh, 4 * a1) - 4 * a0
-    if rows == 4 * ta:  # whole tiles: out row 4a + m is y[m, :, a], one copy
-        out[:, 4 * a0:4 * a1].reshape(o, ta, 4, ow)[...] = y[..., :ow].transpose(1, 2, 0, 3)
-    else:
-        for m in range(4):
-            dst = out[:, 4 * a0 + m:4 * a0 + rows:4]
-            dst[...] = y[m, :, :dst.shape[1], :ow]
+    rows = min(oh, 4 * a1) - 4 * a0  # the last band may end inside a tile
+    for m in range(4):  # out row 4a + m is y[m, :, a]
+        dst = out[:, 4 * a0 + m:4 * a0 + rows:4]
+        dst[...] = y[m, :, :dst.shape[1], :ow]
     return bool(np.isfinite(out[:, 4 * a0:4 * a0 + rows].sum()))
 
 
